@@ -1,0 +1,63 @@
+// Shapes shared by the catalogue, the contract engine and the provider adapters.
+
+export const OPERATIONS = ['text-to-image', 'image-to-image', 'image-edit', 'variation'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export const IMAGE_ENDPOINTS = {
+  generations: '/v1/images/generations',
+  edits: '/v1/images/edits',
+  variations: '/v1/images/variations',
+} as const;
+export type ImageEndpoint = (typeof IMAGE_ENDPOINTS)[keyof typeof IMAGE_ENDPOINTS];
+
+export type ResponseFormat = 'url' | 'b64_json';
+
+/** An input image already fetched or uploaded, sniffed and measured (the image-inputs issue fills these). */
+export interface InputImage {
+  bytes: Buffer;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+  /** Where it came from, for error messages: `image`, `image_urls[1]`, `mask`... */
+  source: string;
+}
+
+/**
+ * One validated request, in Easel's own vocabulary, that every adapter consumes. Only fields the
+ * model's contract accepts are set; fields the contract drops (gpt-image-2 `input_fidelity`) never
+ * appear here.
+ */
+export interface NormalizedImageRequest {
+  /** Canonical catalogue id (aliases resolved). */
+  model: string;
+  /** The id the client sent, when it was an alias. */
+  requestedModel: string;
+  endpoint: ImageEndpoint;
+  operation: Operation;
+  prompt: string;
+  n: number;
+  responseFormat: ResponseFormat;
+  async: boolean;
+  /** Exact pixel size when the contract works in pixels (gpt-image-2, DALL·E, FLUX width/height). */
+  size?: { width: number; height: number } | 'auto';
+  aspectRatio?: string;
+  resolution?: string;
+  quality?: string;
+  style?: string;
+  background?: string;
+  outputFormat?: 'png' | 'jpeg' | 'webp';
+  outputCompression?: number;
+  moderation?: string;
+  negativePrompt?: string;
+  seed?: number;
+  user?: string;
+  partialImages?: number;
+  /** Reference image URLs (generations image-to-image) in the order given. */
+  imageUrls?: string[];
+  maskUrl?: string;
+  /** Decoded input images, once fetched (edits, variations, multipart references). */
+  images?: InputImage[];
+  mask?: InputImage;
+  /** Values the normalizer chose for the client (size → aspect_ratio, auto defaults); reported back. */
+  normalized?: Record<string, string>;
+}

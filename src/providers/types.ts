@@ -1,0 +1,85 @@
+// The contract between routing and a provider adapter. An adapter translates a NormalizedImageRequest
+// into its upstream's wire protocol and back. It knows nothing of keys, billing, storage or routes.
+
+import type { NormalizedImageRequest } from '../catalog/types.ts';
+
+export interface Channel {
+  id: string;
+  provider: string;
+  baseUrl: string;
+  apiKey: string;
+  models: string[];
+  priority: number;
+  weight: number;
+  timeoutMs: number;
+  /** Catalogue id → upstream model name (or Azure deployment). */
+  modelMap: Record<string, string>;
+  /** Provider-specific settings (Azure api_version, task timeouts, ...). */
+  options: Record<string, unknown>;
+}
+
+export interface CallContext {
+  channel: Channel;
+  /** The upstream's name for the model: channel.model_map, else the catalogue's per-provider name. */
+  upstreamModel: string;
+  signal: AbortSignal;
+}
+
+/** One image as the upstream handed it over: bytes, or a URL Easel must download. */
+export interface UpstreamImage {
+  bytes?: Buffer;
+  url?: string;
+  mime?: string;
+  revisedPrompt?: string;
+}
+
+export interface GenerateResult {
+  images: UpstreamImage[];
+  /** The upstream's usage figures as reported (OpenAI `usage`, Gemini `usageMetadata`, ...). */
+  usage?: Record<string, unknown>;
+}
+
+/** A reference to work an upstream is doing asynchronously; stored with the task. */
+export interface UpstreamTaskRef {
+  upstreamId: string;
+  pollUrl?: string;
+  state?: Record<string, unknown>;
+}
+
+export type PollResult =
+  | { status: 'pending' | 'processing'; progress?: number; retryAfterMs?: number }
+  | { status: 'completed'; result: GenerateResult }
+  | { status: 'failed'; error: UpstreamError };
+
+export interface ProviderAdapter {
+  /** How many images one upstream call can return; Easel fans out above it. */
+  maxImagesPerCall?: number;
+  generate?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
+  edit?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
+  vary?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
+  submit?(req: NormalizedImageRequest, ctx: CallContext): Promise<UpstreamTaskRef>;
+  poll?(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>;
+}
+
+/** The small set of failure kinds routing decides on. */
+export type UpstreamErrorKind =
+  | 'bad_request' // the upstream rejected the request itself: do not fail over
+  | 'auth' // the channel's credentials are wrong: fail over, cool the channel down
+  | 'rate_limited' // 429: fail over, honour retryAfterMs
+  | 'moderated' // content policy: do not fail over
+  | 'upstream_fault' // 5xx, reset, malformed answer: fail over
+  | 'timeout'; // no answer in time: fail over
+
+export class UpstreamError extends Error {
+  readonly kind: UpstreamErrorKind;
+  readonly upstreamStatus?: number;
+  readonly retryAfterMs?: number;
+
+  constructor(kind: UpstreamErrorKind, message: string, opts: { status?: number; retryAfterMs?: number } = {}) {
+    super(message);
+    this.name = 'UpstreamError';
+    this.kind = kind;
+    this.upstreamStatus = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}

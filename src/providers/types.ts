@@ -52,8 +52,8 @@ export type PollResult =
   | { status: 'failed'; error: UpstreamError };
 
 export interface ProviderAdapter {
-  /** How many images one upstream call can return; Easel fans out above it. */
-  maxImagesPerCall?: number;
+  /** How many images one upstream call can return (per model when a function); Easel fans out above it. */
+  maxImagesPerCall?: number | ((req: NormalizedImageRequest) => number);
   generate?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   edit?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   vary?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;

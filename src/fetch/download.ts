@@ -1,0 +1,101 @@
+// Downloads an image from a URL with hard limits: scheme, redirects, size, time, and real image type.
+// Result URLs handed back by a configured channel are trusted for their address (the operator chose
+// the channel); client-supplied URLs additionally go through the address guard (guard.ts).
+
+import { Agent, request } from 'undici';
+import { sniffImageType, type ImageMime } from '../util/image-type.ts';
+
+export const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+export const DOWNLOAD_TIMEOUT_MS = 30_000;
+export const MAX_REDIRECTS = 3;
+
+const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+  constructor(
+    message: string,
+    readonly reason: 'scheme' | 'credentials' | 'redirects' | 'status' | 'too_large' | 'not_image' | 'timeout' | 'network' | 'address',
+  ) {
+    super(message);
+  }
+}
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  maxBytes?: number;
+  timeoutMs?: number;
+  /** Called with every URL before it is requested (the first and each redirect target); may throw. */
+  checkUrl?: (url: URL) => Promise<void> | void;
+  dispatcher?: Agent;
+}
+
+export interface DownloadedImage {
+  bytes: Buffer;
+  mime: ImageMime;
+}
+
+export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}): Promise<DownloadedImage> {
+  const maxBytes = opts.maxBytes ?? MAX_IMAGE_BYTES;
+  const timeout = AbortSignal.timeout(opts.timeoutMs ?? DOWNLOAD_TIMEOUT_MS);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  let url = parseHttpUrl(rawUrl);
+  for (let redirects = 0; ; redirects++) {
+    await opts.checkUrl?.(url);
+    let res;
+    try {
+      // No headers of ours: nothing a channel or client sent Easel is ever forwarded to a download host.
+      res = await request(url, { method: 'GET', signal, dispatcher: opts.dispatcher ?? agent, headers: { accept: 'image/png, image/jpeg, image/webp' } });
+    } catch (err) {
+      throw signal.aborted
+        ? new DownloadError('the image download timed out', 'timeout')
+        : new DownloadError(`the image could not be downloaded (${(err as NodeJS.ErrnoException).code ?? 'network error'})`, 'network');
+    }
+    if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
+      await res.body.dump();
+      if (redirects >= MAX_REDIRECTS) throw new DownloadError(`more than ${MAX_REDIRECTS} redirects`, 'redirects');
+      url = parseHttpUrl(new URL(String(res.headers.location), url).toString());
+      continue;
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new DownloadError(`the image URL answered HTTP ${res.statusCode}`, 'status');
+    }
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      res.body.destroy();
+      throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          res.body.destroy();
+          throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      if (err instanceof DownloadError) throw err;
+      throw signal.aborted ? new DownloadError('the image download timed out', 'timeout') : new DownloadError('the image download was cut off', 'network');
+    }
+    const bytes = Buffer.concat(chunks, size);
+    const mime = sniffImageType(bytes);
+    if (!mime) throw new DownloadError('the URL did not return a PNG, JPEG or WebP image', 'not_image');
+    return { bytes, mime };
+  }
+}
+
+function parseHttpUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DownloadError('not a valid URL', 'scheme');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DownloadError('only http and https URLs can be fetched', 'scheme');
+  if (url.username || url.password) throw new DownloadError('URLs with credentials are not fetched', 'credentials');
+  return url;
+}

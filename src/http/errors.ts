@@ -1,0 +1,58 @@
+// Every error leaves as the envelope {"error":{message,type,code,param}}: ours as they are, Fastify's
+// own (bad JSON, body too large, wrong content type) translated, anything unexpected as a bare 500
+// whose details go to the log only.
+
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError, errors } from '../api/errors.ts';
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError | Error, request, reply) => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500 && !(err instanceof ApiError)) {
+      request.log.error({ err }, 'unhandled error');
+    } else if (apiError.status >= 500) {
+      request.log.warn({ code: apiError.code, status: apiError.status }, apiError.message);
+    }
+    reply.status(apiError.status).headers(apiError.headers).send(apiError.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const e = new ApiError(`No route for ${request.method} ${request.url.split('?')[0]}`, {
+      status: 404,
+      type: 'not_found_error',
+      code: 'route_not_found',
+    });
+    reply.status(404).send(e.toBody());
+  });
+}
+
+function toApiError(err: FastifyError | ApiError | Error): ApiError {
+  if (err instanceof ApiError) return err;
+  const fe = err as FastifyError;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return errors.payloadTooLarge('The request body is larger than this endpoint accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(`Unsupported Content-Type. Send application/json${''}.`, {
+        status: 415,
+        type: 'invalid_request_error',
+        code: 'unsupported_media_type',
+      });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('The request body is empty; send a JSON object.', { status: 400, type: 'invalid_request_error', code: 'invalid_json' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('Content-Length does not match the body.', { status: 400, type: 'invalid_request_error', code: 'invalid_request' });
+  }
+  if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new ApiError('The request body is not valid JSON.', { status: 400, type: 'invalid_request_error', code: 'invalid_json' });
+  }
+  const status = fe.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own 4xx messages are safe and useful (e.g. malformed headers).
+    return new ApiError(fe.message, { status, type: 'invalid_request_error', code: 'invalid_request' });
+  }
+  return errors.internal();
+}

@@ -1,0 +1,88 @@
+// GET /openapi.json: generated from the same zod schemas that validate requests, so the document
+// cannot drift from what the server enforces.
+
+import { z } from 'zod';
+import { createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
+import { imageGenerationRequestSchema } from '../api/images.ts';
+
+const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } };
+
+function jsonBody(ref: string) {
+  return { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } };
+}
+
+function schema(s: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+export function buildOpenApiDocument(publicUrl: string): Record<string, unknown> {
+  const apiKey = [{ apiKey: [] }];
+  const admin = [{ adminToken: [] }];
+  const ok = (description: string) => ({ description });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Easel image gateway', version: '0.1.0', description: 'OpenAI-compatible image generation gateway.' },
+    servers: [{ url: publicUrl }],
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An Easel API key, sk-...' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token (EASEL_ADMIN_TOKEN or data/admin-token)' },
+      },
+      schemas: {
+        ImageGenerationRequest: schema(imageGenerationRequestSchema),
+        CreateAccountRequest: schema(createAccountSchema),
+        CreditAccountRequest: schema(creditAccountSchema),
+        CreateKeyRequest: schema(createKeySchema),
+        ApiError: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['message', 'type'],
+              properties: {
+                message: { type: 'string' },
+                type: { type: 'string' },
+                code: { type: ['string', 'null'] },
+                param: { type: ['string', 'null'] },
+              },
+              additionalProperties: true,
+            },
+            validation_errors: {
+              type: 'array',
+              items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    },
+    paths: {
+      '/v1/images/generations': {
+        post: {
+          operationId: 'createImage',
+          security: apiKey,
+          requestBody: jsonBody('ImageGenerationRequest'),
+          responses: { 200: ok('Images inline ({created, data}) or a task ({status:"pending", task_id, poll_url})'), 400: errorResponse, 401: errorResponse, 413: errorResponse },
+        },
+      },
+      '/v1/models': { get: { operationId: 'listModels', responses: { 200: ok('The catalogue') } } },
+      '/v1/models/{model}': { get: { operationId: 'getModel', parameters: [pathParam('model')], responses: { 200: ok('One model with its request contract'), 404: errorResponse } } },
+      '/v1/models/{model}/pricing': { get: { operationId: 'getModelPricing', parameters: [pathParam('model')], responses: { 200: ok('Prices of one model'), 404: errorResponse } } },
+      '/v1/pricing': { get: { operationId: 'getPricing', responses: { 200: ok('Price list') } } },
+      '/media/{key}': { get: { operationId: 'getMedia', parameters: [pathParam('key')], responses: { 200: ok('Image bytes'), 404: errorResponse } } },
+      '/healthz': { get: { operationId: 'healthz', responses: { 200: ok('Alive') } } },
+      '/readyz': { get: { operationId: 'readyz', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
+      '/admin/v1/accounts': { post: { operationId: 'createAccount', security: admin, requestBody: jsonBody('CreateAccountRequest'), responses: { 201: ok('Account'), 400: errorResponse, 401: errorResponse } } },
+      '/admin/v1/accounts/{id}': { get: { operationId: 'getAccount', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Account'), 404: errorResponse } } },
+      '/admin/v1/accounts/{id}/credit': { post: { operationId: 'creditAccount', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreditAccountRequest'), responses: { 200: ok('Account'), 404: errorResponse } } },
+      '/admin/v1/accounts/{id}/keys': { post: { operationId: 'createKey', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreateKeyRequest'), responses: { 201: ok('Key with its clear value, shown once'), 404: errorResponse } } },
+      '/admin/v1/keys/{id}': { delete: { operationId: 'revokeKey', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Revoked key'), 404: errorResponse } } },
+    },
+  };
+}
+
+function pathParam(name: string) {
+  return { name, in: 'path', required: true, schema: { type: 'string' } };
+}

@@ -1,0 +1,18 @@
+// Serves stored images. Keys are random and immutable, so they can be cached forever.
+
+import type { FastifyInstance } from 'fastify';
+import { errors } from '../../api/errors.ts';
+import type { Services } from '../../services.ts';
+
+export function mediaRoutes(app: FastifyInstance, services: Services): void {
+  app.get<{ Params: { key: string } }>('/media/:key', async (request, reply) => {
+    const blob = await services.blobs.get(request.params.key);
+    if (!blob) throw errors.notFound('Image not found.', 'media_not_found');
+    reply
+      .header('content-type', blob.contentType)
+      .header('content-length', blob.size)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff');
+    return reply.send(blob.stream);
+  });
+}

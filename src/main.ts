@@ -1,0 +1,84 @@
+// Start-up: load config, open stores, build the HTTP app, listen; and a graceful stop on SIGTERM.
+
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { bootstrapBanner, bootstrapStarterAccount, loadOrCreateAdminToken } from './bootstrap.ts';
+import { publicBaseUrl } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { buildApp } from './http/app.ts';
+import { buildChannels, DEMO_CHANNEL_ID } from './routing/channels.ts';
+import { Router } from './routing/router.ts';
+import type { Services } from './services.ts';
+import { LocalBlobStore } from './storage/blobs/local.ts';
+import { openDatabase } from './storage/db/open.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  /** The address it listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Stops accepting, waits for in-flight requests (bounded), closes the stores. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Where the first-start banner goes; stdout by default. */
+  print?: (text: string) => void;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.log_level,
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.api_key', '*.apiKey'], censor: '[redacted]' },
+  });
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const log = opts.log ?? createLogger(config);
+  const channels = buildChannels(config.channels);
+  const db = await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  const blobs = new LocalBlobStore(path.resolve(config.data_dir, 'media'));
+  const admin = loadOrCreateAdminToken(config);
+  const starter = await bootstrapStarterAccount(db, config);
+
+  const services: Services = {
+    config,
+    db,
+    blobs,
+    router: new Router(channels),
+    publicUrl: publicBaseUrl(config),
+    adminToken: admin.token,
+    log,
+  };
+  const app = await buildApp(services);
+  const address = await app.listen({ host: config.host, port: config.port });
+  const port = Number(new URL(address).port);
+  // With port 0 the real port is known only now.
+  services.publicUrl = publicBaseUrl(config, port);
+
+  log.info({ database: db.description, media: path.resolve(config.data_dir, 'media'), url: address }, 'Easel is listening');
+  if (channels.length === 1 && channels[0].id === DEMO_CHANNEL_ID && config.channels.length === 0) {
+    log.info('No channels are configured: every catalogue model is served by the offline demo provider, which draws placeholder images. Add channels to easel.yaml to reach real providers.');
+  } else {
+    log.info({ channels: channels.map((c) => `${c.id} (${c.provider}: ${c.models.length} models)`) }, 'Channels loaded');
+  }
+  (opts.print ?? ((t) => process.stdout.write(t)))(bootstrapBanner({ url: services.publicUrl, admin, starter }));
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const grace = config.limits.shutdown_grace_ms;
+      const timer = setTimeout(() => {
+        log.warn('In-flight requests did not finish within the grace period; closing connections.');
+        app.server.closeAllConnections();
+      }, grace);
+      timer.unref();
+      await app.close();
+      clearTimeout(timer);
+      await db.close();
+    })());
+
+  return { app, services, url: address, close };
+}

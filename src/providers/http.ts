@@ -1,0 +1,156 @@
+// The one way adapters talk HTTP to an upstream: a keep-alive pool, the abort signal honoured,
+// failures classified into UpstreamError kinds. Nothing here logs or returns raw upstream bodies:
+// at most a short, scrubbed message reaches the client.
+
+import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { UpstreamError, type UpstreamErrorKind } from './types.ts';
+
+/** Upstream error bodies are read up to this size; success bodies up to MAX_RESPONSE_BYTES. */
+const MAX_ERROR_BYTES = 64 * 1024;
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 });
+
+export interface UpstreamCall {
+  method?: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  form?: FormData;
+  signal: AbortSignal;
+  /** Provider-specific reading of an error answer; undefined falls back to the status rules. */
+  classify?: (status: number, body: string, headers: Headers) => UpstreamError | undefined;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
+  const headers: Record<string, string> = { ...call.headers };
+  let body: Dispatcher.DispatchOptions['body'] | FormData | undefined;
+  if (call.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(call.json);
+  } else if (call.form) {
+    body = call.form;
+  }
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(call.url, { method: call.method ?? (body ? 'POST' : 'GET'), headers, body: body as any, signal: call.signal, dispatcher: agent });
+  } catch (err) {
+    throw transportError(err, call.signal);
+  }
+  const responseHeaders = toHeaders(res.headers);
+  const ok = res.statusCode >= 200 && res.statusCode < 300;
+  let bytes: Buffer;
+  try {
+    bytes = await readLimited(res.body, ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES);
+  } catch (err) {
+    throw transportError(err, call.signal);
+  }
+  if (!ok) {
+    const text = bytes.toString('utf8');
+    throw call.classify?.(res.statusCode, text, responseHeaders) ?? errorForStatus(res.statusCode, extractMessage(text), responseHeaders);
+  }
+  return { status: res.statusCode, headers: responseHeaders, body: bytes };
+}
+
+/** Parses a JSON success body; a body that is not JSON is an upstream fault, not a crash. */
+export function parseJson<T>(res: UpstreamResponse): T {
+  try {
+    return JSON.parse(res.body.toString('utf8')) as T;
+  } catch {
+    throw new UpstreamError('upstream_fault', 'the upstream answered with malformed JSON', { status: res.status });
+  }
+}
+
+export function errorForStatus(status: number, message: string, headers?: Headers): UpstreamError {
+  const kind: UpstreamErrorKind =
+    status === 429 ? 'rate_limited'
+    : status === 401 || status === 403 ? 'auth'
+    : status === 408 || status === 504 ? 'timeout'
+    : status >= 500 ? 'upstream_fault'
+    : 'bad_request';
+  return new UpstreamError(kind, message || `upstream answered HTTP ${status}`, { status, retryAfterMs: retryAfterMs(headers) });
+}
+
+/** Retry-After in seconds or as an HTTP date; retry-after-ms (OpenAI) wins when present. */
+export function retryAfterMs(headers?: Headers): number | undefined {
+  if (!headers) return undefined;
+  const ms = Number(headers.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const value = headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * A short human message from an upstream error body, whatever its shape ({error:{message}},
+ * {error:"..."}, {detail}, {errors:[...]}, {message}), scrubbed of URLs and anything key-like.
+ */
+export function extractMessage(text: string): string {
+  let message = '';
+  try {
+    const body = JSON.parse(text);
+    const candidate =
+      body?.error?.message ?? (typeof body?.error === 'string' ? body.error : undefined) ?? body?.message ??
+      (typeof body?.detail === 'string' ? body.detail : Array.isArray(body?.detail) ? body.detail.map((d: any) => d?.msg).filter(Boolean).join('; ') : undefined) ??
+      (Array.isArray(body?.errors) ? body.errors.join('; ') : undefined) ?? body?.description;
+    if (typeof candidate === 'string') message = candidate;
+  } catch {
+    // Not JSON: say nothing of it rather than echo an arbitrary body.
+  }
+  return scrub(message);
+}
+
+export function scrub(message: string): string {
+  return message
+    .replace(/https?:\/\/\S+/g, '[url]')
+    .replace(/\b(sk|key|adm|xai|Bearer)[-_ ][A-Za-z0-9_\-*]{6,}/gi, '[redacted]')
+    .replace(/[A-Za-z0-9_\-]{32,}/g, '[redacted]')
+    .slice(0, 300)
+    .trim();
+}
+
+function transportError(err: unknown, signal: AbortSignal): UpstreamError {
+  if (signal.aborted) return new UpstreamError('timeout', 'the upstream did not answer in time');
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new UpstreamError('timeout', 'the upstream did not answer in time');
+  }
+  if (err instanceof UpstreamError) return err;
+  return new UpstreamError('upstream_fault', `the upstream connection failed (${(err as NodeJS.ErrnoException)?.code ?? 'network error'})`);
+}
+
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new UpstreamError('upstream_fault', 'the upstream answer is larger than Easel accepts');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
+}
+
+/** `${base}${path}` with exactly one slash between them. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}

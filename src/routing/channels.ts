@@ -1,0 +1,77 @@
+// Channels from the configuration, checked against the catalogue and the provider registry. With no
+// channel configured, one built-in demo channel serves every catalogue model, offline.
+
+import type { ChannelConfig } from '../config/schema.ts';
+import { listModels, resolveModel } from '../catalog/catalog.ts';
+import { PROVIDERS } from '../providers/registry.ts';
+import type { Channel } from '../providers/types.ts';
+
+export class ChannelConfigError extends Error {
+  override name = 'ChannelConfigError';
+}
+
+export const DEMO_CHANNEL_ID = 'demo';
+
+export function buildChannels(configured: readonly ChannelConfig[]): Channel[] {
+  if (configured.length === 0) {
+    return [
+      {
+        id: DEMO_CHANNEL_ID,
+        provider: 'demo',
+        baseUrl: '',
+        apiKey: '',
+        models: listModels().map((m) => m.id),
+        priority: 0,
+        weight: 1,
+        timeoutMs: 120_000,
+        modelMap: {},
+        options: {},
+      },
+    ];
+  }
+  return configured.map((c, i) => {
+    const where = `channels[${i}] (${c.id})`;
+    if (!PROVIDERS[c.provider]) {
+      throw new ChannelConfigError(`${where}.provider: unknown provider '${c.provider}'; known: ${Object.keys(PROVIDERS).join(', ')}`);
+    }
+    const models = c.models.map((id, j) => {
+      const entry = resolveModel(id);
+      if (!entry) throw new ChannelConfigError(`${where}.models[${j}]: '${id}' is not a catalogue model`);
+      return entry.id;
+    });
+    for (const id of Object.keys(c.model_map)) {
+      if (!resolveModel(id)) throw new ChannelConfigError(`${where}.model_map: '${id}' is not a catalogue model`);
+    }
+    if (c.provider !== 'demo' && !c.base_url && !defaultBaseUrl(c.provider)) {
+      throw new ChannelConfigError(`${where}.base_url: required for provider '${c.provider}'`);
+    }
+    const modelMap = Object.fromEntries(Object.entries(c.model_map).map(([id, name]) => [resolveModel(id)!.id, name]));
+    return {
+      id: c.id,
+      provider: c.provider,
+      baseUrl: (c.base_url ?? defaultBaseUrl(c.provider) ?? '').replace(/\/+$/, ''),
+      apiKey: c.api_key,
+      models: [...new Set(models)],
+      priority: c.priority,
+      weight: c.weight,
+      timeoutMs: c.timeout_ms,
+      modelMap,
+      options: c.options,
+    };
+  });
+}
+
+/** The upstream's documented base URL, used when a channel gives none. */
+const DEFAULT_BASE_URLS: Record<string, string> = {
+  openai: 'https://api.openai.com/v1',
+  gemini: 'https://generativelanguage.googleapis.com/v1beta',
+  xai: 'https://api.x.ai/v1',
+  ideogram: 'https://api.ideogram.ai',
+  stability: 'https://api.stability.ai',
+  bfl: 'https://api.bfl.ai',
+  together: 'https://api.together.xyz/v1',
+};
+
+function defaultBaseUrl(provider: string): string | undefined {
+  return DEFAULT_BASE_URLS[provider];
+}

@@ -1,0 +1,120 @@
+// Picks the channels that serve a model and runs a call against them in order: highest priority
+// first, weighted random within a priority. Retryable faults move on to the next channel; a request
+// the upstream rejected, or moderated, does not.
+
+import { type ModelEntry } from '../catalog/models.ts';
+import { upstreamModelName } from '../catalog/catalog.ts';
+import { ApiError } from '../api/errors.ts';
+import { PROVIDERS } from '../providers/registry.ts';
+import { type CallContext, type Channel, type ProviderAdapter, UpstreamError } from '../providers/types.ts';
+import { ChannelHealth } from './health.ts';
+import { allChannelsFailed, toApiError } from './upstream-errors.ts';
+
+/** Failover stops after this many channels even when more serve the model. */
+export const MAX_ATTEMPTS = 4;
+/** No new attempt starts after this much time spent on one call. */
+export const MAX_ROUTING_MS = 5 * 60_000;
+
+export interface Attempt<T> {
+  result: T;
+  channel: Channel;
+}
+
+export class Router {
+  private readonly byModel = new Map<string, Channel[]>();
+
+  constructor(
+    readonly channels: readonly Channel[],
+    readonly health = new ChannelHealth(),
+  ) {
+    for (const channel of channels) {
+      for (const model of channel.models) {
+        const list = this.byModel.get(model) ?? [];
+        list.push(channel);
+        this.byModel.set(model, list);
+      }
+    }
+  }
+
+  servesModel(modelId: string): boolean {
+    return this.byModel.has(modelId);
+  }
+
+  /** The order in which channels are tried for one request. */
+  candidates(modelId: string): Channel[] {
+    const all = this.byModel.get(modelId) ?? [];
+    const priorities = [...new Set(all.map((c) => c.priority))].sort((a, b) => b - a);
+    return priorities.flatMap((p) => weightedShuffle(all.filter((c) => c.priority === p)));
+  }
+
+  async run<T>(
+    entry: ModelEntry,
+    signal: AbortSignal,
+    call: (adapter: ProviderAdapter, ctx: CallContext) => Promise<T>,
+  ): Promise<Attempt<T>> {
+    const serving = this.candidates(entry.id);
+    if (serving.length === 0) {
+      throw new ApiError(`No channel is configured for model '${entry.id}'.`, {
+        status: 503,
+        type: 'all_channels_failed',
+        code: 'all_channels_failed',
+        param: 'model',
+        hints: { retryable: false },
+      });
+    }
+    const candidates = serving.filter((c) => this.health.isAvailable(c.id)).slice(0, MAX_ATTEMPTS);
+    if (candidates.length === 0) {
+      throw allChannelsFailed(Math.ceil(this.health.msUntilAvailable(serving.map((c) => c.id)) / 1000));
+    }
+    const failures: UpstreamError[] = [];
+    const deadline = Date.now() + MAX_ROUTING_MS;
+    for (const channel of candidates) {
+      if (signal.aborted || Date.now() > deadline) break;
+      const adapter = PROVIDERS[channel.provider];
+      const timeout = AbortSignal.timeout(channel.timeoutMs);
+      const ctx: CallContext = {
+        channel,
+        upstreamModel: channel.modelMap[entry.id] ?? upstreamModelName(entry, channel.provider) ?? entry.id,
+        signal: AbortSignal.any([signal, timeout]),
+      };
+      try {
+        const result = await call(adapter, ctx);
+        this.health.recordSuccess(channel.id);
+        return { result, channel };
+      } catch (err) {
+        const failure = asUpstreamError(err, timeout.aborted);
+        failures.push(failure);
+        if (!isRetryable(failure)) {
+          // The channel answered properly; the request itself was refused.
+          this.health.recordSuccess(channel.id);
+          break;
+        }
+        if (!signal.aborted) this.health.recordFailure(channel.id, failure);
+      }
+    }
+    throw toApiError(failures);
+  }
+}
+
+export function isRetryable(err: UpstreamError): boolean {
+  return err.kind !== 'bad_request' && err.kind !== 'moderated';
+}
+
+function asUpstreamError(err: unknown, timedOut: boolean): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  if (err instanceof ApiError) throw err;
+  if (timedOut) return new UpstreamError('timeout', 'upstream did not answer in time');
+  return new UpstreamError('upstream_fault', (err as Error)?.message ?? 'upstream call failed');
+}
+
+function weightedShuffle(channels: Channel[]): Channel[] {
+  const pool = [...channels];
+  const out: Channel[] = [];
+  while (pool.length > 0) {
+    const total = pool.reduce((sum, c) => sum + c.weight, 0);
+    let pick = Math.random() * total;
+    const index = pool.findIndex((c) => (pick -= c.weight) < 0);
+    out.push(...pool.splice(index === -1 ? pool.length - 1 : index, 1));
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+// Blob store on the local disk: <data_dir>/media/<2-char shard>/<key>. Writes go to a temporary
+// file first and are renamed into place, so a reader never sees half an image.
+
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBase62 } from '../../util/ids.ts';
+import { type BlobStore, type StoredBlob, contentTypeOfKey, extensionFor } from './types.ts';
+
+export class LocalBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  private pathOf(key: string): string {
+    return path.join(this.root, key.slice(0, 2), key);
+  }
+
+  async put(bytes: Buffer, contentType: string): Promise<string> {
+    const key = `${randomBase62(32)}.${extensionFor(contentType)}`;
+    const file = this.pathOf(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+    return key;
+  }
+
+  async get(key: string): Promise<StoredBlob | undefined> {
+    const contentType = contentTypeOfKey(key);
+    if (!contentType) return undefined;
+    const file = this.pathOf(key);
+    try {
+      const info = await stat(file);
+      return { stream: createReadStream(file), size: info.size, contentType };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    if (!contentTypeOfKey(key)) return;
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    const probe = path.join(this.root, `.ready-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  }
+}

@@ -1,0 +1,59 @@
+// API keys: `sk-` + 48 base62 characters (~285 bits). Only a SHA-256 of the key is stored: keys are
+// long random secrets, so a fast hash is enough, and lookup by hash needs no per-key salt.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { newId, randomBase62 } from '../../util/ids.ts';
+import type { ApiKeysTable, Database } from './schema.ts';
+
+export const API_KEY_PREFIX = 'sk-';
+export const API_KEY_RANDOM_LENGTH = 48;
+const SHOWN_PREFIX_LENGTH = 7;
+
+export type ApiKeyRecord = ApiKeysTable;
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export async function createApiKey(
+  db: Kysely<Database>,
+  accountId: string,
+  name: string,
+): Promise<{ record: ApiKeyRecord; key: string }> {
+  const key = API_KEY_PREFIX + randomBase62(API_KEY_RANDOM_LENGTH);
+  const record: ApiKeyRecord = {
+    id: newId('key'),
+    account_id: accountId,
+    name,
+    prefix: key.slice(0, API_KEY_PREFIX.length + SHOWN_PREFIX_LENGTH),
+    key_hash: hashApiKey(key),
+    created_at: Date.now(),
+    revoked_at: null,
+  };
+  await db.insertInto('api_keys').values(record).execute();
+  return { record, key };
+}
+
+/**
+ * The active key record for a presented key, or undefined. The stored hash is compared with the
+ * computed one in constant time, so the response time says nothing about how close a guess was.
+ */
+export async function verifyApiKey(db: Kysely<Database>, presented: string): Promise<ApiKeyRecord | undefined> {
+  if (!presented.startsWith(API_KEY_PREFIX) || presented.length > 200) return undefined;
+  const hash = hashApiKey(presented);
+  const record = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+  if (!record || !timingSafeEqual(Buffer.from(record.key_hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
+  if (record.revoked_at !== null) return undefined;
+  return record;
+}
+
+/** Revokes a key; false when no such key exists. Revoking twice is fine. */
+export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<ApiKeyRecord | undefined> {
+  await db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listApiKeys(db: Kysely<Database>, accountId: string): Promise<ApiKeyRecord[]> {
+  return db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+}

@@ -1,0 +1,83 @@
+// Public discovery, health, readiness, media serving and the OpenAPI document.
+
+import { chmodSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe('discovery', () => {
+  it('lists models without a key', async () => {
+    const res = await server.call('/v1/models', { key: null });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.object).toBe('list');
+    const ids = body.data.map((m: { id: string }) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(['gpt-image-2', 'dall-e-3', 'midjourney', 'flux-pro']));
+    for (const m of body.data) expect(m).toMatchObject({ object: 'model', created: expect.any(Number), owned_by: expect.any(String) });
+  });
+
+  it('shows one model and 404s an unknown one', async () => {
+    const one = await (await server.call('/v1/models/dall-e-3', { key: null })).json();
+    expect(one).toMatchObject({ id: 'dall-e-3', object: 'model' });
+    const missing = await server.call('/v1/models/nope', { key: null });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('model_not_found');
+  });
+});
+
+describe('health', () => {
+  it('is alive and ready', async () => {
+    expect((await server.call('/healthz')).status).toBe(200);
+    const ready = await server.call('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', blob_store: 'ok' } });
+  });
+
+  it('is not ready when the blob store cannot be written', async () => {
+    if (process.getuid?.() === 0) {
+      // root writes through permissions: break the store by replacing its folder with a file instead.
+      const { rmSync, writeFileSync } = await import('node:fs');
+      const media = path.join(server.dataDir, 'media');
+      rmSync(media, { recursive: true, force: true });
+      writeFileSync(media, 'not a folder');
+      const res = await server.call('/readyz');
+      expect(res.status).toBe(503);
+      expect((await res.json()).checks.blob_store).toBe('failing');
+      rmSync(media);
+    } else {
+      const media = path.join(server.dataDir, 'media');
+      chmodSync(media, 0o500);
+      const res = await server.call('/readyz');
+      expect(res.status).toBe(503);
+      chmodSync(media, 0o700);
+    }
+    expect((await server.call('/readyz')).status).toBe(200);
+  });
+});
+
+describe('media', () => {
+  it('refuses keys that are not blob keys, including traversal attempts', async () => {
+    for (const key of ['..%2F..%2Fetc%2Fpasswd', '%2E%2E', 'abc.png', `${'a'.repeat(32)}.exe`, `${'a'.repeat(32)}.png`]) {
+      const res = await server.call(`/media/${key}`, { key: null });
+      expect(res.status).toBe(404);
+      expect((await res.json()).error.type).toBe('not_found_error');
+    }
+  });
+});
+
+describe('openapi', () => {
+  it('publishes an OpenAPI 3.1 document generated from the request schemas', async () => {
+    const doc = await (await server.call('/openapi.json', { key: null })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/v1/images/generations'].post).toBeDefined();
+    const request = doc.components.schemas.ImageGenerationRequest;
+    expect(request.required).toEqual(expect.arrayContaining(['model', 'prompt']));
+    expect(request.properties.response_format.enum).toEqual(['url', 'b64_json']);
+  });
+});

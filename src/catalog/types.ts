@@ -12,6 +12,20 @@ export type ImageEndpoint = (typeof IMAGE_ENDPOINTS)[keyof typeof IMAGE_ENDPOINT
 
 export type ResponseFormat = 'url' | 'b64_json';
 
+export type {
+  ModelEntry,
+  OperationContract,
+  Provider,
+  PriceData,
+  SizeRule,
+  ContractParam,
+  Lifecycle,
+  OutputGeometry,
+} from './model-entry.ts';
+
+/** A source or reference image named in a JSON body: a URL to fetch, or a /v1/files id. */
+export type ImageRef = { url: string } | { fileId: string };
+
 /** An input image already fetched or uploaded, sniffed and measured (the image-inputs issue fills these). */
 export interface InputImage {
   bytes: Buffer;
@@ -52,9 +66,17 @@ export interface NormalizedImageRequest {
   seed?: number;
   user?: string;
   partialImages?: number;
-  /** Reference image URLs (generations image-to-image) in the order given. */
+  /** Reference image URLs (generations image-to-image) in the order given: image_url first, then image_urls. */
   imageUrls?: string[];
+  /** Extra references for families that tell primary inputs from references (reference_image_urls). */
+  referenceImageUrls?: string[];
+  /** Edit sources from a JSON body (image_url | image_urls | images[]), in order; multipart files arrive in `images`. */
+  imageRefs?: ImageRef[];
+  /** Edit mask from a JSON body (mask.image_url | mask.file_id). */
+  maskRef?: ImageRef;
   maskUrl?: string;
+  /** Ask the upstream to rewrite the prompt (BFL prompt_upsampling, Ideogram magic_prompt). */
+  expandPrompt?: boolean;
   /** Decoded input images, once fetched (edits, variations, multipart references). */
   images?: InputImage[];
   mask?: InputImage;

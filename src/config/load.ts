@@ -57,14 +57,23 @@ function readYaml(file: string, env: Env): Record<string, unknown> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(substituteEnv(text, env, file));
+    doc = parseYaml(text);
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`Config file ${file} is not valid YAML: ${(err as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`Config file ${file} must hold a mapping at the top level`);
-  return doc as Record<string, unknown>;
+  return substituteInValues(doc, env, file) as Record<string, unknown>;
+}
+
+/** Substitutes inside string values only, so comments and keys are left alone. */
+function substituteInValues(value: unknown, env: Env, file: string): unknown {
+  if (typeof value === 'string') return substituteEnv(value, env, file);
+  if (Array.isArray(value)) return value.map((v) => substituteInValues(v, env, file));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteInValues(v, env, file)]));
+  }
+  return value;
 }
 
 /**

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { priceAdjustments } from './billing/adjustments.ts';
+import { reconcileReservations } from './billing/reconcile.ts';
 import { bootstrapBanner, bootstrapStarterAccount, loadOrCreateAdminToken } from './bootstrap.ts';
 import { publicBaseUrl } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -12,6 +14,7 @@ import { Router } from './routing/router.ts';
 import type { Services } from './services.ts';
 import { LocalBlobStore } from './storage/blobs/local.ts';
 import { openDatabase } from './storage/db/open.ts';
+import { TaskEngine } from './tasks/engine.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -43,20 +46,28 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const admin = loadOrCreateAdminToken(config);
   const starter = await bootstrapStarterAccount(db, config);
 
-  const services: Services = {
+  const reconciled = await reconcileReservations(db.kysely);
+  if (reconciled.settled + reconciled.released > 0) log.warn(reconciled, 'Closed reservations left open by an earlier stop');
+
+  const partial: Omit<Services, 'tasks'> & { tasks?: TaskEngine } = {
     config,
     db,
     blobs,
     router: new Router(channels),
+    pricing: priceAdjustments(config.pricing),
     publicUrl: publicBaseUrl(config),
     adminToken: admin.token,
     log,
   };
+  // The engine needs the services and the services carry the engine.
+  partial.tasks = new TaskEngine(partial as Services);
+  const services = partial as Services;
   const app = await buildApp(services);
   const address = await app.listen({ host: config.host, port: config.port });
   const port = Number(new URL(address).port);
   // With port 0 the real port is known only now.
   services.publicUrl = publicBaseUrl(config, port);
+  services.tasks.start();
 
   log.info({ database: db.description, media: path.resolve(config.data_dir, 'media'), url: address }, 'Easel is listening');
   if (channels.length === 1 && channels[0].id === DEMO_CHANNEL_ID && config.channels.length === 0) {
@@ -75,8 +86,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         app.server.closeAllConnections();
       }, grace);
       timer.unref();
+      // Stop taking tasks while HTTP drains; tasks driven here are handed back for another worker.
+      const tasksStopped = services.tasks.stop(grace);
       await app.close();
       clearTimeout(timer);
+      await tasksStopped;
       await db.close();
     })());
 

@@ -49,6 +49,46 @@ export const configSchema = z
       })
       .strict()
       .default({ starter_credit_usd: '5' }),
+    fetch: z
+      .object({
+        /** Client-supplied image URLs may reach private/loopback addresses. Trusted deployments and tests only. */
+        allow_private_addresses: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    tasks: z
+      .object({
+        /** A synchronous call still running after this becomes a task (answer: pending + poll_url). */
+        wait_budget_ms: z.number().int().min(100).max(600_000).default(50_000),
+        /** How long a synchronous request to a task-based upstream waits for it before answering with the task. 0: at once. */
+        task_upstream_wait_ms: z.number().int().min(0).max(600_000).default(0),
+        /** Tasks and their images are kept this long after creation, then swept. */
+        retention_hours: z.number().min(0.001).default(168),
+        /** A task not finished this long after creation fails (overridden per channel by options.task_timeout_ms). */
+        timeout_ms: z.number().int().min(1000).default(15 * 60_000),
+        /** How often the worker looks for due tasks. */
+        worker_interval_ms: z.number().int().min(10).default(1000),
+        /** A worker's claim on a task; renewed while it works, taken over by another worker when it lapses. */
+        lease_ms: z.number().int().min(200).default(30_000),
+        /** Tasks one process works on at once. */
+        concurrency: z.number().int().min(1).max(256).default(16),
+      })
+      .strict()
+      .prefault({}),
+    pricing: z
+      .object({
+        /** Percent added to every catalogue price. */
+        markup_percent: z.number().min(0).max(1000).default(0),
+        /** Per-model flat prices replacing the catalogue's: {"dall-e-3": {"per_image_usd": "0.05"}}. */
+        overrides: z
+          .record(
+            z.string(),
+            z.union([z.object({ per_image_usd: z.string().regex(/^\d+(\.\d{1,6})?$/) }).strict(), z.object({ per_request_usd: z.string().regex(/^\d+(\.\d{1,6})?$/) }).strict()]),
+          )
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
     channels: z.array(channelSchema).default([]),
   })
   .strict();

@@ -1,63 +1,116 @@
-// POST /v1/images/generations, top to bottom: check the request against the model's contract,
-// route it to a channel (fanning out when the upstream makes fewer images per call), deliver.
+// POST /v1/images/generations, top to bottom:
+//   check the request against the model's contract → quote the price → hold it and record the task
+//   (one transaction) → drive the work while the client waits, up to the wait budget → answer inline,
+//   or with the task to poll.
 
-import { validateImageRequest } from '../catalog/contract.ts';
+import type { ApiError } from '../api/errors.ts';
+import { formatUsd } from '../billing/money.ts';
+import { quote } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
-import { IMAGE_ENDPOINTS } from '../catalog/types.ts';
-import { ApiError } from '../api/errors.ts';
-import { downloadImage, DownloadError } from '../fetch/download.ts';
+import type { ImageEndpoint, NormalizedImageRequest } from '../catalog/types.ts';
+import { validateImageRequest } from '../catalog/contract.ts';
 import type { Services } from '../services.ts';
-import { type DeliveredImage, deliverImages } from './deliver.ts';
-import { callWithFanOut } from './fan-out.ts';
+import type { Outcome, TaskHandle } from '../tasks/engine.ts';
+import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
+import { taskCreatedBody } from '../tasks/views.ts';
+import type { DeliveredImage } from './deliver.ts';
 
 export interface Caller {
   accountId: string;
   keyId: string;
 }
 
-export interface ImagesResponse {
-  created: number;
-  data: DeliveredImage[];
-  /** Values Easel chose for the client (size → aspect_ratio, ...); see the README. */
-  normalized?: Record<string, string>;
+export interface RequestContext {
+  caller: Caller;
+  requestId: string;
+  /** Fires when the client disconnects. */
+  signal: AbortSignal;
+  dryRun?: boolean;
 }
 
-export async function generateImages(
+export type CreateResult =
+  | { kind: 'inline'; body: { created: number; data: DeliveredImage[]; billing_transaction_id: string; normalized?: Record<string, string> }; billingTransactionId: string }
+  | { kind: 'task'; body: ReturnType<typeof taskCreatedBody>; taskId: string }
+  | { kind: 'dry_run'; body: Record<string, unknown> };
+
+export async function createImages(
   services: Services,
-  _caller: Caller,
+  ctx: RequestContext,
+  endpoint: ImageEndpoint,
   body: Record<string, unknown>,
-  signal: AbortSignal,
-  opts: { multipart?: boolean } = {},
-): Promise<ImagesResponse> {
-  const req = validateImageRequest(IMAGE_ENDPOINTS.generations, body, opts);
+  opts: { multipart?: boolean; prepare?: (req: NormalizedImageRequest) => Promise<void> } = {},
+): Promise<CreateResult> {
+  const req = validateImageRequest(endpoint, body, opts);
+  await opts.prepare?.(req);
   const entry = requireModel(req.model, 400);
+  const price = quote(entry, req, services.pricing);
 
-  const { result } = await services.router.run(entry, signal, (adapter, ctx) => {
-    if (!adapter.generate) throw new ApiError(`Model '${req.model}' cannot generate on channel '${ctx.channel.id}'.`, { status: 503, type: 'all_channels_failed', code: 'all_channels_failed' });
-    return callWithFanOut(adapter, adapter.generate.bind(adapter), req, ctx);
+  if (ctx.dryRun) {
+    return {
+      kind: 'dry_run',
+      body: { object: 'image.dry_run', model: req.model, normalized_request: req, estimated_cost_usd: formatUsd(price.micros), price_version: price.priceVersion, quote: price.basis },
+    };
+  }
+
+  const cfg = services.config.tasks;
+  const now = Date.now();
+  const task = await createTask(services.db.kysely, {
+    id: newTaskId(),
+    accountId: ctx.caller.accountId,
+    keyId: ctx.caller.keyId,
+    requestId: ctx.requestId,
+    model: req.model,
+    request: req,
+    quote: price,
+    public: req.async,
+    deadlineAt: now + cfg.timeout_ms,
+    expiresAt: now + cfg.retention_hours * 3_600_000,
+    leaseOwner: services.tasks.owner,
+    leaseMs: cfg.lease_ms,
   });
+  const handle = services.tasks.drive(task, req, { inline: !req.async });
+  if (req.async) return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
 
-  const data = await deliverImages(result.images.slice(0, req.n), req.responseFormat, {
-    blobs: services.blobs,
-    publicUrl: services.publicUrl,
-    download: (url) => downloadUpstreamResult(url, signal),
-  });
-  const response: ImagesResponse = { created: Math.floor(Date.now() / 1000), data };
-  if (req.normalized && Object.keys(req.normalized).length > 0) response.normalized = req.normalized;
-  return response;
-}
-
-/** Upstream result URLs expire: Easel fetches them now. A failure is the upstream's, reported as 502. */
-async function downloadUpstreamResult(url: string, signal: AbortSignal): Promise<Buffer> {
+  const abandon = () => handle.abandon();
+  ctx.signal.addEventListener('abort', abandon, { once: true });
   try {
-    return (await downloadImage(url, { signal })).bytes;
-  } catch (err) {
-    if (!(err instanceof DownloadError)) throw err;
-    throw new ApiError(`The image provider's result could not be fetched: ${err.message}.`, {
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_error',
-      hints: { retryable: true },
-    });
+    const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
+    if (outcome) return inlineResult(outcome, req);
+    await makePublic(services.db.kysely, task.id);
+    return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
+  } finally {
+    ctx.signal.removeEventListener('abort', abandon);
   }
 }
+
+/** The outcome if it came within the budget (or delivery to this client had begun), else undefined. */
+async function waitForOutcome(handle: TaskHandle, budgetMs: number, taskUpstreamWaitMs: number): Promise<Outcome | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<'budget'>((resolve) => (timer = setTimeout(() => resolve('budget'), budgetMs)));
+  const submittedThenWait = handle.submitted.then(
+    () => new Promise<'budget'>((resolve) => setTimeout(() => resolve('budget'), Math.min(taskUpstreamWaitMs, budgetMs)).unref()),
+  );
+  try {
+    const first = await Promise.race([handle.done, budget, submittedThenWait]);
+    if (first !== 'budget') return first;
+    // Promoted: the work goes on and its images are stored as URLs for the poller.
+    if (handle.promote()) return undefined;
+    return await handle.done;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function inlineResult(outcome: Outcome, req: NormalizedImageRequest): CreateResult {
+  if (outcome.status === 'failed') throw outcome.error as ApiError;
+  if (outcome.status === 'pending') return { kind: 'task', body: taskCreatedBody(outcome.task), taskId: outcome.task.id };
+  const billingTransactionId = outcome.task.billing_transaction_id ?? outcome.task.reservation_id ?? '';
+  const body: Extract<CreateResult, { kind: 'inline' }>['body'] = {
+    created: Math.floor(Date.now() / 1000),
+    data: outcome.data,
+    billing_transaction_id: billingTransactionId,
+  };
+  if (req.normalized && Object.keys(req.normalized).length > 0) body.normalized = req.normalized;
+  return { kind: 'inline', body, billingTransactionId };
+}
+

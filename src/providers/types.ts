@@ -54,6 +54,10 @@ export type PollResult =
 export interface ProviderAdapter {
   /** How many images one upstream call can return (per model when a function); Easel fans out above it. */
   maxImagesPerCall?: number | ((req: NormalizedImageRequest) => number);
+  /** How often a task-based upstream is polled at first (backed off from there). */
+  pollIntervalMs?: number;
+  /** The longest a task on this upstream may take by default (channel option task_timeout_ms overrides). */
+  taskTimeoutMs?: number;
   generate?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   edit?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   vary?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;

@@ -1,6 +1,7 @@
-// Accounts and their balances. Balance changes beyond plain credits belong to billing/.
+// Accounts and their balances. Every balance change also writes a ledger entry (billing/ledger.ts).
 
 import type { Kysely } from 'kysely';
+import { appendEntry, creditBalance } from '../../billing/ledger.ts';
 import { newId } from '../../util/ids.ts';
 import type { AccountsTable, Database } from './schema.ts';
 
@@ -8,7 +9,10 @@ export type Account = AccountsTable;
 
 export async function createAccount(db: Kysely<Database>, name: string, creditMicros: number): Promise<Account> {
   const account: Account = { id: newId('acct'), name, balance_micros: creditMicros, created_at: Date.now() };
-  await db.insertInto('accounts').values(account).execute();
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('accounts').values(account).execute();
+    if (creditMicros !== 0) await appendEntry(trx, { account_id: account.id, kind: 'credit', amount_micros: creditMicros, details: { reason: 'initial credit' } }, account.created_at);
+  });
   return account;
 }
 
@@ -21,13 +25,8 @@ export async function countAccounts(db: Kysely<Database>): Promise<number> {
   return Number(row.n);
 }
 
-/** Adds credit atomically (one UPDATE), so concurrent credits and charges never lose each other. */
+/** Adds credit atomically (one UPDATE and its ledger entry), so concurrent credits and charges never lose each other. */
 export async function creditAccount(db: Kysely<Database>, id: string, amountMicros: number): Promise<Account | undefined> {
-  const result = await db
-    .updateTable('accounts')
-    .set((eb) => ({ balance_micros: eb('balance_micros', '+', amountMicros) }))
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) return undefined;
+  if (!(await creditBalance(db, id, amountMicros))) return undefined;
   return findAccount(db, id);
 }

@@ -30,6 +30,8 @@ export async function createApiKey(
     key_hash: hashApiKey(key),
     created_at: Date.now(),
     revoked_at: null,
+    spend_limit_micros: null,
+    spent_micros: 0,
   };
   await db.insertInto('api_keys').values(record).execute();
   return { record, key };

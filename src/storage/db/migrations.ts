@@ -31,6 +31,96 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_billing_and_tasks': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('api_keys').addColumn('spend_limit_micros', 'bigint').execute();
+      await db.schema.alterTable('api_keys').addColumn('spent_micros', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('reservations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text')
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('quoted_micros', 'bigint', (c) => c.notNull())
+        .addColumn('charged_micros', 'bigint')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('price_version', 'text', (c) => c.notNull())
+        .addColumn('quote', 'text', (c) => c.notNull())
+        .addColumn('charge', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('closed_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('reservations_open').on('reservations').columns(['status', 'created_at']).execute();
+      await db.schema
+        .createTable('ledger_entries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('amount_micros', 'bigint', (c) => c.notNull())
+        .addColumn('charge_micros', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('reservation_id', 'text')
+        .addColumn('request_id', 'text')
+        .addColumn('task_id', 'text')
+        .addColumn('key_id', 'text')
+        .addColumn('model', 'text')
+        .addColumn('price_version', 'text')
+        .addColumn('details', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ledger_account_time').on('ledger_entries').columns(['account_id', 'created_at']).execute();
+      await db.schema
+        .createTable('tasks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('progress', 'integer')
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('channel_id', 'text')
+        .addColumn('upstream', 'text')
+        .addColumn('result', 'text')
+        .addColumn('error', 'text')
+        .addColumn('usage', 'text')
+        .addColumn('reservation_id', 'text')
+        .addColumn('billing_transaction_id', 'text')
+        .addColumn('public', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('deadline_at', 'bigint', (c) => c.notNull())
+        .addColumn('next_poll_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('tasks_due').on('tasks').columns(['status', 'next_poll_at']).execute();
+      await db.schema.createIndex('tasks_expiry').on('tasks').column('expires_at').execute();
+    },
+  },
+  '0003_files': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('files')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addColumn('mime', 'text', (c) => c.notNull())
+        .addColumn('width', 'integer', (c) => c.notNull())
+        .addColumn('height', 'integer', (c) => c.notNull())
+        .addColumn('blob_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('files_account_time').on('files').columns(['account_id', 'created_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

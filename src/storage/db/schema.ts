@@ -19,6 +19,107 @@ export interface ApiKeysTable {
   key_hash: string;
   created_at: number;
   revoked_at: number | null;
+  /** Null: no limit. Spend counts reservations while open and charges once settled. */
+  spend_limit_micros: number | null;
+  spent_micros: number;
+}
+
+export type ReservationStatus = 'open' | 'settled' | 'released';
+
+export interface ReservationsTable {
+  /** Also the public billing_transaction_id. */
+  id: string;
+  account_id: string;
+  key_id: string;
+  request_id: string;
+  task_id: string | null;
+  model: string;
+  quoted_micros: number;
+  charged_micros: number | null;
+  status: ReservationStatus;
+  price_version: string;
+  /** JSON: the figures the quote was computed from. */
+  quote: string;
+  /** JSON: the figures the charge was computed from. */
+  charge: string | null;
+  created_at: number;
+  closed_at: number | null;
+}
+
+export type LedgerKind = 'credit' | 'reserve' | 'settle' | 'release' | 'adjustment';
+
+export interface LedgerEntriesTable {
+  id: string;
+  account_id: string;
+  kind: LedgerKind;
+  /** Effect on the account's available balance (credit +, reserve -, release +, settle 0). */
+  amount_micros: number;
+  /** What the customer paid, on settle entries. */
+  charge_micros: number;
+  reservation_id: string | null;
+  request_id: string | null;
+  task_id: string | null;
+  key_id: string | null;
+  model: string | null;
+  price_version: string | null;
+  details: string | null;
+  created_at: number;
+}
+
+export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+export interface TasksTable {
+  id: string;
+  account_id: string;
+  key_id: string;
+  request_id: string;
+  model: string;
+  status: TaskStatus;
+  progress: number | null;
+  /** JSON: the normalized request. */
+  request: string;
+  channel_id: string | null;
+  /** JSON: the upstream task reference, once submitted. */
+  upstream: string | null;
+  /** JSON: delivered images [{url, revised_prompt}]. */
+  result: string | null;
+  /** JSON: {code, message}. */
+  error: string | null;
+  /** JSON: the upstream's usage figures. */
+  usage: string | null;
+  reservation_id: string | null;
+  billing_transaction_id: string | null;
+  /** 1 once the client was handed the task id (async, upstream task, or wait budget passed). */
+  public: number;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+  /** The task fails with a timeout when not finished by then (counted from creation). */
+  deadline_at: number;
+  next_poll_at: number;
+  lease_owner: string | null;
+  lease_until: number;
+  /** Removed with its images by the sweeper after this. */
+  expires_at: number;
+}
+
+/** Files uploaded through /v1/files (input images for edits), owned by one account. */
+export interface FilesTable {
+  /** `file-` + 24 base62 characters. */
+  id: string;
+  account_id: string;
+  filename: string;
+  purpose: string;
+  /** The catalogue id the file was uploaded for. */
+  model: string;
+  bytes: number;
+  mime: string;
+  width: number;
+  height: number;
+  blob_key: string;
+  created_at: number;
+  /** Set when deleted; the blob is removed at once and the row answers 404 from then on. */
+  deleted_at: number | null;
 }
 
 export interface MetaTable {
@@ -30,6 +131,10 @@ export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   meta: MetaTable;
+  files: FilesTable;
+  reservations: ReservationsTable;
+  ledger_entries: LedgerEntriesTable;
+  tasks: TasksTable;
 }
 
 // Re-exported so query modules need one import for the row helpers.

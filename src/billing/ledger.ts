@@ -1,0 +1,258 @@
+// The ledger: every change of a balance is one append-only entry written in the same transaction as
+// the change itself, so the balance always equals what the entries add up to.
+//
+//   credit      +amount                 money added by an operator
+//   reserve     -quoted                 held before anything goes upstream (402 when short)
+//   settle      0, charge_micros = paid  the reservation is consumed by a delivered result
+//   release     +amount                 the unused part of a settled reservation, or all of a failed one
+//   adjustment  ±amount                 operator corrections
+//
+// Reservations close exactly once: settle and release are compare-and-set on status 'open'.
+
+import { type Kysely, type Transaction, sql } from 'kysely';
+import { ApiError } from '../api/errors.ts';
+import type { Database, LedgerKind, ReservationsTable } from '../storage/db/schema.ts';
+import { newId } from '../util/ids.ts';
+import { formatUsd } from './money.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+interface EntryInput {
+  account_id: string;
+  kind: LedgerKind;
+  amount_micros: number;
+  charge_micros?: number;
+  reservation_id?: string | null;
+  request_id?: string | null;
+  task_id?: string | null;
+  key_id?: string | null;
+  model?: string | null;
+  price_version?: string | null;
+  details?: unknown;
+}
+
+export async function appendEntry(db: Executor, entry: EntryInput, now = Date.now()): Promise<void> {
+  await db
+    .insertInto('ledger_entries')
+    .values({
+      id: newId('led'),
+      account_id: entry.account_id,
+      kind: entry.kind,
+      amount_micros: entry.amount_micros,
+      charge_micros: entry.charge_micros ?? 0,
+      reservation_id: entry.reservation_id ?? null,
+      request_id: entry.request_id ?? null,
+      task_id: entry.task_id ?? null,
+      key_id: entry.key_id ?? null,
+      model: entry.model ?? null,
+      price_version: entry.price_version ?? null,
+      details: entry.details === undefined ? null : JSON.stringify(entry.details),
+      created_at: now,
+    })
+    .execute();
+}
+
+/** Adds money to an account (credit, or a signed adjustment); false when there is no such account. */
+export async function creditBalance(db: Executor, accountId: string, amountMicros: number, kind: 'credit' | 'adjustment' = 'credit', details?: unknown): Promise<boolean> {
+  const apply = async (trx: Executor) => {
+    const result = await trx
+      .updateTable('accounts')
+      .set((eb) => ({ balance_micros: eb('balance_micros', '+', amountMicros) }))
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await appendEntry(trx, { account_id: accountId, kind, amount_micros: amountMicros, details });
+    return true;
+  };
+  return 'isTransaction' in db && db.isTransaction ? apply(db) : (db as Kysely<Database>).transaction().execute(apply);
+}
+
+export interface ReserveInput {
+  accountId: string;
+  keyId: string;
+  requestId: string;
+  taskId: string | null;
+  model: string;
+  quotedMicros: number;
+  priceVersion: string;
+  quote: unknown;
+}
+
+export type Reservation = ReservationsTable;
+
+/**
+ * Holds the quoted amount on the account inside the caller's transaction. The conditional UPDATE is
+ * the whole concurrency story: two requests racing for the last dollar cannot both pass it.
+ */
+export async function reserve(trx: Transaction<Database>, input: ReserveInput, now = Date.now()): Promise<Reservation> {
+  const amount = input.quotedMicros;
+  const key = await trx
+    .updateTable('api_keys')
+    .set((eb) => ({ spent_micros: eb('spent_micros', '+', amount) }))
+    .where('id', '=', input.keyId)
+    .where((eb) => eb.or([eb('spend_limit_micros', 'is', null), eb(eb('spent_micros', '+', amount), '<=', eb.ref('spend_limit_micros'))]))
+    .executeTakeFirst();
+  if (Number(key.numUpdatedRows) === 0) {
+    throw new ApiError("This API key's spend limit is reached.", { status: 402, type: 'quota_exceeded', code: 'quota_exceeded', hints: { estimated_cost_usd: Number(formatUsd(amount)) } });
+  }
+  const account = await trx
+    .updateTable('accounts')
+    .set((eb) => ({ balance_micros: eb('balance_micros', '-', amount) }))
+    .where('id', '=', input.accountId)
+    .where('balance_micros', '>=', amount)
+    .executeTakeFirst();
+  if (Number(account.numUpdatedRows) === 0) {
+    const row = await trx.selectFrom('accounts').select('balance_micros').where('id', '=', input.accountId).executeTakeFirst();
+    const balance = row?.balance_micros ?? 0;
+    throw new ApiError(`Insufficient balance: this request may cost up to $${formatUsd(amount)} and the account has $${formatUsd(balance)}.`, {
+      status: 402,
+      type: 'insufficient_balance',
+      code: 'insufficient_balance',
+      hints: { balance_usd: Number(formatUsd(balance)), estimated_cost_usd: Number(formatUsd(amount)) },
+    });
+  }
+  const reservation: Reservation = {
+    id: newId('billtxn'),
+    account_id: input.accountId,
+    key_id: input.keyId,
+    request_id: input.requestId,
+    task_id: input.taskId,
+    model: input.model,
+    quoted_micros: amount,
+    charged_micros: null,
+    status: 'open',
+    price_version: input.priceVersion,
+    quote: JSON.stringify(input.quote),
+    charge: null,
+    created_at: now,
+    closed_at: null,
+  };
+  await trx.insertInto('reservations').values(reservation).execute();
+  await appendEntry(trx, {
+    account_id: input.accountId,
+    kind: 'reserve',
+    amount_micros: -amount,
+    reservation_id: reservation.id,
+    request_id: input.requestId,
+    task_id: input.taskId,
+    key_id: input.keyId,
+    model: input.model,
+    price_version: input.priceVersion,
+    details: input.quote,
+  }, now);
+  return reservation;
+}
+
+/** Closes an open reservation with a charge (capped at the quote); the rest goes back. False if already closed. */
+export async function settle(trx: Transaction<Database>, reservationId: string, chargeMicros: number, charge: unknown, now = Date.now()): Promise<boolean> {
+  const r = await trx.selectFrom('reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
+  if (!r) return false;
+  const charged = Math.max(0, Math.min(chargeMicros, r.quoted_micros));
+  const closed = await trx
+    .updateTable('reservations')
+    .set({ status: 'settled', charged_micros: charged, charge: JSON.stringify(charge), closed_at: now })
+    .where('id', '=', reservationId)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  if (Number(closed.numUpdatedRows) === 0) return false;
+  const common = { account_id: r.account_id, reservation_id: r.id, request_id: r.request_id, task_id: r.task_id, key_id: r.key_id, model: r.model, price_version: r.price_version };
+  await appendEntry(trx, { ...common, kind: 'settle', amount_micros: 0, charge_micros: charged, details: charge }, now);
+  const unused = r.quoted_micros - charged;
+  if (unused > 0) await giveBack(trx, r, unused, now, { reason: 'unused part of the reservation' });
+  return true;
+}
+
+/** Closes an open reservation with no charge. False if it was already closed. */
+export async function release(trx: Transaction<Database>, reservationId: string, reason: string, now = Date.now()): Promise<boolean> {
+  const r = await trx.selectFrom('reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
+  if (!r) return false;
+  const closed = await trx
+    .updateTable('reservations')
+    .set({ status: 'released', charged_micros: 0, charge: JSON.stringify({ reason }), closed_at: now })
+    .where('id', '=', reservationId)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  if (Number(closed.numUpdatedRows) === 0) return false;
+  await giveBack(trx, r, r.quoted_micros, now, { reason });
+  return true;
+}
+
+async function giveBack(trx: Transaction<Database>, r: Reservation, amount: number, now: number, details: unknown): Promise<void> {
+  await trx.updateTable('accounts').set((eb) => ({ balance_micros: eb('balance_micros', '+', amount) })).where('id', '=', r.account_id).execute();
+  await trx.updateTable('api_keys').set((eb) => ({ spent_micros: eb('spent_micros', '-', amount) })).where('id', '=', r.key_id).execute();
+  await appendEntry(trx, {
+    account_id: r.account_id,
+    kind: 'release',
+    amount_micros: amount,
+    reservation_id: r.id,
+    request_id: r.request_id,
+    task_id: r.task_id,
+    key_id: r.key_id,
+    model: r.model,
+    price_version: r.price_version,
+    details,
+  }, now);
+}
+
+export interface LedgerCheck {
+  ok: boolean;
+  problems: string[];
+  totals: { reservedMicros: number; settledMicros: number; releasedMicros: number; openMicros: number };
+}
+
+/**
+ * Proves the books balance: every account's balance equals the sum of its entries, every closed
+ * reservation's quote equals what was charged plus what went back, and in total
+ * reserved = settled + released + still open.
+ */
+export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheck> {
+  const problems: string[] = [];
+  const sums = await db
+    .selectFrom('ledger_entries')
+    .select(['account_id', sql<number>`sum(amount_micros)`.as('total')])
+    .groupBy('account_id')
+    .execute();
+  const byAccount = new Map(sums.map((s) => [s.account_id, Number(s.total)]));
+  for (const account of await db.selectFrom('accounts').select(['id', 'balance_micros']).execute()) {
+    const derived = byAccount.get(account.id) ?? 0;
+    if (derived !== account.balance_micros) problems.push(`account ${account.id}: balance ${account.balance_micros} but ledger says ${derived}`);
+    if (account.balance_micros < 0) problems.push(`account ${account.id}: negative balance ${account.balance_micros}`);
+  }
+  const perReservation = await db
+    .selectFrom('reservations as r')
+    .leftJoin('ledger_entries as e', 'e.reservation_id', 'r.id')
+    .select([
+      'r.id',
+      'r.status',
+      'r.quoted_micros',
+      'r.charged_micros',
+      sql<number>`coalesce(sum(case when e.kind = 'reserve' then -e.amount_micros else 0 end), 0)`.as('reserved'),
+      sql<number>`coalesce(sum(case when e.kind = 'settle' then e.charge_micros else 0 end), 0)`.as('settled'),
+      sql<number>`coalesce(sum(case when e.kind = 'release' then e.amount_micros else 0 end), 0)`.as('released'),
+      sql<number>`coalesce(sum(case when e.kind = 'settle' then 1 else 0 end), 0)`.as('settles'),
+    ])
+    .groupBy(['r.id', 'r.status', 'r.quoted_micros', 'r.charged_micros'])
+    .execute();
+  const totals = { reservedMicros: 0, settledMicros: 0, releasedMicros: 0, openMicros: 0 };
+  for (const r of perReservation) {
+    const reserved = Number(r.reserved);
+    const settled = Number(r.settled);
+    const released = Number(r.released);
+    totals.reservedMicros += reserved;
+    totals.settledMicros += settled;
+    totals.releasedMicros += released;
+    if (reserved !== r.quoted_micros) problems.push(`reservation ${r.id}: reserve entries ${reserved} != quote ${r.quoted_micros}`);
+    if (Number(r.settles) > 1) problems.push(`reservation ${r.id}: settled ${r.settles} times`);
+    if (r.status === 'open') {
+      totals.openMicros += reserved;
+      if (settled !== 0 || released !== 0) problems.push(`reservation ${r.id}: open but has settle/release entries`);
+    } else if (settled + released !== reserved) {
+      problems.push(`reservation ${r.id} (${r.status}): charged ${settled} + released ${released} != reserved ${reserved}`);
+    }
+    if (r.status === 'released' && settled !== 0) problems.push(`reservation ${r.id}: released but charged ${settled}`);
+  }
+  if (totals.reservedMicros !== totals.settledMicros + totals.releasedMicros + totals.openMicros) {
+    problems.push(`reserved ${totals.reservedMicros} != settled ${totals.settledMicros} + released ${totals.releasedMicros} + open ${totals.openMicros}`);
+  }
+  return { ok: problems.length === 0, problems, totals };
+}

@@ -1,0 +1,155 @@
+// /v1/files: input images uploaded once and referenced by file_id in edits. A file belongs to the
+// account that uploaded it; to every other account it does not exist (404, like an unknown id).
+
+import type { FastifyInstance } from 'fastify';
+import { errors, invalidRequest, type ValidationIssue, validationFailed } from '../../api/errors.ts';
+import { requireModel } from '../../catalog/catalog.ts';
+import type { Services } from '../../services.ts';
+import { createFile, type FileRecord, findFile, listFiles, markFileDeleted } from '../../storage/db/files.ts';
+import { probeImage } from '../../util/image-probe.ts';
+import { authenticate } from '../auth.ts';
+import { fieldValue, readMultipart } from '../multipart.ts';
+
+/** One uploaded file. */
+export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+export const FILE_PURPOSES = ['user_data', 'vision', 'batch'] as const;
+/** Purposes whose files are images (and so must be PNG, JPEG or WebP). */
+const IMAGE_PURPOSES: ReadonlySet<string> = new Set(['user_data', 'vision']);
+/** Listing filters may also name the purpose of batch results. */
+const LISTED_PURPOSES: ReadonlySet<string> = new Set([...FILE_PURPOSES, 'batch_output']);
+export const DEFAULT_FILE_MODEL = 'gpt-image-2';
+const LIST_DEFAULT_LIMIT = 20;
+const LIST_MAX_LIMIT = 1000;
+const MAX_FILENAME_LENGTH = 255;
+
+export function fileRoutes(app: FastifyInstance, services: Services): void {
+  const db = services.db.kysely;
+
+  const ownFile = async (accountId: string, id: string): Promise<FileRecord> => {
+    const record = await findFile(db, accountId, id);
+    if (!record) throw errors.notFound(`No file with id '${id.slice(0, 100)}'.`, 'file_not_found');
+    return record;
+  };
+
+  app.post('/v1/files', async (request) => {
+    const caller = await authenticate(services, request);
+    const form = await readMultipart(request, { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 });
+
+    const issues: ValidationIssue[] = [];
+    const purpose = fieldValue(form, 'purpose');
+    if (purpose === undefined || purpose === '') {
+      issues.push({ field: 'purpose', message: `purpose is required (${FILE_PURPOSES.join(', ')})`, code: 'missing_required_parameter' });
+    } else if (!(FILE_PURPOSES as readonly string[]).includes(purpose)) {
+      issues.push({ field: 'purpose', message: `purpose must be one of ${FILE_PURPOSES.join(', ')}`, code: 'invalid_value' });
+    }
+    const upload = form.files[0];
+    if (!upload) {
+      issues.push({ field: 'file', message: 'file is required (a multipart file part named "file")', code: 'missing_required_parameter' });
+    } else if (upload.field !== 'file') {
+      issues.push({ field: upload.field, message: `send the file in a part named "file", not "${upload.field}"`, code: 'unsupported_parameter' });
+    }
+    if (issues.length > 0) throw validationFailed(issues);
+    if (!IMAGE_PURPOSES.has(purpose!)) {
+      throw invalidRequest(
+        `purpose '${purpose}' is for the Batch API, which Easel does not offer; upload images for /v1/images/edits with purpose user_data or vision.`,
+        'purpose',
+        'unsupported_purpose',
+      );
+    }
+    const model = requireModel(fieldValue(form, 'model') || DEFAULT_FILE_MODEL, 400);
+
+    // The type comes from the bytes; the file name and the declared Content-Type are not trusted.
+    const probed = await probeImage(upload!.bytes);
+    if (!probed) throw invalidRequest('file: only PNG, JPEG and WebP images can be uploaded.', 'file', 'unsupported_image_type');
+
+    const blobKey = await services.blobs.put(upload!.bytes, probed.mime);
+    let record: FileRecord;
+    try {
+      record = await createFile(db, {
+        account_id: caller.accountId,
+        filename: cleanFilename(upload!.filename, probed.mime),
+        purpose: purpose!,
+        model: model.id,
+        bytes: upload!.bytes.length,
+        mime: probed.mime,
+        width: probed.width,
+        height: probed.height,
+        blob_key: blobKey,
+      });
+    } catch (err) {
+      await services.blobs.delete(blobKey).catch(() => {});
+      throw err;
+    }
+    return fileObject(record);
+  });
+
+  app.get<{ Querystring: { limit?: string; after?: string; purpose?: string } }>('/v1/files', async (request) => {
+    const caller = await authenticate(services, request);
+    const { limit: rawLimit, after, purpose } = request.query;
+    let limit = LIST_DEFAULT_LIMIT;
+    if (rawLimit !== undefined) {
+      limit = Number(rawLimit);
+      if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > LIST_MAX_LIMIT) {
+        throw invalidRequest(`limit must be an integer from 1 to ${LIST_MAX_LIMIT}.`, 'limit');
+      }
+    }
+    if (purpose !== undefined && !LISTED_PURPOSES.has(purpose)) {
+      throw invalidRequest(`purpose must be one of ${[...LISTED_PURPOSES].join(', ')}.`, 'purpose');
+    }
+    const page = await listFiles(db, caller.accountId, { limit, afterId: after, purpose });
+    if (!page) throw invalidRequest(`after: no file with id '${String(after).slice(0, 100)}'.`, 'after');
+    const data = page.files.map(fileObject);
+    return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/files/:id', async (request) => {
+    const caller = await authenticate(services, request);
+    return fileObject(await ownFile(caller.accountId, request.params.id));
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/files/:id/content', async (request, reply) => {
+    const caller = await authenticate(services, request);
+    const record = await ownFile(caller.accountId, request.params.id);
+    const blob = await services.blobs.get(record.blob_key);
+    if (!blob) {
+      request.log.error({ file: record.id }, 'the blob of a live file is missing');
+      throw errors.notFound(`No content for file '${record.id}'.`, 'file_not_found');
+    }
+    reply
+      .header('content-type', record.mime)
+      .header('content-length', blob.size)
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(record.filename)}`)
+      .header('cache-control', 'private, no-store')
+      .header('x-content-type-options', 'nosniff');
+    return reply.send(blob.stream);
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/files/:id', async (request) => {
+    const caller = await authenticate(services, request);
+    const record = await markFileDeleted(db, caller.accountId, request.params.id);
+    if (!record) throw errors.notFound(`No file with id '${request.params.id.slice(0, 100)}'.`, 'file_not_found');
+    // The row stays (deleted_at) for the record; the image itself goes now.
+    await services.blobs.delete(record.blob_key).catch((err: unknown) => request.log.warn({ err, file: record.id }, 'could not delete the blob of a deleted file'));
+    return { id: record.id, object: 'file', deleted: true };
+  });
+}
+
+/** FileObject of the OpenAI/TokenLab files API. */
+export function fileObject(record: FileRecord) {
+  return {
+    id: record.id,
+    object: 'file' as const,
+    bytes: record.bytes,
+    created_at: Math.floor(record.created_at / 1000),
+    filename: record.filename,
+    purpose: record.purpose,
+    status: 'processed' as const,
+    expires_at: null,
+  };
+}
+
+/** Keeps the client's name for display: no control characters, bounded length, never empty. */
+function cleanFilename(name: string, mime: string): string {
+  const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_FILENAME_LENGTH);
+  return cleaned || `upload.${mime.split('/')[1]}`;
+}

@@ -1,0 +1,38 @@
+// Task status: GET /v1/tasks/{id} and its two aliases share one handler and one shape. A task of
+// another account is indistinguishable from one that does not exist.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../../api/errors.ts';
+import type { Services } from '../../services.ts';
+import { findTask } from '../../tasks/store.ts';
+import { taskSnapshotBody } from '../../tasks/views.ts';
+import { authenticate } from '../auth.ts';
+
+const TASK_ID = /^ldtask_[0-9a-fA-F]{32}$/;
+
+function notFound(): ApiError {
+  return new ApiError('Task not found or no longer available.', { status: 404, type: 'invalid_request_error', code: 'async_task_not_found' });
+}
+
+export function taskRoutes(app: FastifyInstance, services: Services): void {
+  const show = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const caller = await authenticate(services, request);
+    const id = request.params.id;
+    if (!TASK_ID.test(id)) throw notFound();
+    const task = await findTask(services.db.kysely, id.toLowerCase());
+    if (!task || task.account_id !== caller.accountId || task.expires_at < Date.now()) throw notFound();
+    reply.header('x-task-id', task.id);
+    if (task.billing_transaction_id) reply.header('x-billing-transaction-id', task.billing_transaction_id);
+    return reply.send(taskSnapshotBody(task));
+  };
+  app.get('/v1/tasks/:id', show);
+  app.get('/v1/images/:id', show);
+  app.get('/v1/images/generations/:id', show);
+
+  app.delete<{ Params: { id: string } }>('/v1/tasks/:id', async (request) => {
+    const caller = await authenticate(services, request);
+    const task = TASK_ID.test(request.params.id) ? await findTask(services.db.kysely, request.params.id.toLowerCase()) : undefined;
+    if (!task || task.account_id !== caller.accountId) throw notFound();
+    throw new ApiError('Image tasks cannot be cancelled.', { status: 400, type: 'invalid_request_error', code: 'unsupported_task_cancel' });
+  });
+}

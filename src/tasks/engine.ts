@@ -1,0 +1,329 @@
+// Runs image work to its one terminal state. Every request becomes a task row (with its money held)
+// before anything goes upstream; the process that took the request drives it while the client
+// waits, and the worker loop picks up whatever is left: tasks handed back between polls, tasks whose
+// driver died (lease lapsed), tasks past their deadline.
+//
+// One step at a time: submit or generate, then poll (task-based upstreams) until an outcome; the
+// outcome is delivered (images stored) and closed together with the reservation, exactly once.
+
+import { hostname } from 'node:os';
+import { ApiError } from '../api/errors.ts';
+import { charge } from '../billing/quote.ts';
+import { requireModel } from '../catalog/catalog.ts';
+import type { ModelEntry } from '../catalog/model-entry.ts';
+import type { NormalizedImageRequest } from '../catalog/types.ts';
+import { type DeliveredImage, deliverImages } from '../pipeline/deliver.ts';
+import { callWithFanOut } from '../pipeline/fan-out.ts';
+import { downloadUpstreamResult } from '../pipeline/upstream-download.ts';
+import { PROVIDERS } from '../providers/registry.ts';
+import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
+import { isRetryable } from '../routing/router.ts';
+import { toApiError } from '../routing/upstream-errors.ts';
+import type { Services } from '../services.ts';
+import { randomBase62 } from '../util/ids.ts';
+import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
+
+/** First poll delay when the adapter names none. */
+const DEFAULT_POLL_MS = 2_000;
+const MAX_POLL_MS = 15_000;
+/** How often expired tasks are swept. */
+const SWEEP_EVERY_MS = 60_000;
+
+export type Outcome =
+  | { status: 'completed'; task: TaskRow; data: DeliveredImage[] }
+  | { status: 'failed'; task: TaskRow; error: ApiError }
+  /** Handed back to the worker loop (the client has the task id). */
+  | { status: 'pending'; task: TaskRow };
+
+/** What the HTTP handler holds while it waits for a task it created. */
+export interface TaskHandle {
+  task: TaskRow;
+  done: Promise<Outcome>;
+  /** Resolves when the work was submitted to a task-based upstream. */
+  submitted: Promise<void>;
+  /**
+   * The client stops waiting and gets the task id: the result will be stored as URLs. Returns false
+   * when delivery to the waiting client already began (then just keep waiting for `done`).
+   */
+  promote(): boolean;
+  /** The client went away before promotion: abort the work, fail and release. */
+  abandon(): void;
+}
+
+interface DriveState {
+  task: TaskRow;
+  req: NormalizedImageRequest;
+  entry: ModelEntry;
+  /** The client is waiting for inline data in its own format. */
+  inline: boolean;
+  delivering: boolean;
+  controller: AbortController;
+  onSubmitted: () => void;
+}
+
+type StepResult = { kind: 'done'; outcome: Outcome } | { kind: 'wait'; ms: number };
+
+export class TaskEngine {
+  readonly owner = `${hostname()}:${process.pid}:${randomBase62(6)}`;
+  private readonly active = new Map<string, DriveState>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private lastSweep = 0;
+  private tickRunning: Promise<void> | undefined;
+
+  constructor(private readonly services: Services) {}
+
+  private get cfg() {
+    return this.services.config.tasks;
+  }
+
+  start(): void {
+    this.stopping = false;
+    const loop = () => {
+      if (this.stopping) return;
+      this.tickRunning = this.tick().catch((err) => this.services.log.error({ err }, 'task worker tick failed'));
+      void this.tickRunning.finally(() => {
+        if (!this.stopping) this.timer = setTimeout(loop, this.cfg.worker_interval_ms);
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  /** Stops leasing; tasks driven here are handed back at their next wait and aborted after `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.tickRunning;
+    const deadline = Date.now() + graceMs;
+    while (this.active.size > 0 && Date.now() < deadline) await sleep(50);
+    for (const state of this.active.values()) state.controller.abort(new Error('shutting down'));
+    while (this.active.size > 0 && Date.now() < deadline + 2_000) await sleep(20);
+  }
+
+  /** Starts driving a task created by this process for a waiting client (or an async create). */
+  drive(task: TaskRow, req: NormalizedImageRequest, opts: { inline: boolean }): TaskHandle {
+    let onSubmitted!: () => void;
+    const submitted = new Promise<void>((resolve) => (onSubmitted = resolve));
+    const state: DriveState = { task, req, entry: requireModel(req.model, 400), inline: opts.inline, delivering: false, controller: new AbortController(), onSubmitted };
+    const done = this.run(state, { handBack: !opts.inline });
+    return {
+      task,
+      done,
+      submitted,
+      promote: () => {
+        if (state.delivering && state.inline) return false;
+        state.inline = false;
+        return true;
+      },
+      abandon: () => {
+        if (state.inline && !state.delivering) state.controller.abort(new Error('client disconnected'));
+      },
+    };
+  }
+
+  /** One pass of the worker loop: sweep, then lease due tasks and advance each by one step. */
+  async tick(): Promise<void> {
+    if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
+      this.lastSweep = Date.now();
+      await this.sweep();
+    }
+    const room = this.cfg.concurrency - this.active.size;
+    if (room <= 0 || this.stopping) return;
+    const due = await leaseDueTasks(this.services.db, this.owner, room, this.cfg.lease_ms);
+    for (const task of due) {
+      if (!task.public) {
+        // A synchronous request whose process died: its client is gone, so it must not be charged.
+        await failTask(this.services.db.kysely, task, { code: 'interrupted', message: 'The request was interrupted before it finished; nothing was charged.' });
+        continue;
+      }
+      let req: NormalizedImageRequest;
+      let entry: ModelEntry;
+      try {
+        req = JSON.parse(task.request) as NormalizedImageRequest;
+        entry = requireModel(req.model, 400);
+      } catch {
+        await failTask(this.services.db.kysely, task, { code: 'task_invalid', message: 'The task can no longer be processed.' });
+        continue;
+      }
+      const state: DriveState = { task, req, entry, inline: false, delivering: false, controller: new AbortController(), onSubmitted: () => {} };
+      void this.run(state, { handBack: true });
+    }
+  }
+
+  /**
+   * Drives one task until it reaches an outcome, or — when `handBack` — until its first wait, where
+   * the lease goes back to the pool so any worker can take the next poll.
+   */
+  private async run(state: DriveState, opts: { handBack: boolean }): Promise<Outcome> {
+    this.active.set(state.task.id, state);
+    const db = this.services.db.kysely;
+    const renew = setInterval(() => {
+      void renewLease(db, state.task.id, this.owner, this.cfg.lease_ms).catch(() => {});
+    }, Math.max(100, Math.floor(this.cfg.lease_ms / 3)));
+    try {
+      for (;;) {
+        const step = await this.step(state);
+        if (step.kind === 'done') return step.outcome;
+        // Waiting: a client that still waits inline keeps this process polling; otherwise hand back.
+        if (opts.handBack || !state.inline || this.stopping) {
+          await releaseLease(db, state.task.id, this.owner, Date.now() + step.ms);
+          return { status: 'pending', task: state.task };
+        }
+        await sleep(step.ms, state.controller.signal).catch(() => {});
+      }
+    } catch (err) {
+      if (state.controller.signal.aborted && this.stopping) {
+        await releaseLease(db, state.task.id, this.owner, Date.now()).catch(() => {});
+        return { status: 'pending', task: state.task };
+      }
+      const apiError = err instanceof ApiError ? err : unexpected(this.services, err);
+      await failTask(db, state.task, { code: apiError.code ?? 'server_error', message: apiError.message });
+      return { status: 'failed', task: state.task, error: apiError };
+    } finally {
+      clearInterval(renew);
+      this.active.delete(state.task.id);
+    }
+  }
+
+  private async step(state: DriveState): Promise<StepResult> {
+    const { task, req, entry } = state;
+    const db = this.services.db.kysely;
+    if (Date.now() > task.deadline_at) {
+      return this.fail(state, new ApiError('The image task did not finish in time.', { status: 504, type: 'timeout_error', code: 'task_timeout' }));
+    }
+    if (state.controller.signal.aborted && !this.stopping) {
+      return this.fail(state, new ApiError('The client went away before the image was ready; nothing was charged.', { status: 499, type: 'invalid_request_error', code: 'client_closed_request' }));
+    }
+    if (task.upstream && task.channel_id) return this.pollStep(state);
+
+    // First step: route to a channel, then either submit (task-based upstream) or generate.
+    const attempt = await this.services.router.run(entry, state.controller.signal, async (adapter, ctx) => {
+      if (usesTasks(adapter, entry)) return { ref: await adapter.submit!(req, ctx), adapter, ctx };
+      if (!adapter.generate) throw new UpstreamError('bad_request', `this channel cannot generate '${req.model}'`);
+      return { result: await callWithFanOut(adapter, adapter.generate.bind(adapter), req, ctx), adapter, ctx };
+    });
+    const { ref, result, adapter } = attempt.result as { ref?: UpstreamTaskRef; result?: GenerateResult; adapter: ProviderAdapter };
+    if (result) return this.finish(state, result);
+
+    const timeoutMs = Number(attempt.channel.options.task_timeout_ms ?? adapter.taskTimeoutMs ?? this.cfg.timeout_ms);
+    task.upstream = JSON.stringify(ref);
+    task.channel_id = attempt.channel.id;
+    task.status = 'processing';
+    task.deadline_at = Math.min(task.deadline_at, task.created_at + timeoutMs);
+    await updateOpenTask(db, task.id, this.owner, { upstream: task.upstream, channel_id: task.channel_id, status: 'processing' });
+    await db.updateTable('tasks').set({ deadline_at: task.deadline_at }).where('id', '=', task.id).execute();
+    state.onSubmitted();
+    return { kind: 'wait', ms: pollDelay(adapter, 0) };
+  }
+
+  private async pollStep(state: DriveState): Promise<StepResult> {
+    const { task, req, entry } = state;
+    const channel = this.services.router.channels.find((c) => c.id === task.channel_id);
+    const adapter = channel ? PROVIDERS[channel.provider] : undefined;
+    if (!channel || !adapter?.poll) {
+      return this.fail(state, new ApiError('The channel that ran this task is no longer configured.', { status: 503, type: 'all_channels_failed', code: 'channel_unavailable' }));
+    }
+    const ctx = callContext(channel, entry, state.controller.signal);
+    let poll;
+    try {
+      poll = await adapter.poll(JSON.parse(task.upstream!) as UpstreamTaskRef, ctx);
+    } catch (err) {
+      if (err instanceof UpstreamError && isRetryable(err) && err.kind !== 'auth') {
+        // A failed poll is not a failed task: try again later, until the deadline decides.
+        return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, task.attempts + 3) };
+      }
+      if (err instanceof UpstreamError) return this.fail(state, toApiError([err]));
+      throw err;
+    }
+    task.attempts += 1;
+    if (poll.status === 'completed') return this.finish(state, poll.result);
+    if (poll.status === 'failed') return this.fail(state, toApiError([poll.error]));
+    const progress = poll.progress === undefined ? task.progress : Math.max(0, Math.min(99, Math.round(poll.progress)));
+    if (progress !== task.progress || poll.status !== task.status) {
+      task.progress = progress;
+      task.status = poll.status;
+      await updateOpenTask(this.services.db.kysely, task.id, this.owner, { progress, status: poll.status, attempts: task.attempts });
+    }
+    void req;
+    return { kind: 'wait', ms: poll.retryAfterMs ?? pollDelay(adapter, task.attempts) };
+  }
+
+  /** Stores the images (URLs for anyone but a client still waiting inline) and closes the task with its charge. */
+  private async finish(state: DriveState, result: GenerateResult): Promise<StepResult> {
+    const { req, entry } = state;
+    state.delivering = true;
+    const format = state.inline ? req.responseFormat : 'url';
+    const data = await deliverImages(result.images.slice(0, req.n), format, {
+      blobs: this.services.blobs,
+      publicUrl: this.services.publicUrl,
+      download: (url) => downloadUpstreamResult(url, state.controller.signal),
+    });
+    if (data.length === 0) {
+      return this.fail(state, new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' }));
+    }
+    const price = charge(entry, req, data.length, result.usage, this.services.pricing);
+    // Inline base64 is not kept: the client has it, and the record keeps what was delivered.
+    const stored = format === 'url' ? data : data.map((d) => ({ revised_prompt: d.revised_prompt, delivered_inline: true }));
+    const closed = await completeTask(this.services.db.kysely, state.task, { data: stored }, result.usage, price);
+    if (!closed) {
+      // Someone else closed it first (a timeout sweep, another worker): theirs is the outcome.
+      return { kind: 'done', outcome: { status: 'failed', task: state.task, error: new ApiError('The task was closed elsewhere.', { status: 409, type: 'invalid_request_error', code: 'task_closed' }) } };
+    }
+    return { kind: 'done', outcome: { status: 'completed', task: closed, data } };
+  }
+
+  private async fail(state: DriveState, error: ApiError): Promise<StepResult> {
+    await failTask(this.services.db.kysely, state.task, { code: error.code ?? 'failed', message: error.message });
+    state.task.status = 'failed';
+    return { kind: 'done', outcome: { status: 'failed', task: state.task, error } };
+  }
+
+  /** Removes tasks past retention and the images they stored. */
+  async sweep(): Promise<number> {
+    const expired = await takeExpiredTasks(this.services.db.kysely);
+    for (const task of expired) {
+      const data = task.result ? ((JSON.parse(task.result) as { data?: Array<{ url?: string }> }).data ?? []) : [];
+      for (const item of data) {
+        const key = item.url?.split('/media/')[1];
+        if (key) await this.services.blobs.delete(key).catch(() => {});
+      }
+    }
+    return expired.length;
+  }
+}
+
+/** Task-based upstreams (BFL, midjourney-proxy) submit and poll; the demo does both and follows the catalogue. */
+export function usesTasks(adapter: ProviderAdapter, entry: ModelEntry): boolean {
+  return Boolean(adapter.submit && adapter.poll && (!adapter.generate || entry.delivery === 'task'));
+}
+
+function callContext(channel: Channel, entry: ModelEntry, signal: AbortSignal): CallContext {
+  return {
+    channel,
+    upstreamModel: channel.modelMap[entry.id] ?? entry.upstream[channel.provider as keyof typeof entry.upstream] ?? entry.id,
+    signal: AbortSignal.any([signal, AbortSignal.timeout(channel.timeoutMs)]),
+  };
+}
+
+/** Backoff with jitter: base × 1.3^n, capped, ±20 %. */
+function pollDelay(adapter: ProviderAdapter, polls: number): number {
+  const base = adapter.pollIntervalMs ?? DEFAULT_POLL_MS;
+  const delay = Math.min(Math.max(base, MAX_POLL_MS), base * 1.3 ** Math.min(polls, 20));
+  return Math.round(Math.min(delay, Math.max(base, MAX_POLL_MS)) * (0.8 + Math.random() * 0.4));
+}
+
+function unexpected(services: Services, err: unknown): ApiError {
+  services.log.error({ err }, 'task failed unexpectedly');
+  return new ApiError('The server had an error while processing the image task.', { status: 500, type: 'server_error', code: 'server_error' });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

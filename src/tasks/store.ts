@@ -1,0 +1,213 @@
+// Task rows: created with their reservation in one transaction, leased by workers, and closed exactly
+// once together with their reservation (completed → settle, failed → release). Every state change is
+// compare-and-set, so two workers, or a worker and a restarted process, cannot both close a task.
+
+import { type Kysely, sql } from 'kysely';
+import { release, reserve, settle } from '../billing/ledger.ts';
+import type { Pricing } from '../billing/quote.ts';
+import type { Db } from '../storage/db/open.ts';
+import type { Database, TasksTable, TaskStatus } from '../storage/db/schema.ts';
+import { randomHex } from '../util/ids.ts';
+
+export type TaskRow = TasksTable;
+
+export const TERMINAL: readonly TaskStatus[] = ['completed', 'failed'];
+
+export function newTaskId(): string {
+  return `ldtask_${randomHex(16)}`;
+}
+
+export interface NewTask {
+  id: string;
+  accountId: string;
+  keyId: string;
+  requestId: string;
+  model: string;
+  request: unknown;
+  quote: Pricing;
+  public: boolean;
+  deadlineAt: number;
+  expiresAt: number;
+  leaseOwner: string;
+  leaseMs: number;
+}
+
+/** Reserves the quote and records the task in one transaction: no task without money held, and no hold without a task. */
+export async function createTask(db: Kysely<Database>, t: NewTask): Promise<TaskRow> {
+  const now = Date.now();
+  return db.transaction().execute(async (trx) => {
+    const reservation = await reserve(trx, {
+      accountId: t.accountId,
+      keyId: t.keyId,
+      requestId: t.requestId,
+      taskId: t.id,
+      model: t.model,
+      quotedMicros: t.quote.micros,
+      priceVersion: t.quote.priceVersion,
+      quote: t.quote.basis,
+    }, now);
+    const row: TaskRow = {
+      id: t.id,
+      account_id: t.accountId,
+      key_id: t.keyId,
+      request_id: t.requestId,
+      model: t.model,
+      status: 'pending',
+      progress: null,
+      request: JSON.stringify(t.request),
+      channel_id: null,
+      upstream: null,
+      result: null,
+      error: null,
+      usage: null,
+      reservation_id: reservation.id,
+      billing_transaction_id: null,
+      public: t.public ? 1 : 0,
+      attempts: 0,
+      created_at: now,
+      updated_at: now,
+      deadline_at: t.deadlineAt,
+      next_poll_at: now,
+      lease_owner: t.leaseOwner,
+      lease_until: now + t.leaseMs,
+      expires_at: t.expiresAt,
+    };
+    await trx.insertInto('tasks').values(row).execute();
+    return row;
+  });
+}
+
+export async function findTask(db: Kysely<Database>, id: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Marks a task as handed to the client (its id was returned); only while it is still open. */
+export async function makePublic(db: Kysely<Database>, id: string): Promise<void> {
+  await db.updateTable('tasks').set({ public: 1, updated_at: Date.now() }).where('id', '=', id).execute();
+}
+
+/** Progress and upstream reference, written only by the lease holder and only while the task is open. */
+export async function updateOpenTask(
+  db: Kysely<Database>,
+  id: string,
+  owner: string,
+  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts'>>,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('tasks')
+    .set({ ...patch, updated_at: Date.now() })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', 'in', ['pending', 'processing'])
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+export async function renewLease(db: Kysely<Database>, id: string, owner: string, leaseMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('tasks')
+    .set({ lease_until: Date.now() + leaseMs })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', 'in', ['pending', 'processing'])
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Hands a lease back so the next poll can go to any worker. */
+export async function releaseLease(db: Kysely<Database>, id: string, owner: string, nextPollAt: number): Promise<void> {
+  await db
+    .updateTable('tasks')
+    .set({ lease_owner: null, lease_until: 0, next_poll_at: nextPollAt, updated_at: Date.now() })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/**
+ * Claims up to `limit` due tasks whose lease lapsed or was handed back. On PostgreSQL the claim uses
+ * FOR UPDATE SKIP LOCKED, so replicas polling at the same moment never claim the same task; on SQLite
+ * the single writer gives the same guarantee.
+ */
+export async function leaseDueTasks(db: Db, owner: string, limit: number, leaseMs: number): Promise<TaskRow[]> {
+  const now = Date.now();
+  const until = now + leaseMs;
+  if (db.dialect === 'postgres') {
+    const result = await sql<TaskRow>`
+      UPDATE tasks SET lease_owner = ${owner}, lease_until = ${until}, attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM tasks
+        WHERE status IN ('pending', 'processing') AND next_poll_at <= ${now} AND lease_until < ${now}
+        ORDER BY next_poll_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING *`.execute(db.kysely);
+    return result.rows;
+  }
+  const result = await sql<TaskRow>`
+    UPDATE tasks SET lease_owner = ${owner}, lease_until = ${until}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM tasks
+      WHERE status IN ('pending', 'processing') AND next_poll_at <= ${now} AND lease_until < ${now}
+      ORDER BY next_poll_at
+      LIMIT ${limit}
+    )
+    RETURNING *`.execute(db.kysely);
+  return result.rows;
+}
+
+/** Completes the task and settles its reservation, in one transaction, exactly once. */
+export async function completeTask(
+  db: Kysely<Database>,
+  task: TaskRow,
+  result: unknown,
+  usage: unknown,
+  charge: Pricing,
+): Promise<TaskRow | undefined> {
+  const now = Date.now();
+  return db.transaction().execute(async (trx) => {
+    const closed = await trx
+      .updateTable('tasks')
+      .set({
+        status: 'completed',
+        progress: 100,
+        result: JSON.stringify(result),
+        usage: usage === undefined ? null : JSON.stringify(usage),
+        billing_transaction_id: task.reservation_id,
+        lease_owner: null,
+        lease_until: 0,
+        updated_at: now,
+      })
+      .where('id', '=', task.id)
+      .where('status', 'in', ['pending', 'processing'])
+      .executeTakeFirst();
+    if (Number(closed.numUpdatedRows) === 0) return undefined;
+    if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now);
+    return trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
+  });
+}
+
+/** Fails the task and releases its reservation in full, in one transaction, exactly once. */
+export async function failTask(db: Kysely<Database>, task: Pick<TaskRow, 'id' | 'reservation_id'>, error: { code: string; message: string }): Promise<boolean> {
+  const now = Date.now();
+  return db.transaction().execute(async (trx) => {
+    const closed = await trx
+      .updateTable('tasks')
+      .set({ status: 'failed', error: JSON.stringify(error), lease_owner: null, lease_until: 0, updated_at: now })
+      .where('id', '=', task.id)
+      .where('status', 'in', ['pending', 'processing'])
+      .executeTakeFirst();
+    if (Number(closed.numUpdatedRows) === 0) return false;
+    if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
+    return true;
+  });
+}
+
+/** Terminal tasks past their retention; returns them so their images can be deleted too. */
+export async function takeExpiredTasks(db: Kysely<Database>, limit = 500): Promise<TaskRow[]> {
+  const now = Date.now();
+  const rows = await db.selectFrom('tasks').selectAll().where('expires_at', '<', now).where('status', 'in', TERMINAL).limit(limit).execute();
+  if (rows.length > 0) await db.deleteFrom('tasks').where('id', 'in', rows.map((r) => r.id)).execute();
+  return rows;
+}

@@ -1,0 +1,92 @@
+// Public request bodies of the image endpoints: field types and the generic ranges of
+// tokenlab-openapi-images.json. What a given model accepts is narrower; the contract engine
+// (src/catalog/contract.ts) enforces that after these types pass. /openapi.json is generated from here.
+
+import { z } from 'zod';
+
+/** Public reference URLs: http(s) only; the fetcher applies the SSRF rules when it downloads them. */
+const httpUrl = z.url({ protocol: /^https?$/ });
+/** Edit sources and masks may also be data: URLs, as OpenAI's JSON edit body allows. */
+const sourceUrl = z.url({ protocol: /^(https?|data)$/ });
+const urlList = z.array(httpUrl).min(1).max(16);
+
+const imageRef = z
+  .strictObject({
+    image_url: sourceUrl.optional().describe('Source image URL (https or data:).'),
+    file_id: z.string().min(1).optional().describe('A file id from POST /v1/files.'),
+  })
+  .describe('Exactly one of image_url or file_id.');
+
+/** Fields shared by generations and edits. */
+const common = {
+  model: z.string().describe('Model to use. Required, no default: see GET /v1/models?recommended_for=image.'),
+  prompt: z.string().max(4000).describe('Text description of the desired image (model-specific maximum, at most 4000 characters).'),
+  n: z.int().min(1).max(10).describe('Number of images (1-10, capped per model). Default 1.'),
+  size: z
+    .string()
+    .describe(
+      'Model-specific. gpt-image-2: auto or WIDTHxHEIGHT (edges multiples of 16, longest <= 3840, ratio <= 3:1, 655,360-8,294,400 pixels). ' +
+        'DALL·E: fixed sizes. FLUX: WIDTHxHEIGHT. Gemini and other aspect-ratio models: compatibility alias mapped to aspect_ratio (and resolution).',
+    ),
+  quality: z.string().describe('Model-specific: auto|low|medium|high (gpt-image-2), standard|hd (dall-e-3), flash|turbo|default|quality (ideogram-v3).'),
+  aspect_ratio: z.string().describe('Aspect-ratio selector, for example 1:1, 16:9, 9:16 (values per model in GET /v1/models/{model}).'),
+  resolution: z.string().describe('Resolution selector: 1k|2k|4k on high-resolution Gemini models (text-to-image only), 1k|2k on Grok Imagine.'),
+  response_format: z.enum(['url', 'b64_json']).describe('url (default) or b64_json. Async tasks always return URLs.'),
+  async: z.boolean().describe('Create a task and answer {status:"pending", task_id, poll_url} (gpt-image-2 and official FLUX/BFL models only).'),
+  background: z.enum(['transparent', 'opaque', 'auto']).describe('Background handling; gpt-image-2 accepts auto and opaque.'),
+  output_format: z.enum(['png', 'jpeg', 'webp']).describe('Output image format for models that offer a choice.'),
+  output_compression: z.int().min(0).max(100).describe('Compression 0-100 for jpeg/webp output.'),
+  compression: z.int().min(0).max(100).describe('Alias of output_compression.'),
+  moderation: z.enum(['auto', 'low']).describe('Moderation strictness (gpt-image-2).'),
+  stream: z.boolean().describe('Reserved. Streaming is not supported: true is rejected.'),
+  input_fidelity: z.string().describe('Accepted for compatibility and removed before forwarding for gpt-image-2; other models reject it.'),
+  user: z.string().describe('End-user identifier.'),
+};
+
+export const imageGenerationRequestSchema = z
+  .strictObject({
+    ...common,
+    operation: z
+      .enum(['text-to-image', 'image-to-image', 'image-edit'])
+      .describe('Operation family. Reference-image requests use image-to-image; inferred from image_url/image_urls when omitted.'),
+    image_url: httpUrl.describe('Public https reference image for image-to-image.'),
+    image_urls: urlList.describe('Public https reference images for image-to-image (1-16; multipart: comma-separated).'),
+    reference_image_urls: urlList.describe('Additional references for families that separate inputs from references (multipart: comma-separated).'),
+    mask_url: httpUrl.describe('Mask URL for compatible operations.'),
+    style: z.enum(['vivid', 'natural']).describe('dall-e-3 only: vivid (default) or natural.'),
+    expand_prompt: z.boolean().describe('Let the model expand the prompt (FLUX prompt_upsampling, Ideogram magic prompt).'),
+    negative_prompt: z.string().max(4000).describe('What to avoid (Ideogram, Stable Diffusion).'),
+    seed: z.int().min(0).max(4_294_967_294).describe('Seed for models that support deterministic output.'),
+    partial_images: z.int().min(0).max(3).describe('gpt-image-2 partial images (0-3); only meaningful with streaming, which is not offered.'),
+  })
+  .partial()
+  .required({ model: true, prompt: true })
+  .describe('POST /v1/images/generations (JSON). Unknown fields are rejected with 400 unsupported_parameter.');
+
+export const imageEditRequestSchema = z
+  .strictObject({
+    ...common,
+    image_url: sourceUrl.describe('Single source image (TokenLab compatibility).'),
+    image_urls: z.array(sourceUrl).min(1).max(16).describe('Source images (gpt-image-2 up to 16, Grok Imagine up to 3).'),
+    images: z.array(imageRef).min(1).max(16).describe('Official JSON source list: each item has exactly one of image_url or file_id.'),
+    mask: imageRef.describe('Mask reference: exactly one of image_url or file_id. Multipart requests send mask as a file part.'),
+  })
+  .partial()
+  .required({ model: true, prompt: true })
+  .describe('POST /v1/images/edits. Exactly one of image_url, image_urls, images (or multipart image/image[] files).');
+
+export const imageVariationRequestSchema = z
+  .strictObject({
+    model: common.model,
+    n: common.n,
+    size: z.string().describe('256x256, 512x512 or 1024x1024 (dall-e-2).'),
+    response_format: common.response_format,
+    user: common.user,
+  })
+  .partial()
+  .required({ model: true })
+  .describe('POST /v1/images/variations (multipart, with one image file).');
+
+export type ImageGenerationRequest = z.infer<typeof imageGenerationRequestSchema>;
+export type ImageEditRequest = z.infer<typeof imageEditRequestSchema>;
+export type ImageVariationRequest = z.infer<typeof imageVariationRequestSchema>;

@@ -1,0 +1,249 @@
+// The contract engine. Every image request passes here before any money moves or any upstream is
+// called: the model is resolved, the operation chosen, every field checked against what that model's
+// operation accepts, and the request normalized into the one shape the adapters consume. All rules
+// come from the catalogue data; nothing here knows a model by name.
+
+import { type ValidationIssue, validationFailed } from '../api/errors.ts';
+import { requireModel } from './catalog.ts';
+import { MISPLACED_FIELDS, knownFields, prepareBody, rootField, typeIssues } from './contract-input.ts';
+import type { EnumParam, ModelEntry, OperationContract } from './model-entry.ts';
+import { contractHints, supportedParameters } from './operations.ts';
+import { selectOperation } from './operation-select.ts';
+import { checkSize, mapSizeToSelectors, parseSize } from './size-rules.ts';
+import { IMAGE_ENDPOINTS, type ImageEndpoint, type ImageRef, type NormalizedImageRequest, type ResponseFormat } from './types.ts';
+
+export interface ValidateOptions {
+  /** The body came from multipart/form-data: scalars are strings, URL lists comma-separated. */
+  multipart?: boolean;
+  /** Image file parts in a multipart body (`image`, `image[]`); undefined when the caller does not count them. */
+  imageFiles?: number;
+  /** A multipart `mask` file part is present. */
+  maskFile?: boolean;
+}
+
+type Body = Record<string, unknown>;
+
+const ENUM_PARAMS: readonly EnumParam[] = ['quality', 'style', 'background', 'output_format', 'moderation', 'aspect_ratio', 'resolution'];
+
+export function validateImageRequest(endpoint: ImageEndpoint, rawBody: Body, opts: ValidateOptions = {}): NormalizedImageRequest {
+  const body = prepareBody(endpoint, rawBody, opts.multipart ?? false);
+  const requestedModel = body.model;
+  if (typeof requestedModel !== 'string' || requestedModel.trim() === '') {
+    throw validationFailed([{ field: 'model', message: 'Model is required. Pick one from GET /v1/models?recommended_for=image.', code: 'missing_required_parameter' }]);
+  }
+  const entry = requireModel(requestedModel, 400);
+  const op = selectOperation(entry, endpoint, body, requestedModel, opts);
+  const hints = contractHints(entry, op);
+
+  const issues: ValidationIssue[] = [];
+  const rejected = checkFieldsAllowed(entry, op, endpoint, body, requestedModel, issues);
+  const typeBad = new Set<string>();
+  const checkable = Object.fromEntries(Object.entries(body).filter(([k]) => !rejected.has(k) && !entry.dropped.includes(k)));
+  for (const issue of typeIssues(endpoint, checkable)) {
+    issues.push(issue);
+    typeBad.add(rootField(issue.field));
+  }
+  const ok = (key: string) => body[key] !== undefined && !rejected.has(key) && !typeBad.has(key);
+
+  checkPrompt(op, body, typeBad, issues);
+  if (ok('n') && (body.n as number) > op.maxN) {
+    issues.push({ field: 'n', message: `${requestedModel} returns at most ${op.maxN} image(s) per request for ${op.operation}.`, code: 'invalid_value' });
+  }
+  for (const param of ENUM_PARAMS) {
+    const allowed = op.values[param];
+    if (ok(param) && allowed && !allowed.includes(body[param] as string)) {
+      issues.push({ field: param, message: `'${String(body[param])}' is not allowed for ${requestedModel}; allowed: ${allowed.join(', ')}.`, code: 'invalid_value' });
+    }
+  }
+  if (ok('output_compression') && ok('compression') && body.output_compression !== body.compression) {
+    issues.push({ field: 'compression', message: 'compression is an alias of output_compression; send one, or the same value in both.', code: 'invalid_value' });
+  }
+  const sizing = ok('size') ? checkSizeField(op, body.size as string, issues) : {};
+  checkImageInputs(endpoint, op, body, rejected, typeBad, opts, issues);
+
+  if (issues.length > 0) throw validationFailed(issues, hints);
+  return normalize(entry, op, endpoint, body, requestedModel, sizing);
+}
+
+/** Marks fields outside the operation's contract; returns the set of rejected field names. */
+function checkFieldsAllowed(entry: ModelEntry, op: OperationContract, endpoint: ImageEndpoint, body: Body, model: string, issues: ValidationIssue[]): Set<string> {
+  const known = knownFields(endpoint);
+  const accepted = new Set(supportedParameters(entry, op));
+  const rejected = new Set<string>();
+  const reject = (field: string, message: string) => {
+    rejected.add(field);
+    issues.push({ field, message, code: 'unsupported_parameter' });
+  };
+  for (const key of Object.keys(body)) {
+    if (key === 'model' || (key === 'operation' && endpoint === IMAGE_ENDPOINTS.generations)) continue;
+    // Removed before forwarding by the contract (gpt-image-2 input_fidelity): accepted, never passed on.
+    if (entry.dropped.includes(key)) continue;
+    const misplaced = MISPLACED_FIELDS[endpoint][key];
+    if (misplaced) reject(key, misplaced);
+    else if (!known.has(key)) reject(key, `Unknown parameter '${key}'.`);
+    else if (key === 'stream') {
+      if (body.stream === true) reject(key, 'Streaming is not supported for images: omit stream or send false. To avoid waiting, use async: true where the model allows it.');
+    } else if (key === 'async') {
+      if (body.async === true && !entry.asyncAllowed) {
+        reject(key, `${model} does not offer async: true; it ${entry.delivery === 'task' ? 'answers with a task on its own when it needs one' : 'answers inline'}. Omit async.`);
+      }
+    } else if (!accepted.has(key)) reject(key, notSupportedMessage(entry, op, key, model));
+  }
+  return rejected;
+}
+
+function notSupportedMessage(entry: ModelEntry, op: OperationContract, key: string, model: string): string {
+  const elsewhere = entry.operations.filter((o) => o !== op && o.parameters.includes(key as never));
+  if (elsewhere.length > 0) {
+    const where = elsewhere.map((o) => `${o.operation} (${o.endpoint})`).join(', ');
+    return `${key} is not available for ${op.operation} on ${model}; it is only accepted for ${where}. Omit it.`;
+  }
+  return `${key} is not supported by ${model}. Supported parameters: ${supportedParameters(entry, op).join(', ')}.`;
+}
+
+function checkPrompt(op: OperationContract, body: Body, typeBad: Set<string>, issues: ValidationIssue[]): void {
+  if (op.promptMaxLength === undefined || typeBad.has('prompt')) return;
+  const prompt = body.prompt;
+  if (typeof prompt !== 'string' || prompt.trim() === '') {
+    issues.push({ field: 'prompt', message: 'Prompt is required.', code: 'missing_required_parameter' });
+  } else if (prompt.length > op.promptMaxLength) {
+    issues.push({ field: 'prompt', message: `Prompt is ${prompt.length} characters; this model takes at most ${op.promptMaxLength}.`, code: 'invalid_value' });
+  }
+}
+
+interface Sizing {
+  size?: { width: number; height: number } | 'auto';
+  aspectRatio?: string;
+  resolution?: string;
+}
+
+function checkSizeField(op: OperationContract, value: string, issues: ValidationIssue[]): Sizing {
+  if (!op.size) return {};
+  if (op.size.kind === 'aspect-alias') {
+    const mapped = mapSizeToSelectors(value, op.values.aspect_ratio ?? [], op.values.resolution ?? []);
+    if (!mapped.ok) issues.push({ field: 'size', message: mapped.message, code: 'invalid_value' });
+    return mapped.ok ? { aspectRatio: mapped.aspectRatio, resolution: mapped.resolution } : {};
+  }
+  const checked = checkSize(op.size, value);
+  if (!checked.ok) issues.push({ field: 'size', message: checked.message, code: 'invalid_value' });
+  return checked.ok ? { size: checked.size } : {};
+}
+
+/** Counts reference/source images and checks them against the operation's limits. */
+function checkImageInputs(
+  endpoint: ImageEndpoint,
+  op: OperationContract,
+  body: Body,
+  rejected: Set<string>,
+  typeBad: Set<string>,
+  opts: ValidateOptions,
+  issues: ValidationIssue[],
+): void {
+  if (opts.maskFile && !op.parameters.includes('mask')) {
+    issues.push({ field: 'mask', message: `${op.operation} on this model takes no mask.`, code: 'unsupported_parameter' });
+  }
+  const files = opts.imageFiles ?? 0;
+  // In multipart, files may be counted later by the image-inputs layer; do not demand them here.
+  const filesUnknown = opts.multipart === true && opts.imageFiles === undefined;
+  const fields = endpoint === IMAGE_ENDPOINTS.edits ? ['image_url', 'image_urls', 'images'] : ['image_url', 'image_urls', 'reference_image_urls'];
+  const given = fields.filter((f) => body[f] !== undefined && !rejected.has(f));
+  if (given.some((f) => typeBad.has(f))) return;
+  const count = given.reduce((n, f) => n + (Array.isArray(body[f]) ? (body[f] as unknown[]).length : 1), 0) + files;
+
+  if (op.maxInputImages === undefined) {
+    if (files > 0) issues.push({ field: 'image', message: `${op.operation} takes no input image; for reference images use operation image-to-image where the model offers it.`, code: 'unsupported_parameter' });
+    return;
+  }
+  if (endpoint === IMAGE_ENDPOINTS.edits && given.length > 1) {
+    issues.push({ field: given[1], message: `Send exactly one of image_url, image_urls or images (got ${given.join(', ')}).`, code: 'invalid_value' });
+  }
+  if (count === 0 && !filesUnknown) {
+    const field = endpoint === IMAGE_ENDPOINTS.generations ? 'image_urls' : 'image';
+    const how = endpoint === IMAGE_ENDPOINTS.generations ? 'image_url or image_urls (or a multipart image file)' : endpoint === IMAGE_ENDPOINTS.edits ? 'image_url, image_urls or images[] (or multipart image files)' : 'a multipart image file';
+    issues.push({ field, message: `${op.operation} needs at least one input image: send ${how}.`, code: 'missing_required_parameter' });
+  } else if (count > op.maxInputImages) {
+    issues.push({ field: files > 0 ? 'image' : (given.at(-1) ?? 'image'), message: `${count} input images given; this model takes at most ${op.maxInputImages} for ${op.operation}.`, code: 'too_many_images' });
+  }
+  if (endpoint === IMAGE_ENDPOINTS.edits) checkEditRefs(body, rejected, typeBad, issues);
+}
+
+function checkEditRefs(body: Body, rejected: Set<string>, typeBad: Set<string>, issues: ValidationIssue[]): void {
+  if (Array.isArray(body.images) && !rejected.has('images') && !typeBad.has('images')) {
+    (body.images as Array<Record<string, unknown>>).forEach((ref, i) => {
+      if ((ref.image_url === undefined) === (ref.file_id === undefined)) {
+        issues.push({ field: `images[${i}]`, message: 'Each images[] item needs exactly one of image_url or file_id.', code: 'invalid_value' });
+      }
+    });
+  }
+  const mask = body.mask as Record<string, unknown> | undefined;
+  if (mask && !rejected.has('mask') && !typeBad.has('mask') && (mask.image_url === undefined) === (mask.file_id === undefined)) {
+    issues.push({ field: 'mask', message: 'mask needs exactly one of image_url or file_id.', code: 'invalid_value' });
+  }
+}
+
+function toRef(item: Record<string, unknown>): ImageRef {
+  return typeof item.file_id === 'string' ? { fileId: item.file_id } : { url: item.image_url as string };
+}
+
+function normalize(entry: ModelEntry, op: OperationContract, endpoint: ImageEndpoint, body: Body, requestedModel: string, sizing: Sizing): NormalizedImageRequest {
+  const req: NormalizedImageRequest = {
+    model: entry.id,
+    requestedModel,
+    endpoint,
+    operation: op.operation,
+    prompt: typeof body.prompt === 'string' ? body.prompt : '',
+    n: (body.n as number | undefined) ?? 1,
+    responseFormat: (body.response_format as ResponseFormat | undefined) ?? 'url',
+    async: body.async === true,
+  };
+  const normalized: Record<string, string> = {};
+  const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+
+  req.size = sizing.size;
+  req.aspectRatio = str('aspect_ratio') ?? sizing.aspectRatio;
+  req.resolution = str('resolution') ?? sizing.resolution;
+  // Values the size alias chose are reported back, so the client sees what it got.
+  if (!str('aspect_ratio') && sizing.aspectRatio) normalized.aspect_ratio = sizing.aspectRatio;
+  if (!str('resolution') && sizing.resolution) normalized.resolution = sizing.resolution;
+  req.quality = str('quality');
+  req.style = str('style');
+
+  for (const [param, value] of Object.entries(op.defaults ?? {})) {
+    if (body[param] !== undefined || normalized[param] !== undefined) continue;
+    normalized[param] = value;
+    if (param === 'size') req.size = value === 'auto' ? 'auto' : parseSize(value);
+    else if (param === 'aspect_ratio') req.aspectRatio = value;
+    else if (param === 'resolution') req.resolution = value;
+    else if (param === 'quality') req.quality = value;
+    else if (param === 'style') req.style = value;
+  }
+
+  req.background = str('background');
+  req.outputFormat = str('output_format') as NormalizedImageRequest['outputFormat'];
+  req.outputCompression = (body.output_compression ?? body.compression) as number | undefined;
+  req.moderation = str('moderation');
+  req.negativePrompt = str('negative_prompt');
+  req.seed = body.seed as number | undefined;
+  req.user = str('user');
+  req.partialImages = body.partial_images as number | undefined;
+  req.expandPrompt = body.expand_prompt as boolean | undefined;
+
+  if (endpoint === IMAGE_ENDPOINTS.generations) {
+    const urls = [...(str('image_url') ? [str('image_url')!] : []), ...((body.image_urls as string[] | undefined) ?? [])];
+    if (urls.length) req.imageUrls = urls;
+    if (body.reference_image_urls) req.referenceImageUrls = body.reference_image_urls as string[];
+    req.maskUrl = str('mask_url');
+  } else if (endpoint === IMAGE_ENDPOINTS.edits) {
+    const refs: ImageRef[] = [
+      ...(str('image_url') ? [{ url: str('image_url')! }] : []),
+      ...((body.image_urls as string[] | undefined) ?? []).map((url) => ({ url })),
+      ...((body.images as Array<Record<string, unknown>> | undefined) ?? []).map(toRef),
+    ];
+    if (refs.length) req.imageRefs = refs;
+    if (body.mask) req.maskRef = toRef(body.mask as Record<string, unknown>);
+  }
+  if (Object.keys(normalized).length > 0) req.normalized = normalized;
+  // Drop unset keys so the adapters (and tests) see only what the contract produced.
+  for (const key of Object.keys(req) as Array<keyof NormalizedImageRequest>) if (req[key] === undefined) delete req[key];
+  return req;
+}

@@ -3,7 +3,7 @@
 
 import { outputDimensions } from '../../catalog/dimensions.ts';
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
-import type { CallContext, GenerateResult, ProviderAdapter, UpstreamImage } from '../types.ts';
+import type { CallContext, GenerateResult, PollResult, ProviderAdapter, UpstreamImage } from '../types.ts';
 import { DEMO_MAX_SIDE, renderDemoImage } from './render.ts';
 
 const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
@@ -43,8 +43,35 @@ function fitWithin({ width, height }: Size, max: number): Size {
   return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
 }
 
+/** How long a demo task takes (channel option `task_ms` overrides), so the offline start shows progress. */
+export const DEMO_TASK_MS = 3_000;
+
+interface DemoTaskState {
+  startedAt: number;
+  durationMs: number;
+  /** The request travels with the task reference: a demo task is drawn when it completes. */
+  req: NormalizedImageRequest;
+}
+
+function taskDuration(ctx: CallContext): number {
+  const configured = Number(ctx.channel.options.task_ms);
+  return Number.isFinite(configured) && configured >= 0 ? configured : DEMO_TASK_MS;
+}
+
 export const demoAdapter: ProviderAdapter = {
   maxImagesPerCall: 10,
+  pollIntervalMs: 500,
+  // Models the catalogue marks as task-based are served as tasks: submit, then poll with progress.
+  submit: async (req, ctx) => {
+    const state: DemoTaskState = { startedAt: Date.now(), durationMs: taskDuration(ctx), req };
+    return { upstreamId: `demo-${state.startedAt}-${Math.random().toString(36).slice(2, 10)}`, state: state as unknown as Record<string, unknown> };
+  },
+  poll: async (ref, ctx): Promise<PollResult> => {
+    const { startedAt, durationMs, req } = ref.state as unknown as DemoTaskState;
+    const elapsed = Date.now() - startedAt;
+    if (elapsed < durationMs) return { status: elapsed < durationMs / 4 ? 'pending' : 'processing', progress: Math.floor((elapsed / durationMs) * 100) };
+    return { status: 'completed', result: await draw(req, ctx, requestedSize(req) ?? outputDimensions(req)) };
+  },
   generate: (req, ctx) => draw(req, ctx, requestedSize(req) ?? outputDimensions(req)),
   edit: (req, ctx) => draw(req, ctx, inputSize(req), 'EDIT'),
   vary: (req, ctx) => draw(req, ctx, inputSize(req), 'VARIATION'),

@@ -27,6 +27,6 @@ export const creditAccountSchema = z
   .meta({ description: 'Add credit to an account.' });
 
 export const createKeySchema = z
-  .object({ name: name.optional() })
+  .object({ name: name.optional(), spend_limit_usd: usd('spend_limit_usd', { positive: true }).optional() })
   .strict()
   .meta({ description: 'Create an API key; the clear key is returned once.' });

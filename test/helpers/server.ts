@@ -1,5 +1,7 @@
 // Starts a real Easel on 127.0.0.1 with a temporary data folder, for tests that go through HTTP.
 
+import { expect } from 'vitest';
+import { checkLedger } from '../../src/billing/ledger.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { startServer, type RunningServer } from '../../src/main.ts';
 import { freshDatabaseUrl, tempDir, type TestDialect } from './databases.ts';
@@ -12,6 +14,11 @@ export interface TestServer extends RunningServer {
   banner: string;
   /** fetch against the server with the starter key unless headers say otherwise. */
   call(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>;
+  /** Fails the test unless the books balance (billing/ledger.ts checkLedger). */
+  assertLedger(): Promise<void>;
+  /** A new account with `creditUsd` and one key, through the admin API. */
+  newAccount(creditUsd: string, opts?: { spendLimitUsd?: string }): Promise<{ id: string; key: string; keyId: string }>;
+  balance(accountId: string): Promise<string>;
 }
 
 export async function startTestServer(opts: { dialect?: TestDialect; config?: Record<string, unknown>; dataDir?: string } = {}): Promise<TestServer> {
@@ -39,5 +46,19 @@ export async function startTestServer(opts: { dialect?: TestDialect; config?: Re
     }
     return fetch(`${server.url}${path}`, { ...init, headers, body });
   };
-  return { ...server, dataDir, apiKey, adminToken: server.services.adminToken, banner, call };
+  const adminToken = server.services.adminToken;
+  const assertLedger = async () => {
+    const check = await checkLedger(server.services.db.kysely);
+    expect(check.problems).toEqual([]);
+  };
+  const newAccount: TestServer['newAccount'] = async (creditUsd, o = {}) => {
+    const account = await (await call('/admin/v1/accounts', { method: 'POST', key: adminToken, json: { name: 'test', credit_usd: creditUsd } })).json();
+    const keyBody: Record<string, unknown> = { name: 'test' };
+    if (o.spendLimitUsd) keyBody.spend_limit_usd = o.spendLimitUsd;
+    const made = await (await call(`/admin/v1/accounts/${account.id}/keys`, { method: 'POST', key: adminToken, json: keyBody })).json();
+    return { id: account.id, key: made.key, keyId: made.id };
+  };
+  const balance = async (accountId: string) =>
+    (await (await call(`/admin/v1/accounts/${accountId}`, { key: adminToken })).json()).balance_usd as string;
+  return { ...server, dataDir, apiKey, adminToken, banner, call, assertLedger, newAccount, balance };
 }

@@ -40,7 +40,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
       const body = parseWith(createKeySchema, request.body);
       const account = await findAccount(db, request.params.id);
       if (!account) throw errors.notFound('Account not found.', 'account_not_found');
-      const { record, key } = await createApiKey(db, account.id, body.name ?? 'default');
+      const { record, key } = await createApiKey(db, account.id, body.name ?? 'default', body.spend_limit_usd ?? null);
       reply.status(201).send({ ...keyView(record), key });
     });
 
@@ -65,5 +65,7 @@ function keyView(record: ApiKeyRecord) {
     prefix: record.prefix,
     created_at: Math.floor(record.created_at / 1000),
     revoked_at: record.revoked_at === null ? null : Math.floor(record.revoked_at / 1000),
+    spend_limit_usd: record.spend_limit_micros === null ? null : formatUsd(record.spend_limit_micros),
+    spent_usd: formatUsd(record.spent_micros),
   };
 }

@@ -20,6 +20,7 @@ export async function createApiKey(
   db: Kysely<Database>,
   accountId: string,
   name: string,
+  spendLimitMicros: number | null = null,
 ): Promise<{ record: ApiKeyRecord; key: string }> {
   const key = API_KEY_PREFIX + randomBase62(API_KEY_RANDOM_LENGTH);
   const record: ApiKeyRecord = {
@@ -30,7 +31,7 @@ export async function createApiKey(
     key_hash: hashApiKey(key),
     created_at: Date.now(),
     revoked_at: null,
-    spend_limit_micros: null,
+    spend_limit_micros: spendLimitMicros,
     spent_micros: 0,
   };
   await db.insertInto('api_keys').values(record).execute();

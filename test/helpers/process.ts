@@ -1,0 +1,46 @@
+// Runs `easel serve` as a real child process on a data folder, for crash and multi-process tests.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+
+export interface EaselProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnEasel(dataDir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<EaselProcess> {
+  const file = path.join(dataDir, 'easel.yaml');
+  writeFileSync(file, stringify({ host: '127.0.0.1', port: 0, data_dir: dataDir, log_level: 'info', ...config }));
+  const child = spawn(process.execPath, ['bin/easel.mjs', 'serve'], {
+    env: { ...process.env, EASEL_CONFIG: file, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1], () => out);
+  return {
+    child,
+    url,
+    output: () => out,
+    kill: async (signal) => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function waitFor<T>(probe: () => T | undefined, describe: () => string = () => '', timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting; output:\n${describe().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -126,6 +126,7 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
     charge: null,
     created_at: now,
     closed_at: null,
+    images: 0,
   };
   await trx.insertInto('reservations').values(reservation).execute();
   await appendEntry(trx, {
@@ -144,13 +145,13 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
 }
 
 /** Closes an open reservation with a charge (capped at the quote); the rest goes back. False if already closed. */
-export async function settle(trx: Transaction<Database>, reservationId: string, chargeMicros: number, charge: unknown, now = Date.now()): Promise<boolean> {
+export async function settle(trx: Transaction<Database>, reservationId: string, chargeMicros: number, charge: unknown, now = Date.now(), images = 0): Promise<boolean> {
   const r = await trx.selectFrom('reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
   if (!r) return false;
   const charged = Math.max(0, Math.min(chargeMicros, r.quoted_micros));
   const closed = await trx
     .updateTable('reservations')
-    .set({ status: 'settled', charged_micros: charged, charge: JSON.stringify(charge), closed_at: now })
+    .set({ status: 'settled', charged_micros: charged, charge: JSON.stringify(charge), closed_at: now, images })
     .where('id', '=', reservationId)
     .where('status', '=', 'open')
     .executeTakeFirst();

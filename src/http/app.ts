@@ -13,6 +13,7 @@ import { imageRoutes } from './routes/images.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { modelRoutes } from './routes/models.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { usageRoutes } from './routes/usage.ts';
 
 /** An incoming X-Request-ID is echoed only when it looks like an id, so logs cannot be injected into. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -42,6 +43,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   modelRoutes(app);
   imageRoutes(app, services);
   taskRoutes(app, services);
+  usageRoutes(app, services);
   fileRoutes(app, services);
   mediaRoutes(app, services);
   adminRoutes(app, services);

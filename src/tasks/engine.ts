@@ -264,7 +264,7 @@ export class TaskEngine {
     const price = charge(entry, req, data.length, result.usage, this.services.pricing);
     // Inline base64 is not kept: the client has it, and the record keeps what was delivered.
     const stored = format === 'url' ? data : data.map((d) => ({ revised_prompt: d.revised_prompt, delivered_inline: true }));
-    const closed = await completeTask(this.services.db.kysely, state.task, { data: stored }, result.usage, price);
+    const closed = await completeTask(this.services.db.kysely, state.task, { data: stored }, result.usage, price, data.length);
     if (!closed) {
       // Someone else closed it first (a timeout sweep, another worker): theirs is the outcome.
       return { kind: 'done', outcome: { status: 'failed', task: state.task, error: new ApiError('The task was closed elsewhere.', { status: 409, type: 'invalid_request_error', code: 'task_closed' }) } };

@@ -164,6 +164,7 @@ export async function completeTask(
   result: unknown,
   usage: unknown,
   charge: Pricing,
+  images: number,
 ): Promise<TaskRow | undefined> {
   const now = Date.now();
   return db.transaction().execute(async (trx) => {
@@ -183,7 +184,7 @@ export async function completeTask(
       .where('status', 'in', ['pending', 'processing'])
       .executeTakeFirst();
     if (Number(closed.numUpdatedRows) === 0) return undefined;
-    if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now);
+    if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
     return trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
   });
 }

@@ -121,6 +121,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('files_account_time').on('files').columns(['account_id', 'created_at']).execute();
     },
   },
+  '0004_reservation_images': {
+    async up(db: Kysely<any>) {
+      // Images delivered per settled reservation: usage reports count them without parsing JSON.
+      await db.schema.alterTable('reservations').addColumn('images', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -44,6 +44,8 @@ export interface ReservationsTable {
   charge: string | null;
   created_at: number;
   closed_at: number | null;
+  /** Images delivered, once settled. */
+  images: number;
 }
 
 export type LedgerKind = 'credit' | 'reserve' | 'settle' | 'release' | 'adjustment';

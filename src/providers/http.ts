@@ -2,7 +2,7 @@
 // failures classified into UpstreamError kinds. Nothing here logs or returns raw upstream bodies:
 // at most a short, scrubbed message reaches the client.
 
-import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { Agent, type Dispatcher, FormData as UndiciFormData, errors as undiciErrors, request } from 'undici';
 import { UpstreamError, type UpstreamErrorKind } from './types.ts';
 
 /** Upstream error bodies are read up to this size; success bodies up to MAX_RESPONSE_BYTES. */
@@ -16,7 +16,8 @@ export interface UpstreamCall {
   url: string;
   headers?: Record<string, string>;
   json?: unknown;
-  form?: FormData;
+  /** Multipart body: undici's FormData, or the global one (converted, as undici's request() cannot send it). */
+  form?: UndiciFormData | FormData;
   signal: AbortSignal;
   /** Provider-specific reading of an error answer; undefined falls back to the status rules. */
   classify?: (status: number, body: string, headers: Headers) => UpstreamError | undefined;
@@ -35,7 +36,7 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
     headers['content-type'] = 'application/json';
     body = JSON.stringify(call.json);
   } else if (call.form) {
-    body = call.form;
+    body = call.form instanceof UndiciFormData ? call.form : toUndiciForm(call.form);
   }
   let res: Dispatcher.ResponseData;
   try {
@@ -56,6 +57,15 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
     throw call.classify?.(res.statusCode, text, responseHeaders) ?? errorForStatus(res.statusCode, extractMessage(text), responseHeaders);
   }
   return { status: res.statusCode, headers: responseHeaders, body: bytes };
+}
+
+function toUndiciForm(form: FormData): UndiciFormData {
+  const out = new UndiciFormData();
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') out.append(name, value);
+    else out.append(name, value, (value as File).name);
+  }
+  return out;
 }
 
 /** Parses a JSON success body; a body that is not JSON is an upstream fault, not a crash. */

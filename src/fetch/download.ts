@@ -15,7 +15,7 @@ export class DownloadError extends Error {
   override name = 'DownloadError';
   constructor(
     message: string,
-    readonly reason: 'scheme' | 'credentials' | 'redirects' | 'status' | 'too_large' | 'not_image' | 'timeout' | 'network' | 'address',
+    readonly reason: 'scheme' | 'credentials' | 'fragment' | 'redirects' | 'status' | 'too_large' | 'not_image' | 'timeout' | 'network' | 'address',
   ) {
     super(message);
   }
@@ -25,9 +25,14 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   maxBytes?: number;
   timeoutMs?: number;
-  /** Called with every URL before it is requested (the first and each redirect target); may throw. */
-  checkUrl?: (url: URL) => Promise<void> | void;
+  /**
+   * Called with every URL before it is requested (the first and each redirect target); may throw.
+   * The signal is the download's own (caller's signal + timeout), for work such as a DNS lookup.
+   */
+  checkUrl?: (url: URL, signal: AbortSignal) => Promise<void> | void;
   dispatcher?: Agent;
+  /** Called with the length of every body chunk as it arrives; may throw a DownloadError to stop (a per-request budget). */
+  onChunk?: (length: number) => void;
 }
 
 export interface DownloadedImage {
@@ -41,7 +46,7 @@ export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}):
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   let url = parseHttpUrl(rawUrl);
   for (let redirects = 0; ; redirects++) {
-    await opts.checkUrl?.(url);
+    await opts.checkUrl?.(url, signal);
     let res;
     try {
       // No headers of ours: nothing a channel or client sent Easel is ever forwarded to a download host.
@@ -63,6 +68,8 @@ export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}):
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
+      // Nothing reads the body any more: without a listener its abort error would be uncaught.
+      res.body.on('error', () => {});
       res.body.destroy();
       throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
     }
@@ -75,6 +82,7 @@ export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}):
           res.body.destroy();
           throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
         }
+        opts.onChunk?.(chunk.length);
         chunks.push(chunk as Buffer);
       }
     } catch (err) {

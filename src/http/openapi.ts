@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
+import { fileOpenApiPaths, fileOpenApiSchemas } from '../api/files.ts';
 import { imageGenerationRequestSchema } from '../api/images.ts';
 
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } };
@@ -35,6 +36,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
         CreateAccountRequest: schema(createAccountSchema),
         CreditAccountRequest: schema(creditAccountSchema),
         CreateKeyRequest: schema(createKeySchema),
+        ...fileOpenApiSchemas,
         ApiError: {
           type: 'object',
           required: ['error'],
@@ -71,6 +73,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
       '/v1/models/{model}': { get: { operationId: 'getModel', parameters: [pathParam('model')], responses: { 200: ok('One model with its request contract'), 404: errorResponse } } },
       '/v1/models/{model}/pricing': { get: { operationId: 'getModelPricing', parameters: [pathParam('model')], responses: { 200: ok('Prices of one model'), 404: errorResponse } } },
       '/v1/pricing': { get: { operationId: 'getPricing', responses: { 200: ok('Price list') } } },
+      ...fileOpenApiPaths(apiKey, errorResponse),
       '/media/{key}': { get: { operationId: 'getMedia', parameters: [pathParam('key')], responses: { 200: ok('Image bytes'), 404: errorResponse } } },
       '/healthz': { get: { operationId: 'healthz', responses: { 200: ok('Alive') } } },
       '/readyz': { get: { operationId: 'readyz', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },

@@ -3,6 +3,15 @@
 
 import type { FastifyInstance } from 'fastify';
 import { errors, invalidRequest, type ValidationIssue, validationFailed } from '../../api/errors.ts';
+import {
+  DEFAULT_FILE_MODEL,
+  FILE_LIST_DEFAULT_LIMIT,
+  FILE_LIST_MAX_LIMIT,
+  FILE_PURPOSES,
+  IMAGE_FILE_PURPOSES,
+  LISTED_FILE_PURPOSES,
+  MAX_FILE_BYTES,
+} from '../../api/files.ts';
 import { requireModel } from '../../catalog/catalog.ts';
 import type { Services } from '../../services.ts';
 import { createFile, type FileRecord, findFile, listFiles, markFileDeleted } from '../../storage/db/files.ts';
@@ -10,16 +19,6 @@ import { probeImage } from '../../util/image-probe.ts';
 import { authenticate } from '../auth.ts';
 import { fieldValue, readMultipart } from '../multipart.ts';
 
-/** One uploaded file. */
-export const MAX_FILE_BYTES = 50 * 1024 * 1024;
-export const FILE_PURPOSES = ['user_data', 'vision', 'batch'] as const;
-/** Purposes whose files are images (and so must be PNG, JPEG or WebP). */
-const IMAGE_PURPOSES: ReadonlySet<string> = new Set(['user_data', 'vision']);
-/** Listing filters may also name the purpose of batch results. */
-const LISTED_PURPOSES: ReadonlySet<string> = new Set([...FILE_PURPOSES, 'batch_output']);
-export const DEFAULT_FILE_MODEL = 'gpt-image-2';
-const LIST_DEFAULT_LIMIT = 20;
-const LIST_MAX_LIMIT = 1000;
 const MAX_FILENAME_LENGTH = 255;
 
 export function fileRoutes(app: FastifyInstance, services: Services): void {
@@ -49,7 +48,7 @@ export function fileRoutes(app: FastifyInstance, services: Services): void {
       issues.push({ field: upload.field, message: `send the file in a part named "file", not "${upload.field}"`, code: 'unsupported_parameter' });
     }
     if (issues.length > 0) throw validationFailed(issues);
-    if (!IMAGE_PURPOSES.has(purpose!)) {
+    if (!IMAGE_FILE_PURPOSES.has(purpose!)) {
       throw invalidRequest(
         `purpose '${purpose}' is for the Batch API, which Easel does not offer; upload images for /v1/images/edits with purpose user_data or vision.`,
         'purpose',
@@ -86,15 +85,15 @@ export function fileRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: { limit?: string; after?: string; purpose?: string } }>('/v1/files', async (request) => {
     const caller = await authenticate(services, request);
     const { limit: rawLimit, after, purpose } = request.query;
-    let limit = LIST_DEFAULT_LIMIT;
+    let limit = FILE_LIST_DEFAULT_LIMIT;
     if (rawLimit !== undefined) {
       limit = Number(rawLimit);
-      if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > LIST_MAX_LIMIT) {
-        throw invalidRequest(`limit must be an integer from 1 to ${LIST_MAX_LIMIT}.`, 'limit');
+      if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > FILE_LIST_MAX_LIMIT) {
+        throw invalidRequest(`limit must be an integer from 1 to ${FILE_LIST_MAX_LIMIT}.`, 'limit');
       }
     }
-    if (purpose !== undefined && !LISTED_PURPOSES.has(purpose)) {
-      throw invalidRequest(`purpose must be one of ${[...LISTED_PURPOSES].join(', ')}.`, 'purpose');
+    if (purpose !== undefined && !LISTED_FILE_PURPOSES.has(purpose)) {
+      throw invalidRequest(`purpose must be one of ${[...LISTED_FILE_PURPOSES].join(', ')}.`, 'purpose');
     }
     const page = await listFiles(db, caller.accountId, { limit, afterId: after, purpose });
     if (!page) throw invalidRequest(`after: no file with id '${String(after).slice(0, 100)}'.`, 'after');

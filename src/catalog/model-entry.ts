@@ -61,6 +61,12 @@ export type SizeRule =
 
 export type DefaultableParam = 'size' | 'quality' | 'style' | 'aspect_ratio' | 'resolution';
 
+export interface InputImageRules {
+  formats?: readonly ('image/png' | 'image/jpeg' | 'image/webp')[];
+  square?: boolean;
+  maxBytes?: number;
+}
+
 /** What one operation of a model accepts, on which endpoint. */
 export interface OperationContract {
   operation: Operation;
@@ -77,6 +83,8 @@ export interface OperationContract {
   maxInputImages?: number;
   /** Values used when the client omits the field; reported back in `normalized`. */
   defaults?: Partial<Record<DefaultableParam, string>>;
+  /** What the input images themselves must be, checked once they are fetched (before any money moves). */
+  inputRules?: InputImageRules;
   notes?: readonly string[];
 }
 

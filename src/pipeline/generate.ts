@@ -14,6 +14,7 @@ import type { Outcome, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
 import { taskCreatedBody } from '../tasks/views.ts';
 import type { DeliveredImage } from './deliver.ts';
+import { resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
 
 export interface Caller {
   accountId: string;
@@ -38,17 +39,18 @@ export async function createImages(
   ctx: RequestContext,
   endpoint: ImageEndpoint,
   body: Record<string, unknown>,
-  opts: { multipart?: boolean; prepare?: (req: NormalizedImageRequest) => Promise<void> } = {},
+  opts: { multipart?: boolean; uploads?: Uploads } = {},
 ): Promise<CreateResult> {
-  const req = validateImageRequest(endpoint, body, opts);
-  await opts.prepare?.(req);
+  const uploads = opts.uploads ?? { images: [] };
+  const req = validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) });
+  await resolveInputs(services, ctx.caller.accountId, req, uploads, ctx.signal);
   const entry = requireModel(req.model, 400);
   const price = quote(entry, req, services.pricing);
 
   if (ctx.dryRun) {
     return {
       kind: 'dry_run',
-      body: { object: 'image.dry_run', model: req.model, normalized_request: req, estimated_cost_usd: formatUsd(price.micros), price_version: price.priceVersion, quote: price.basis },
+      body: { object: 'image.dry_run', model: req.model, normalized_request: describeInputs(req), estimated_cost_usd: formatUsd(price.micros), price_version: price.priceVersion, quote: price.basis },
     };
   }
 
@@ -60,7 +62,7 @@ export async function createImages(
     keyId: ctx.caller.keyId,
     requestId: ctx.requestId,
     model: req.model,
-    request: req,
+    request: await serializeRequest(req, services.blobs),
     quote: price,
     public: req.async,
     deadlineAt: now + cfg.timeout_ms,
@@ -114,3 +116,9 @@ function inlineResult(outcome: Outcome, req: NormalizedImageRequest): CreateResu
   return { kind: 'inline', body, billingTransactionId };
 }
 
+
+/** The normalized request for a dry run: input images described, not echoed. */
+function describeInputs(req: NormalizedImageRequest): Record<string, unknown> {
+  const describe = (i: { mime: string; width: number; height: number; source: string; bytes: Buffer }) => ({ source: i.source, mime: i.mime, width: i.width, height: i.height, bytes: i.bytes.length });
+  return { ...req, images: req.images?.map(describe), mask: req.mask ? describe(req.mask) : undefined };
+}

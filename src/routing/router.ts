@@ -51,8 +51,10 @@ export class Router {
     entry: ModelEntry,
     signal: AbortSignal,
     call: (adapter: ProviderAdapter, ctx: CallContext) => Promise<T>,
+    /** Channels whose adapter cannot do this request (an edit on a generate-only upstream) are skipped. */
+    accepts: (adapter: ProviderAdapter) => boolean = () => true,
   ): Promise<Attempt<T>> {
-    const serving = this.candidates(entry.id);
+    const serving = this.candidates(entry.id).filter((c) => accepts(PROVIDERS[c.provider]));
     if (serving.length === 0) {
       throw new ApiError(`No channel is configured for model '${entry.id}'.`, {
         status: 503,

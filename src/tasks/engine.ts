@@ -14,6 +14,7 @@ import type { ModelEntry } from '../catalog/model-entry.ts';
 import type { NormalizedImageRequest } from '../catalog/types.ts';
 import { type DeliveredImage, deliverImages } from '../pipeline/deliver.ts';
 import { callWithFanOut } from '../pipeline/fan-out.ts';
+import { hydrateRequest, inputBlobKeys } from '../pipeline/inputs.ts';
 import { downloadUpstreamResult } from '../pipeline/upstream-download.ts';
 import { PROVIDERS } from '../providers/registry.ts';
 import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
@@ -139,7 +140,7 @@ export class TaskEngine {
       let req: NormalizedImageRequest;
       let entry: ModelEntry;
       try {
-        req = JSON.parse(task.request) as NormalizedImageRequest;
+        req = await hydrateRequest(JSON.parse(task.request), this.services.blobs);
         entry = requireModel(req.model, 400);
       } catch {
         await failTask(this.services.db.kysely, task, { code: 'task_invalid', message: 'The task can no longer be processed.' });
@@ -197,11 +198,16 @@ export class TaskEngine {
     if (task.upstream && task.channel_id) return this.pollStep(state);
 
     // First step: route to a channel, then either submit (task-based upstream) or generate.
-    const attempt = await this.services.router.run(entry, state.controller.signal, async (adapter, ctx) => {
-      if (usesTasks(adapter, entry)) return { ref: await adapter.submit!(req, ctx), adapter, ctx };
-      if (!adapter.generate) throw new UpstreamError('bad_request', `this channel cannot generate '${req.model}'`);
-      return { result: await callWithFanOut(adapter, adapter.generate.bind(adapter), req, ctx), adapter, ctx };
-    });
+    const attempt = await this.services.router.run(
+      entry,
+      state.controller.signal,
+      async (adapter, ctx) => {
+        if (usesTasks(adapter, entry)) return { ref: await adapter.submit!(req, ctx), adapter, ctx };
+        const operation = operationOf(adapter, req)!;
+        return { result: await callWithFanOut(adapter, operation.bind(adapter), req, ctx), adapter, ctx };
+      },
+      (adapter) => usesTasks(adapter, entry) || operationOf(adapter, req) !== undefined,
+    );
     const { ref, result, adapter } = attempt.result as { ref?: UpstreamTaskRef; result?: GenerateResult; adapter: ProviderAdapter };
     if (result) return this.finish(state, result);
 
@@ -283,13 +289,18 @@ export class TaskEngine {
     const expired = await takeExpiredTasks(this.services.db.kysely);
     for (const task of expired) {
       const data = task.result ? ((JSON.parse(task.result) as { data?: Array<{ url?: string }> }).data ?? []) : [];
-      for (const item of data) {
-        const key = item.url?.split('/media/')[1];
-        if (key) await this.services.blobs.delete(key).catch(() => {});
-      }
+      const keys = [...data.map((item) => item.url?.split('/media/')[1]), ...inputBlobKeys(JSON.parse(task.request))];
+      for (const key of keys) if (key) await this.services.blobs.delete(key).catch(() => {});
     }
     return expired.length;
   }
+}
+
+/** The adapter method that performs the request's operation, if the adapter has it. */
+function operationOf(adapter: ProviderAdapter, req: NormalizedImageRequest): ProviderAdapter['generate'] {
+  if (req.operation === 'image-edit') return adapter.edit;
+  if (req.operation === 'variation') return adapter.vary;
+  return adapter.generate;
 }
 
 /** Task-based upstreams (BFL, midjourney-proxy) submit and poll; the demo does both and follows the catalogue. */

@@ -159,6 +159,9 @@ export const dallE3: ModelEntry = {
   geometry: { kind: 'pixels', auto: { width: 1024, height: 1024 } },
 };
 
+/** OpenAI: DALL·E 2 edits and variations take one square PNG under 4 MB (upstreams.md §1.3, §1.4). */
+const DALL_E_2_INPUT = { formats: ['image/png'], square: true, maxBytes: 4 * 1024 * 1024 } as const;
+
 const DALL_E_2_SIZES: SizeRule = { kind: 'list', values: ['256x256', '512x512', '1024x1024'] };
 
 export const dallE2: ModelEntry = {
@@ -191,6 +194,7 @@ export const dallE2: ModelEntry = {
       promptMaxLength: DALL_E_2_PROMPT_MAX,
       // DALL·E 2 edits take one square PNG.
       maxInputImages: 1,
+      inputRules: DALL_E_2_INPUT,
       defaults: { size: '1024x1024' },
       notes: ['One square PNG source under 4 MB; optional mask of the same size.'],
     },
@@ -202,6 +206,7 @@ export const dallE2: ModelEntry = {
       size: DALL_E_2_SIZES,
       maxN: PUBLIC_N_MAX,
       maxInputImages: 1,
+      inputRules: DALL_E_2_INPUT,
       defaults: { size: '1024x1024' },
       notes: ['Multipart only: one square PNG in image.'],
     },

@@ -1,19 +1,53 @@
-// The image creation routes and the task status routes.
+// The image creation routes: generations (JSON or multipart with a reference image), edits (JSON or
+// multipart), variations (multipart).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest } from '../../api/errors.ts';
-import { IMAGE_ENDPOINTS } from '../../catalog/types.ts';
+import { type ImageEndpoint, IMAGE_ENDPOINTS } from '../../catalog/types.ts';
+import { MAX_CLIENT_IMAGE_BYTES } from '../../fetch/guard.ts';
 import { type CreateResult, createImages } from '../../pipeline/generate.ts';
+import type { Uploads } from '../../pipeline/inputs.ts';
 import type { Services } from '../../services.ts';
-import { authenticate } from '../auth.ts';
 import { abortSignalOf } from '../abort.ts';
+import { authenticate } from '../auth.ts';
+import { readMultipart } from '../multipart.ts';
+
+/** Edits take up to 16 sources and a mask. */
+const MAX_IMAGE_PARTS = 17;
 
 export function imageRoutes(app: FastifyInstance, services: Services): void {
-  app.post('/v1/images/generations', async (request, reply) => {
+  const create = (endpoint: ImageEndpoint, multipartOnly = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = await authenticate(services, request);
-    const result = await createImages(services, { caller, requestId: request.id, signal: abortSignalOf(request), dryRun: isDryRun(request) }, IMAGE_ENDPOINTS.generations, jsonObject(request));
+    const ctx = { caller, requestId: request.id, signal: abortSignalOf(request), dryRun: isDryRun(request) };
+    let result: CreateResult;
+    if (request.isMultipart() || multipartOnly) {
+      const { body, uploads } = await multipartBody(request);
+      result = await createImages(services, ctx, endpoint, body, { multipart: true, uploads });
+    } else {
+      result = await createImages(services, ctx, endpoint, jsonObject(request));
+    }
     return sendCreateResult(reply, result);
-  });
+  };
+  app.post('/v1/images/generations', create(IMAGE_ENDPOINTS.generations));
+  app.post('/v1/images/edits', create(IMAGE_ENDPOINTS.edits));
+  app.post('/v1/images/variations', create(IMAGE_ENDPOINTS.variations, true));
+}
+
+/** Text fields become the body (as strings, coerced by the contract); image parts become uploads. */
+async function multipartBody(request: FastifyRequest): Promise<{ body: Record<string, unknown>; uploads: Uploads }> {
+  const parsed = await readMultipart(request, { maxFileBytes: MAX_CLIENT_IMAGE_BYTES, maxFiles: MAX_IMAGE_PARTS });
+  const uploads: Uploads = { images: [] };
+  for (const file of parsed.files) {
+    if (file.field === 'image' || file.field === 'image[]') uploads.images.push(file);
+    else if (file.field === 'mask' && !uploads.mask) uploads.mask = file;
+    else throw invalidRequest(`Unexpected file part '${file.field}': send images as 'image' (or 'image[]') and the mask as 'mask'.`, file.field, 'unsupported_parameter');
+  }
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(parsed.fields)) {
+    if (Array.isArray(value) && value.length > 1) throw invalidRequest(`${name}: sent more than once.`, name);
+    body[name] = Array.isArray(value) ? value[0] : value;
+  }
+  return { body, uploads };
 }
 
 export function sendCreateResult(reply: FastifyReply, result: CreateResult): FastifyReply {

@@ -1,0 +1,133 @@
+// Input images of a request — multipart uploads, client URLs (through the SSRF guard), /v1/files ids —
+// fetched, sniffed and measured before any money is reserved, then checked against the operation's
+// rules. For durability they are also kept in the blob store, so a task can be resumed by any worker.
+
+import { ApiError, invalidRequest } from '../api/errors.ts';
+import { requireModel } from '../catalog/catalog.ts';
+import { findOperation } from '../catalog/operations.ts';
+import type { ImageRef, InputImage, NormalizedImageRequest } from '../catalog/types.ts';
+import { ClientImageFetcher, FetchBudget } from '../fetch/guard.ts';
+import type { UploadedFile } from '../http/multipart.ts';
+import type { Services } from '../services.ts';
+import type { BlobStore } from '../storage/blobs/types.ts';
+import { findFile } from '../storage/db/files.ts';
+import { probeImage } from '../util/image-probe.ts';
+
+export interface Uploads {
+  images: UploadedFile[];
+  mask?: UploadedFile;
+}
+
+interface Source {
+  /** The request field, for error messages: `image_urls[1]`, `images[0].file_id`, `mask`. */
+  field: string;
+  load: () => Promise<{ bytes: Buffer }>;
+}
+
+/** Fills req.images and req.mask from whatever the request named, or throws a 400/413 naming the input. */
+export async function resolveInputs(services: Services, accountId: string, req: NormalizedImageRequest, uploads: Uploads, signal: AbortSignal): Promise<void> {
+  const fetcher = new ClientImageFetcher({ allowPrivate: services.config.fetch.allow_private_addresses });
+  const budget = new FetchBudget();
+  const fromUrl = (url: string, field: string): Source => ({ field, load: () => fetcher.fetch(url, { field, signal, budget }) });
+  const fromRef = (ref: ImageRef, field: string): Source =>
+    'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(services, accountId, ref.fileId, `${field}.file_id`) };
+  const fromUpload = (file: UploadedFile, field: string): Source => ({ field, load: async () => ({ bytes: file.bytes }) });
+
+  const images: Source[] = [
+    ...uploads.images.map((f, i) => fromUpload(f, uploads.images.length > 1 ? `image[${i}]` : 'image')),
+    ...(req.imageUrls ?? []).map((u, i) => fromUrl(u, req.imageUrls!.length > 1 ? `image_urls[${i}]` : 'image_url')),
+    ...(req.referenceImageUrls ?? []).map((u, i) => fromUrl(u, `reference_image_urls[${i}]`)),
+    ...(req.imageRefs ?? []).map((r, i) => fromRef(r, `images[${i}]`)),
+  ];
+  const mask: Source | undefined = uploads.mask ? fromUpload(uploads.mask, 'mask') : req.maskRef ? fromRef(req.maskRef, 'mask') : req.maskUrl ? fromUrl(req.maskUrl, 'mask_url') : undefined;
+  if (images.length === 0 && !mask) return;
+
+  try {
+    const loaded = await Promise.all([...images, ...(mask ? [mask] : [])].map((s) => measure(s)));
+    req.images = loaded.slice(0, images.length);
+    if (mask) req.mask = loaded[images.length];
+  } finally {
+    await fetcher.close();
+  }
+  checkRules(req);
+}
+
+async function measure(source: Source): Promise<InputImage> {
+  const { bytes } = await source.load();
+  const probed = await probeImage(bytes);
+  if (!probed) throw invalidRequest(`${source.field}: not a readable PNG, JPEG or WebP image.`, source.field, 'unsupported_image_type');
+  return { bytes, mime: probed.mime, width: probed.width, height: probed.height, source: source.field };
+}
+
+async function loadFile(services: Services, accountId: string, fileId: string, field: string): Promise<{ bytes: Buffer }> {
+  const file = await findFile(services.db.kysely, accountId, fileId);
+  const blob = file ? await services.blobs.get(file.blob_key) : undefined;
+  if (!file || !blob) throw invalidRequest(`${field}: no file '${fileId.slice(0, 100)}' for this account.`, field, 'file_not_found');
+  const chunks: Buffer[] = [];
+  for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
+  return { bytes: Buffer.concat(chunks) };
+}
+
+/** The operation's own rules on its inputs (DALL·E 2: one square PNG under 4 MB), and mask ⇔ image size. */
+function checkRules(req: NormalizedImageRequest): void {
+  const op = findOperation(requireModel(req.model, 400), req.endpoint, req.operation);
+  const rules = op?.inputRules;
+  const all = [...(req.images ?? []), ...(req.mask ? [req.mask] : [])];
+  for (const image of rules ? all : []) {
+    if (rules!.formats && !rules!.formats.includes(image.mime)) {
+      throw invalidRequest(`${image.source}: ${req.model} takes ${rules!.formats.map((f) => f.slice(6).toUpperCase()).join(' or ')} images only.`, image.source, 'unsupported_image_type');
+    }
+    if (rules!.square && image.width !== image.height) {
+      throw invalidRequest(`${image.source}: ${req.model} takes square images only (got ${image.width}x${image.height}).`, image.source, 'invalid_image_dimensions');
+    }
+    if (rules!.maxBytes && image.bytes.length > rules!.maxBytes) {
+      throw new ApiError(`${image.source}: ${req.model} takes images up to ${rules!.maxBytes / (1024 * 1024)} MiB.`, { status: 413, type: 'invalid_request_error', code: 'payload_too_large', param: image.source });
+    }
+  }
+  const first = req.images?.[0];
+  if (req.mask && first && (req.mask.width !== first.width || req.mask.height !== first.height)) {
+    throw invalidRequest(`mask: must have the same size as the image (${first.width}x${first.height}), got ${req.mask.width}x${req.mask.height}.`, 'mask', 'invalid_image_dimensions');
+  }
+}
+
+/** How input images are written into the task record: by blob key, never inline bytes. */
+interface StoredInput extends Omit<InputImage, 'bytes'> {
+  blobKey: string;
+}
+
+/** The request as the task row keeps it: input images moved to the blob store. */
+export async function serializeRequest(req: NormalizedImageRequest, blobs: BlobStore): Promise<unknown> {
+  const store = async (image: InputImage): Promise<StoredInput> => {
+    const { bytes, ...rest } = image;
+    return { ...rest, blobKey: await blobs.put(bytes, image.mime) };
+  };
+  return {
+    ...req,
+    images: req.images ? await Promise.all(req.images.map(store)) : undefined,
+    mask: req.mask ? await store(req.mask) : undefined,
+  };
+}
+
+/** The request back from the task row, its input images read from the blob store. */
+export async function hydrateRequest(stored: unknown, blobs: BlobStore): Promise<NormalizedImageRequest> {
+  const req = stored as NormalizedImageRequest & { images?: StoredInput[]; mask?: StoredInput };
+  const load = async (image: StoredInput): Promise<InputImage> => {
+    const blob = await blobs.get(image.blobKey);
+    if (!blob) throw new ApiError('An input image of this task is no longer available.', { status: 410, type: 'invalid_request_error', code: 'input_expired' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
+    const { blobKey: _key, ...rest } = image;
+    return { ...rest, bytes: Buffer.concat(chunks) };
+  };
+  return {
+    ...req,
+    images: req.images ? await Promise.all(req.images.map(load)) : undefined,
+    mask: req.mask ? await load(req.mask) : undefined,
+  };
+}
+
+/** The blob keys of a stored request's inputs, for the sweeper. */
+export function inputBlobKeys(stored: unknown): string[] {
+  const req = stored as { images?: StoredInput[]; mask?: StoredInput };
+  return [...(req.images ?? []), ...(req.mask ? [req.mask] : [])].map((i) => i.blobKey).filter(Boolean);
+}

@@ -60,5 +60,13 @@ export async function startTestServer(opts: { dialect?: TestDialect; config?: Re
   };
   const balance = async (accountId: string) =>
     (await (await call(`/admin/v1/accounts/${accountId}`, { key: adminToken })).json()).balance_usd as string;
-  return { ...server, dataDir, apiKey, adminToken, banner, call, assertLedger, newAccount, balance };
+  // Every test server proves the books balance when it stops, whatever the test did to it.
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const check = await checkLedger(server.services.db.kysely);
+      await server.close();
+      if (!check.ok) throw new Error(`ledger check failed:\n${check.problems.join('\n')}`);
+    })());
+  return { ...server, close, dataDir, apiKey, adminToken, banner, call, assertLedger, newAccount, balance };
 }

@@ -2,6 +2,8 @@
 // Google's endpoint receives, how each failure reaches the client. A few tests call the adapter itself,
 // where Easel's HTTP surface cannot yet reach a path (reference images) or hides what matters (usage).
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upstreamModelName, resolveModel } from '../../src/catalog/catalog.ts';
@@ -38,7 +40,8 @@ function channel(over: Record<string, unknown> = {}) {
 beforeAll(async () => {
   emulator = createGeminiEmulator();
   await emulator.start();
-  server = await startTestServer({ config: { channels: [channel()] } });
+  // Reference images are served from 127.0.0.1 in these tests; the SSRF rule itself is tested in test/fetch.
+  server = await startTestServer({ config: { channels: [channel()], fetch: { allow_private_addresses: true } } });
 });
 afterAll(async () => {
   await server?.close();
@@ -109,15 +112,20 @@ describe('every Gemini catalogue model through Easel', () => {
     expect(call.json).toEqual({ contents: [{ role: 'user', parts: [textPart] }], generationConfig: config(imageConfig) });
   });
 
-  it('nano-banana-edit: a reference-image request fails clearly, before Google, until Easel fetches references', async () => {
-    // The image-inputs layer (issue 7) will fill req.images; until then the URL never reaches the adapter as bytes,
-    // and sending the prompt alone would silently turn an edit into a fresh picture.
-    const res = await generate({ model: 'nano-banana-edit', operation: 'image-to-image', image_urls: ['https://example.com/dish.png'] });
-    expect(res.status).toBe(400);
-    const body = await res.json();
-    expect(body.error.code).toBe('upstream_rejected');
-    expect(body.error.message).toContain('reference images were not fetched');
-    expect(emulator.requests).toHaveLength(0);
+  it('nano-banana-edit: a reference image URL reaches Google as an inlineData part after the prompt', async () => {
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } }).png().toBuffer();
+    const source = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png));
+    await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(source.address() as AddressInfo).port}/dish.png`;
+      const res = await generate({ model: 'nano-banana-edit', operation: 'image-to-image', image_urls: [url] });
+      expect(res.status).toBe(200);
+      const call = onlyCall();
+      expect(call.path).toBe(`${GEMINI_API_PREFIX}/models/gemini-2.5-flash-image:generateContent`);
+      expect(call.json.contents[0].parts).toEqual([textPart, { inlineData: { mimeType: 'image/png', data: png.toString('base64') } }]);
+    } finally {
+      source.close();
+    }
   });
 
   it('returns an Easel URL whose bytes are exactly the image Google sent', async () => {

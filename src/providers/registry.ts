@@ -1,8 +1,18 @@
 // Provider name (a channel's `provider`, the adapter's folder name) → adapter.
 
 import { demoAdapter } from './demo/adapter.ts';
+import { geminiAdapter } from './gemini/adapter.ts';
+import { xaiAdapter } from './xai/adapter.ts';
+import { togetherAdapter } from './together/adapter.ts';
+import { ideogramAdapter } from './ideogram/adapter.ts';
+import { stabilityAdapter } from './stability/adapter.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export const PROVIDERS: Readonly<Record<string, ProviderAdapter>> = {
+  xai: xaiAdapter,
+  together: togetherAdapter,
+  ideogram: ideogramAdapter,
+  stability: stabilityAdapter,
+  gemini: geminiAdapter,
   demo: demoAdapter,
 };

@@ -1,5 +1,16 @@
 // Every emulator by provider name, for the standalone runner.
 
 import type { Emulator } from './kit.ts';
+import { createGeminiEmulator } from './gemini.ts';
+import { createIdeogramEmulator } from './ideogram.ts';
+import { createStabilityEmulator } from './stability.ts';
+import { createXaiEmulator } from './xai.ts';
+import { createTogetherEmulator } from './together.ts';
 
-export const EMULATORS: Record<string, () => Emulator> = {};
+export const EMULATORS: Record<string, () => Emulator> = {
+  gemini: createGeminiEmulator,
+  ideogram: createIdeogramEmulator,
+  stability: createStabilityEmulator,
+  xai: createXaiEmulator,
+  together: createTogetherEmulator,
+};

@@ -6,6 +6,8 @@ import { xaiAdapter } from './xai/adapter.ts';
 import { togetherAdapter } from './together/adapter.ts';
 import { ideogramAdapter } from './ideogram/adapter.ts';
 import { stabilityAdapter } from './stability/adapter.ts';
+import { bflAdapter } from './bfl/adapter.ts';
+import { midjourneyAdapter } from './midjourney/adapter.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export const PROVIDERS: Readonly<Record<string, ProviderAdapter>> = {
@@ -13,6 +15,8 @@ export const PROVIDERS: Readonly<Record<string, ProviderAdapter>> = {
   together: togetherAdapter,
   ideogram: ideogramAdapter,
   stability: stabilityAdapter,
+  bfl: bflAdapter,
+  midjourney: midjourneyAdapter,
   gemini: geminiAdapter,
   demo: demoAdapter,
 };

@@ -6,6 +6,8 @@ import { createIdeogramEmulator } from './ideogram.ts';
 import { createStabilityEmulator } from './stability.ts';
 import { createXaiEmulator } from './xai.ts';
 import { createTogetherEmulator } from './together.ts';
+import { createBflEmulator } from './bfl.ts';
+import { createMidjourneyEmulator } from './midjourney.ts';
 
 export const EMULATORS: Record<string, () => Emulator> = {
   gemini: createGeminiEmulator,
@@ -13,4 +15,6 @@ export const EMULATORS: Record<string, () => Emulator> = {
   stability: createStabilityEmulator,
   xai: createXaiEmulator,
   together: createTogetherEmulator,
+  bfl: () => createBflEmulator(),
+  midjourney: createMidjourneyEmulator,
 };

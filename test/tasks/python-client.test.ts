@@ -3,6 +3,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BFL_TEST_KEY, type BflEmulator, createBflEmulator } from '../emulators/bfl.ts';
+import { MJ_TEST_SECRET, type MidjourneyEmulator, createMidjourneyEmulator } from '../emulators/midjourney.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const run = promisify(execFile);
@@ -30,6 +32,43 @@ describe('generate_image() from tokenlab-create-image.txt', () => {
     const image = await fetch(url!);
     expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');
+    await image.arrayBuffer();
+  });
+});
+
+describe('generate_image() against the BFL and midjourney-proxy emulators', () => {
+  let upstreams: TestServer;
+  let bfl: BflEmulator;
+  let mj: MidjourneyEmulator;
+  beforeAll(async () => {
+    bfl = createBflEmulator();
+    mj = createMidjourneyEmulator();
+    await Promise.all([bfl.start(), mj.start()]);
+    upstreams = await startTestServer({
+      config: {
+        tasks: { worker_interval_ms: 100 },
+        channels: [
+          { id: 'bfl', provider: 'bfl', base_url: bfl.url, api_key: BFL_TEST_KEY, models: ['flux-pro'], options: { poll_hosts: [new URL(bfl.pollHost.url).host] } },
+          { id: 'mj', provider: 'midjourney', base_url: `${mj.url}/mj`, api_key: MJ_TEST_SECRET, models: ['midjourney'] },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await upstreams.close();
+    await Promise.all([bfl.close(), mj.close()]);
+  });
+
+  it.each(['midjourney', 'flux-pro'])('polls %s to a stored image', async (model) => {
+    const { stdout } = await run('python3', ['test/clients/generate_image.py', model], {
+      env: { ...process.env, EASEL_BASE_URL: upstreams.url, EASEL_API_KEY: upstreams.apiKey },
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/Image task started: ldtask_[0-9a-f]{32}/);
+    const url = /Generated image: (\S+)/.exec(stdout)?.[1];
+    expect(url).toMatch(/\/media\/[0-9A-Za-z]{32}\.(png|jpg|webp)$/);
+    const image = await fetch(url!);
+    expect(image.status).toBe(200);
     await image.arrayBuffer();
   });
 });

@@ -5,4 +5,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly once done: idle keep-alive sockets to upstreams must not hold a stopped server open.
+process.exit(await main(process.argv.slice(2)));

@@ -1,6 +1,8 @@
 // Provider name (a channel's `provider`, the adapter's folder name) → adapter.
 
 import { demoAdapter } from './demo/adapter.ts';
+import { openaiAdapter } from './openai/adapter.ts';
+import { azureAdapter } from './azure/adapter.ts';
 import { geminiAdapter } from './gemini/adapter.ts';
 import { xaiAdapter } from './xai/adapter.ts';
 import { togetherAdapter } from './together/adapter.ts';
@@ -11,6 +13,8 @@ import { midjourneyAdapter } from './midjourney/adapter.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export const PROVIDERS: Readonly<Record<string, ProviderAdapter>> = {
+  openai: openaiAdapter,
+  azure: azureAdapter,
   xai: xaiAdapter,
   together: togetherAdapter,
   ideogram: ideogramAdapter,

@@ -1,0 +1,71 @@
+// Azure OpenAI: the OpenAI bodies (minus `model`) posted to a deployment,
+// {base}/openai/deployments/{deployment}/images/{generations|edits}?api-version=..., with an `api-key`
+// header.
+// The deployment is the channel's upstream name for the model (model_map); the API version is the
+// channel's `options.api_version`.
+
+import type { NormalizedImageRequest } from '../../catalog/types.ts';
+import { callUpstream, extractMessage, joinUrl } from '../http.ts';
+import {
+  classifyOpenAIError,
+  dallEResponseFormat,
+  editForm,
+  errorObject,
+  generationBody,
+  imagesPerCall,
+  isDallE,
+  readImagesResponse,
+} from '../openai/adapter.ts';
+import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, UpstreamError } from '../types.ts';
+import { AZURE_DEPLOYMENT_NOT_FOUND, AZURE_MODERATION_CODES, AZURE_POLICY_INNER_CODE, type AzureInnerError } from './wire.ts';
+
+/** The first API version that serves GPT image models as well as DALL·E 3 (GA 2024-10-21 has DALL·E 3 only). */
+export const AZURE_DEFAULT_API_VERSION = '2025-04-01-preview';
+
+export function azureApiVersion(channel: Channel): string {
+  const value = channel.options.api_version;
+  return typeof value === 'string' && value.trim() ? value.trim() : AZURE_DEFAULT_API_VERSION;
+}
+
+export function deploymentUrl(ctx: CallContext, operation: 'generations' | 'edits'): string {
+  const path = `openai/deployments/${encodeURIComponent(ctx.upstreamModel)}/images/${operation}`;
+  return `${joinUrl(ctx.channel.baseUrl, path)}?api-version=${encodeURIComponent(azureApiVersion(ctx.channel))}`;
+}
+
+/**
+ * Azure's readings on top of OpenAI's: content-filter refusals under several codes (or only an
+ * `inner_error` naming the Responsible AI policy) are moderation; a 404 (unknown deployment, or a
+ * missing/wrong api-version path) and an unsupported api-version mean this channel is misconfigured
+ * for the model, so routing fails over instead of blaming the client.
+ */
+export function classifyAzureError(status: number, text: string): UpstreamError | undefined {
+  const error = errorObject(text);
+  const code = typeof error?.code === 'string' ? error.code : undefined;
+  const inner = (error?.inner_error ?? error?.innererror) as AzureInnerError | undefined;
+  if ((code && AZURE_MODERATION_CODES.includes(code)) || inner?.code === AZURE_POLICY_INNER_CODE) {
+    return new UpstreamError('moderated', extractMessage(text) || 'rejected by the content filter', { status });
+  }
+  if (status === 404) {
+    const what = code === AZURE_DEPLOYMENT_NOT_FOUND ? 'the Azure deployment does not exist (check the channel model_map)' : 'the Azure endpoint was not found (check base_url and api_version)';
+    return new UpstreamError('upstream_fault', what, { status });
+  }
+  if (status === 400 && /api version not supported/i.test(error?.message ?? '')) {
+    return new UpstreamError('upstream_fault', 'the Azure resource does not support the channel api_version', { status });
+  }
+  return classifyOpenAIError(status, text);
+}
+
+async function post(ctx: CallContext, operation: 'generations' | 'edits', body: { json: unknown } | { form: FormData }): Promise<GenerateResult> {
+  const res = await callUpstream({ url: deploymentUrl(ctx, operation), headers: { 'api-key': ctx.channel.apiKey }, ...body, signal: ctx.signal, classify: classifyAzureError });
+  return readImagesResponse(res);
+}
+
+/** The deployment picks the model: no `model` in any body. */
+const wireFor = (req: NormalizedImageRequest, ctx: CallContext) => ({ responseFormat: isDallE(req) ? dallEResponseFormat(ctx.channel) : undefined });
+
+export const azureAdapter: ProviderAdapter = {
+  maxImagesPerCall: imagesPerCall,
+  generate: async (req, ctx) => post(ctx, 'generations', { json: generationBody(req, wireFor(req, ctx)) }),
+  // Multipart, the form Azure documents for image edits; uploads must have been fetched into bytes.
+  edit: async (req, ctx) => post(ctx, 'edits', { form: editForm(req, wireFor(req, ctx)) }),
+};

@@ -1,0 +1,229 @@
+// OpenAI Images: POST {base}/images/generations, /images/edits and /images/variations with a Bearer
+// key. The request building, the response reading and the error reading are exported because Azure
+// OpenAI speaks the same bodies: its adapter reuses them and changes only the URL, the auth header
+// and the error envelope.
+
+// undici's own FormData: Node 20's global one (from its bundled undici 6) fails inside undici 7's
+// request() ("action is not a function"). UpstreamCall.form is typed as the global FormData, hence newForm's cast.
+import { FormData as UndiciFormData } from 'undici';
+import { resolveModel } from '../../catalog/catalog.ts';
+import type { ImageRef, InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
+import { callUpstream, extractMessage, joinUrl, parseJson, type UpstreamResponse } from '../http.ts';
+import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, type UpstreamImage, UpstreamError } from '../types.ts';
+import {
+  type CreateImageRequest,
+  type CreateImageVariationFields,
+  type EditImageJsonRequest,
+  type ErrorBody,
+  type ImageItem,
+  type ImageRefParam,
+  type ImagesResponse,
+  MAX_IMAGE_URL_CHARS,
+  OPENAI_MODERATION_CODES,
+} from './wire.ts';
+
+/** OpenAI's `n` ceiling per call. */
+export const OPENAI_MAX_IMAGES_PER_CALL = 10;
+/** Catalogue models whose upstream answers `n` > 1 with a 400 (dall-e-3 on OpenAI and on Azure). */
+const ONE_IMAGE_PER_CALL: ReadonlySet<string> = new Set(['dall-e-3']);
+
+/** Images one call may ask for; routing fans out above it. */
+export function imagesPerCall(req: NormalizedImageRequest): number {
+  return ONE_IMAGE_PER_CALL.has(req.model) ? 1 : OPENAI_MAX_IMAGES_PER_CALL;
+}
+
+/** Channel option naming what DALL·E is asked to return; b64_json saves the download hop and outlives the 60-minute URLs. */
+export const UPSTREAM_RESPONSE_FORMAT_OPTION = 'upstream_response_format';
+
+const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
+
+/** DALL·E speaks `response_format` and answers URLs by default; GPT image models reject the field. */
+export function isDallE(req: NormalizedImageRequest): boolean {
+  return resolveModel(req.model)?.family === 'dall-e';
+}
+
+/** What DALL·E is asked to return on this channel (b64_json unless the channel says url). */
+export function dallEResponseFormat(channel: Channel): 'url' | 'b64_json' {
+  return channel.options[UPSTREAM_RESPONSE_FORMAT_OPTION] === 'url' ? 'url' : 'b64_json';
+}
+
+/** What the call names besides the request: the model (absent on Azure) and DALL·E's response_format. */
+export interface WireChoice {
+  model?: string;
+  responseFormat?: 'url' | 'b64_json';
+}
+
+/**
+ * The generations body for OpenAI and Azure alike. Only fields the model's contract let through are
+ * set on the request, so this maps names and never filters by model, with two exceptions the upstream
+ * forces: `response_format` goes to DALL·E only, and `output_compression` only with jpeg/webp.
+ * `input_fidelity` is never in a normalized request and so is never sent.
+ */
+export function generationBody(req: NormalizedImageRequest, wire: WireChoice): CreateImageRequest {
+  const body: CreateImageRequest = { prompt: req.prompt, n: req.n };
+  if (wire.model !== undefined) body.model = wire.model;
+  if (req.size !== undefined) body.size = req.size === 'auto' ? 'auto' : `${req.size.width}x${req.size.height}`;
+  if (req.quality !== undefined) body.quality = req.quality;
+  if (req.style !== undefined) body.style = req.style;
+  if (req.background !== undefined) body.background = req.background;
+  if (req.outputFormat !== undefined) body.output_format = req.outputFormat;
+  if (req.outputCompression !== undefined && (req.outputFormat === 'jpeg' || req.outputFormat === 'webp')) {
+    body.output_compression = req.outputCompression;
+  }
+  if (req.moderation !== undefined) body.moderation = req.moderation;
+  if (req.user !== undefined) body.user = req.user;
+  if (wire.responseFormat !== undefined) body.response_format = wire.responseFormat;
+  return body;
+}
+
+/** Images (bytes or upstream URLs) and usage from an ImagesResponse; no image at all is an upstream fault. */
+export function readImagesResponse(res: UpstreamResponse): GenerateResult {
+  const body = parseJson<ImagesResponse>(res);
+  const items = Array.isArray(body?.data) ? body.data : [];
+  const mime = MIME[body?.output_format ?? 'png'] ?? MIME.png;
+  const images: UpstreamImage[] = [];
+  for (const item of items) {
+    const image = readItem(item, mime, res.status);
+    if (image) images.push(image);
+  }
+  if (images.length === 0) throw new UpstreamError('upstream_fault', 'the upstream answered without an image', { status: res.status });
+  const result: GenerateResult = { images };
+  if (body.usage && typeof body.usage === 'object') result.usage = body.usage as unknown as Record<string, unknown>;
+  return result;
+}
+
+function readItem(item: ImageItem | undefined, mime: string, status: number): UpstreamImage | undefined {
+  if (!item || typeof item !== 'object') return undefined;
+  let image: UpstreamImage;
+  if (typeof item.b64_json === 'string' && item.b64_json.length > 0) {
+    const bytes = Buffer.from(item.b64_json, 'base64');
+    if (bytes.length === 0) throw new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status });
+    image = { bytes, mime };
+  } else if (typeof item.url === 'string' && /^https?:\/\//i.test(item.url)) {
+    image = { url: item.url };
+  } else {
+    return undefined;
+  }
+  if (typeof item.revised_prompt === 'string' && item.revised_prompt) image.revisedPrompt = item.revised_prompt;
+  return image;
+}
+
+/** The `error` object of an OpenAI-shaped error body, if the body is one. */
+export function errorObject(text: string): (NonNullable<ErrorBody['error']> & Record<string, unknown>) | undefined {
+  try {
+    const body = JSON.parse(text) as ErrorBody;
+    return body && typeof body.error === 'object' && body.error ? (body.error as NonNullable<ErrorBody['error']> & Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * OpenAI's own error codes where the status alone misleads: a safety refusal is a 400 that must not
+ * be retried elsewhere as if malformed, and `model_not_found` (a DALL·E model retired on this account)
+ * says the channel cannot serve the model, not that the client asked wrongly, so it fails over.
+ */
+export function classifyOpenAIError(status: number, text: string): UpstreamError | undefined {
+  const code = errorObject(text)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (OPENAI_MODERATION_CODES.includes(code)) {
+    return new UpstreamError('moderated', extractMessage(text) || 'rejected by the safety system', { status });
+  }
+  if (code === 'model_not_found') {
+    return new UpstreamError('upstream_fault', 'the channel does not serve this model (model_not_found)', { status });
+  }
+  return undefined;
+}
+
+const EXT = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' } as const;
+
+const newForm = () => new UndiciFormData() as unknown as FormData;
+
+function appendFile(form: FormData, name: string, image: InputImage, base: string): void {
+  form.append(name, new Blob([new Uint8Array(image.bytes)], { type: image.mime }), `${base}.${EXT[image.mime]}`);
+}
+
+function appendFields(form: FormData, fields: object): void {
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, String(value));
+}
+
+/**
+ * The multipart edit body (OpenAI and Azure): the generation fields as parts, one source as `image`
+ * or several as repeated `image[]` (the SDK's spelling), and the mask. The multipart variant has no
+ * `moderation` field, so it is left out here (see editRequest).
+ */
+export function editForm(req: NormalizedImageRequest, wire: WireChoice): FormData {
+  const sources = req.images ?? [];
+  if (sources.length === 0) throw new UpstreamError('bad_request', 'the edit has no source image to upload');
+  const { moderation: _dropped, ...fields } = generationBody(req, wire);
+  const form = newForm();
+  appendFields(form, fields);
+  const name = sources.length > 1 ? 'image[]' : 'image';
+  sources.forEach((image, i) => appendFile(form, name, image, `image-${i + 1}`));
+  if (req.mask) appendFile(form, 'mask', req.mask, 'mask');
+  return form;
+}
+
+const dataUrl = (image: InputImage) => `data:${image.mime};base64,${image.bytes.toString('base64')}`;
+
+function refParam(ref: ImageRef, what: string): ImageRefParam {
+  // Easel's /v1/files ids mean nothing upstream: such references must arrive as bytes.
+  if (!('url' in ref)) throw new UpstreamError('bad_request', `the ${what} is a file reference that was not resolved to an image`);
+  return { image_url: ref.url };
+}
+
+/**
+ * How a GPT image edit travels. Multipart carries any size of upload, so it is the default; the JSON
+ * variant is used when the sources are only URLs (OpenAI fetches them), or when the client set
+ * `moderation` (only JSON has that field) and every upload fits in a data URL. DALL·E 2 edits are
+ * multipart only.
+ */
+export function editRequest(req: NormalizedImageRequest, wire: WireChoice): { form: FormData } | { json: EditImageJsonRequest } {
+  const uploads = [...(req.images ?? []), ...(req.mask ? [req.mask] : [])];
+  const fitsJson = uploads.every((image) => Math.ceil(image.bytes.length / 3) * 4 + 32 <= MAX_IMAGE_URL_CHARS);
+  const urlsOnly = !req.images?.length;
+  const json = !isDallE(req) && (urlsOnly || (req.moderation !== undefined && fitsJson));
+  if (!json) return { form: editForm(req, wire) };
+  const { response_format: _never, style: _none, ...fields } = generationBody(req, wire);
+  const images = req.images?.length ? req.images.map((image) => ({ image_url: dataUrl(image) })) : (req.imageRefs ?? []).map((ref) => refParam(ref, 'source image'));
+  if (images.length === 0) throw new UpstreamError('bad_request', 'the edit has no source image');
+  const body: EditImageJsonRequest = { ...fields, images };
+  if (req.mask) body.mask = { image_url: dataUrl(req.mask) };
+  else if (req.maskRef) body.mask = refParam(req.maskRef, 'mask');
+  return { json: body };
+}
+
+/** The variations body (DALL·E 2, multipart): one square PNG and the few fields the endpoint has. */
+export function variationForm(req: NormalizedImageRequest, wire: WireChoice): FormData {
+  const image = req.images?.[0];
+  if (!image) throw new UpstreamError('bad_request', 'the variation has no source image to upload');
+  const fields: CreateImageVariationFields = { model: wire.model, n: req.n, user: req.user, response_format: wire.responseFormat };
+  if (req.size !== undefined && req.size !== 'auto') fields.size = `${req.size.width}x${req.size.height}`;
+  const form = newForm();
+  appendFields(form, fields);
+  appendFile(form, 'image', image, 'image');
+  return form;
+}
+
+/** The model and response format every OpenAI call names. */
+function wireFor(req: NormalizedImageRequest, ctx: CallContext): WireChoice {
+  return { model: ctx.upstreamModel, responseFormat: isDallE(req) ? dallEResponseFormat(ctx.channel) : undefined };
+}
+
+async function post(ctx: CallContext, path: string, body: { json: unknown } | { form: FormData }): Promise<GenerateResult> {
+  const res = await callUpstream({
+    url: joinUrl(ctx.channel.baseUrl, path),
+    headers: { authorization: `Bearer ${ctx.channel.apiKey}` },
+    ...body,
+    signal: ctx.signal,
+    classify: classifyOpenAIError,
+  });
+  return readImagesResponse(res);
+}
+
+export const openaiAdapter: ProviderAdapter = {
+  maxImagesPerCall: imagesPerCall,
+  generate: async (req, ctx) => post(ctx, 'images/generations', { json: generationBody(req, wireFor(req, ctx)) }),
+  edit: async (req, ctx) => post(ctx, 'images/edits', editRequest(req, wireFor(req, ctx))),
+  vary: async (req, ctx) => post(ctx, 'images/variations', { form: variationForm(req, wireFor(req, ctx)) }),
+};

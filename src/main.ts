@@ -86,10 +86,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         app.server.closeAllConnections();
       }, grace);
       timer.unref();
+      // A response that finishes after close() began leaves an idle keep-alive socket behind: sweep them.
+      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      sweeper.unref();
       // Stop taking tasks while HTTP drains; tasks driven here are handed back for another worker.
       const tasksStopped = services.tasks.stop(grace);
       await app.close();
       clearTimeout(timer);
+      clearInterval(sweeper);
       await tasksStopped;
       await db.close();
     })());

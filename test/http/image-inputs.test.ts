@@ -36,7 +36,7 @@ afterAll(async () => {
 function form(fields: Record<string, string>, files: Array<[string, Buffer, string]>): FormData {
   const f = new FormData();
   for (const [k, v] of Object.entries(fields)) f.append(k, v);
-  for (const [name, bytes, filename] of files) f.append(name, new Blob([bytes], { type: 'image/png' }), filename);
+  for (const [name, bytes, filename] of files) f.append(name, new Blob([new Uint8Array(bytes)], { type: 'image/png' }), filename);
   return f;
 }
 
@@ -66,7 +66,7 @@ describe('/v1/images/edits', () => {
   it('takes JSON images[] with a URL and a /v1/files id', async () => {
     const upload = new FormData();
     upload.append('purpose', 'user_data');
-    upload.append('file', new Blob([await tinyPng(64, 64)], { type: 'image/png' }), 'src.png');
+    upload.append('file', new Blob([new Uint8Array(await tinyPng(64, 64))], { type: 'image/png' }), 'src.png');
     const file = await (await server.call('/v1/files', { method: 'POST', key: acct.key, body: upload })).json();
     expect(file.id).toMatch(/^file-/);
     const res = await postJson('/v1/images/edits', { model: 'gpt-image-2', prompt: 'edit', images: [{ image_url: `${imagesUrl}/square.png` }, { file_id: file.id }], response_format: 'b64_json' });
@@ -78,7 +78,7 @@ describe('/v1/images/edits', () => {
     const other = await server.newAccount('1');
     const upload = new FormData();
     upload.append('purpose', 'user_data');
-    upload.append('file', new Blob([await tinyPng(8, 8)], { type: 'image/png' }), 'x.png');
+    upload.append('file', new Blob([new Uint8Array(await tinyPng(8, 8))], { type: 'image/png' }), 'x.png');
     const foreign = await (await server.call('/v1/files', { method: 'POST', key: other.key, body: upload })).json();
 
     const cases: Array<[unknown, number, string, string]> = [

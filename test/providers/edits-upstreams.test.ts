@@ -49,7 +49,7 @@ beforeEach(() => {
 function form(fields: Record<string, string>, files: Array<[string, Buffer]>): FormData {
   const f = new FormData();
   for (const [k, v] of Object.entries(fields)) f.append(k, v);
-  for (const [name, bytes] of files) f.append(name, new Blob([bytes], { type: 'image/png' }), `${name}.png`);
+  for (const [name, bytes] of files) f.append(name, new Blob([new Uint8Array(bytes)], { type: 'image/png' }), `${name}.png`);
   return f;
 }
 

@@ -219,7 +219,7 @@ export class TaskEngine {
     await updateOpenTask(db, task.id, this.owner, { upstream: task.upstream, channel_id: task.channel_id, status: 'processing' });
     await db.updateTable('tasks').set({ deadline_at: task.deadline_at }).where('id', '=', task.id).execute();
     state.onSubmitted();
-    return { kind: 'wait', ms: pollDelay(adapter, 0) };
+    return { kind: 'wait', ms: pollDelay(adapter, attempt.channel, 0) };
   }
 
   private async pollStep(state: DriveState): Promise<StepResult> {
@@ -236,7 +236,7 @@ export class TaskEngine {
     } catch (err) {
       if (err instanceof UpstreamError && isRetryable(err) && err.kind !== 'auth') {
         // A failed poll is not a failed task: try again later, until the deadline decides.
-        return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, task.attempts + 3) };
+        return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.attempts + 3) };
       }
       if (err instanceof UpstreamError) return this.fail(state, toApiError([err]));
       throw err;
@@ -251,7 +251,7 @@ export class TaskEngine {
       await updateOpenTask(this.services.db.kysely, task.id, this.owner, { progress, status: poll.status, attempts: task.attempts });
     }
     void req;
-    return { kind: 'wait', ms: poll.retryAfterMs ?? pollDelay(adapter, task.attempts) };
+    return { kind: 'wait', ms: poll.retryAfterMs ?? pollDelay(adapter, channel, task.attempts) };
   }
 
   /** Stores the images (URLs for anyone but a client still waiting inline) and closes the task with its charge. */
@@ -316,8 +316,13 @@ function callContext(channel: Channel, entry: ModelEntry, signal: AbortSignal): 
   };
 }
 
-/** Backoff with jitter: base × 1.3^n, capped, ±20 %. */
-function pollDelay(adapter: ProviderAdapter, polls: number): number {
+/**
+ * The wait before the next poll: the channel's fixed `options.poll_interval_ms` when set, else the
+ * adapter's pace backed off with jitter: base × 1.3^n, capped, ±20 %.
+ */
+function pollDelay(adapter: ProviderAdapter, channel: Channel, polls: number): number {
+  const fixed = Number(channel.options.poll_interval_ms);
+  if (Number.isFinite(fixed) && fixed > 0) return fixed;
   const base = adapter.pollIntervalMs ?? DEFAULT_POLL_MS;
   const delay = Math.min(Math.max(base, MAX_POLL_MS), base * 1.3 ** Math.min(polls, 20));
   return Math.round(Math.min(delay, Math.max(base, MAX_POLL_MS)) * (0.8 + Math.random() * 0.4));

@@ -163,14 +163,12 @@ async function poll(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>
   const state = ref.state as unknown as BflRefState | undefined;
   const tasks = state?.tasks?.length ? state.tasks : [{ id: ref.upstreamId, polling_url: ref.pollUrl }];
   const states = await Promise.all(tasks.map((task) => pollOne(task, ctx, Boolean(state?.upsampled))));
-  const interval = pollIntervalOption(ctx.channel);
-  const pace = interval === undefined ? {} : { retryAfterMs: interval };
 
   if (states.some((s) => s.kind === 'pending')) {
     const reported = states.some((s) => s.kind !== 'pending' || s.progress !== undefined);
-    if (!reported) return { status: 'pending', ...pace };
+    if (!reported) return { status: 'pending' };
     const progress = states.reduce((sum, s) => sum + (s.kind === 'pending' ? (s.progress ?? 0) : 100), 0) / states.length;
-    return { status: progress > 0 ? 'processing' : 'pending', progress, ...pace };
+    return { status: progress > 0 ? 'processing' : 'pending', progress };
   }
   const images = states.flatMap((s) => (s.kind === 'ready' ? [s.image] : []));
   if (images.length > 0) return { status: 'completed', result: { images } };
@@ -193,11 +191,6 @@ function keyMayGoTo(url: URL, channel: Channel): boolean {
   if (onBfl(url) && onBfl(base)) return true;
   const trusted = channel.options.poll_hosts;
   return Array.isArray(trusted) && trusted.some((host) => typeof host === 'string' && host.toLowerCase() === url.host.toLowerCase());
-}
-
-function pollIntervalOption(channel: Channel): number | undefined {
-  const value = Number(channel.options.poll_interval_ms);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 function parseHttpUrl(value: string): URL | undefined {

@@ -65,7 +65,7 @@ export function readSubmit(answer: MjSubmitResult, status: number): string {
 }
 
 /** The task object → a poll result. Previews shown while IN_PROGRESS are never delivered. */
-export function readTask(task: MjTask, status: number, pace: { retryAfterMs?: number } = {}): PollResult {
+export function readTask(task: MjTask, status: number): PollResult {
   if (!task || typeof task !== 'object' || typeof task.status !== 'string') {
     throw new UpstreamError('upstream_fault', 'midjourney-proxy answered a poll without a status', { status });
   }
@@ -74,7 +74,7 @@ export function readTask(task: MjTask, status: number, pace: { retryAfterMs?: nu
   switch (task.status) {
     case 'NOT_START':
     case 'SUBMITTED':
-      return { status: 'pending', ...withProgress, ...pace };
+      return { status: 'pending', ...withProgress };
     case 'SUCCESS':
       if (!isHttpUrl(task.imageUrl)) return failed('upstream_fault', 'midjourney-proxy finished the task without an image URL', status);
       return { status: 'completed', result: { images: [{ url: task.imageUrl }] } };
@@ -87,7 +87,7 @@ export function readTask(task: MjTask, status: number, pace: { retryAfterMs?: nu
       return failed('upstream_fault', 'the Midjourney job was cancelled upstream', status);
     default:
       // IN_PROGRESS, and any status this adapter does not know yet: keep polling; the task timeout decides.
-      return { status: 'processing', ...withProgress, ...pace };
+      return { status: 'processing', ...withProgress };
   }
 }
 
@@ -128,8 +128,7 @@ async function poll(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>
   // The proxy answers an id it does not know (restarted without a store, expired) with an empty 200.
   const text = res.body.toString('utf8').trim();
   if (text === '' || text === 'null') return failed('upstream_fault', 'midjourney-proxy no longer knows the task', res.status);
-  const interval = Number(ctx.channel.options.poll_interval_ms);
-  return readTask(parseJson<MjTask>(res), res.status, Number.isFinite(interval) && interval > 0 ? { retryAfterMs: interval } : {});
+  return readTask(parseJson<MjTask>(res), res.status);
 }
 
 function isHttpUrl(value: unknown): value is string {

@@ -50,7 +50,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     db = {
       kysely,
       dialect: 'sqlite',
@@ -66,4 +66,27 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     throw err;
   }
   return db;
+}
+
+/** Distinct SQL texts kept prepared; Easel issues a few dozen, so this bound is never reached in practice. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every SQLite query anew, which costs more than running it. Statements are reused by
+ * their SQL text instead (safe: better-sqlite3 runs them synchronously, one at a time).
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let statement = cache.get(text);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        statement = sqlite.prepare(text);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }

@@ -40,7 +40,20 @@ export interface DownloadedImage {
   mime: ImageMime;
 }
 
-export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}): Promise<DownloadedImage> {
+export interface OpenedImage {
+  mime: ImageMime;
+  /** The whole body, the sniffed head first; iterating enforces the size limit and the timeout. */
+  chunks: AsyncIterable<Buffer>;
+}
+
+/** Bytes needed to tell PNG, JPEG and WebP apart. */
+const SNIFF_BYTES = 12;
+
+/**
+ * Opens an image download: scheme, redirects and status checked, the type sniffed from the first
+ * bytes; the rest streams on, so a large image need never sit whole in memory.
+ */
+export async function openImage(rawUrl: string, opts: DownloadOptions = {}): Promise<OpenedImage> {
   const maxBytes = opts.maxBytes ?? MAX_IMAGE_BYTES;
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? DOWNLOAD_TIMEOUT_MS);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
@@ -73,27 +86,55 @@ export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}):
       res.body.destroy();
       throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of res.body) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          res.body.destroy();
-          throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
+    const body = res.body;
+    const limited = (async function* () {
+      let size = 0;
+      try {
+        for await (const chunk of body) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            body.destroy();
+            throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
+          }
+          opts.onChunk?.(chunk.length);
+          yield chunk as Buffer;
         }
-        opts.onChunk?.(chunk.length);
-        chunks.push(chunk as Buffer);
+      } catch (err) {
+        if (err instanceof DownloadError) throw err;
+        throw signal.aborted ? new DownloadError('the image download timed out', 'timeout') : new DownloadError('the image download was cut off', 'network');
       }
-    } catch (err) {
-      if (err instanceof DownloadError) throw err;
-      throw signal.aborted ? new DownloadError('the image download timed out', 'timeout') : new DownloadError('the image download was cut off', 'network');
+    })();
+    // Read just enough to sniff the type, then hand back the head followed by the rest.
+    const head: Buffer[] = [];
+    let headSize = 0;
+    while (headSize < SNIFF_BYTES) {
+      const next = await limited.next();
+      if (next.done) break;
+      head.push(next.value);
+      headSize += next.value.length;
     }
-    const bytes = Buffer.concat(chunks, size);
-    const mime = sniffImageType(bytes);
-    if (!mime) throw new DownloadError('the URL did not return a PNG, JPEG or WebP image', 'not_image');
-    return { bytes, mime };
+    const mime = sniffImageType(Buffer.concat(head));
+    if (!mime) {
+      body.on('error', () => {});
+      body.destroy();
+      throw new DownloadError('the URL did not return a PNG, JPEG or WebP image', 'not_image');
+    }
+    return {
+      mime,
+      chunks: (async function* () {
+        yield* head;
+        yield* limited;
+      })(),
+    };
   }
+}
+
+/** Downloads an image whole (when the bytes are needed in memory: base64, probing). */
+export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}): Promise<DownloadedImage> {
+  const opened = await openImage(rawUrl, opts);
+  const chunks: Buffer[] = [];
+  for await (const chunk of opened.chunks) chunks.push(chunk);
+  return { bytes: Buffer.concat(chunks), mime: opened.mime };
 }
 
 function parseHttpUrl(raw: string): URL {

@@ -1,8 +1,10 @@
 // Turns what an upstream handed back into what the client asked for: Easel URLs (the image stored
 // in the blob store) or inline base64. Storing failures fail the request: never a silent fallback.
+// An upstream URL asked for as a URL streams from the upstream into the blob store, never whole in memory.
 
 import { ApiError } from '../api/errors.ts';
 import type { ResponseFormat } from '../catalog/types.ts';
+import type { OpenedImage } from '../fetch/download.ts';
 import type { UpstreamImage } from '../providers/types.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
 import { sniffImageType } from '../util/image-type.ts';
@@ -16,49 +18,59 @@ export interface DeliveredImage {
 export interface DeliveryContext {
   blobs: BlobStore;
   publicUrl: string;
-  /** Downloads an upstream result URL (with the channel's trust rules); set by routing for real providers. */
-  download?: (url: string) => Promise<Buffer>;
+  /** Opens an upstream result URL (with the channel's trust rules), its type sniffed. */
+  open: (url: string) => Promise<OpenedImage>;
 }
+
 
 export async function deliverImages(images: UpstreamImage[], format: ResponseFormat, ctx: DeliveryContext): Promise<DeliveredImage[]> {
   return Promise.all(images.map((image) => deliverOne(image, format, ctx)));
 }
 
 async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: DeliveryContext): Promise<DeliveredImage> {
-  const bytes = image.bytes ?? (await download(image, ctx));
-  const mime = sniffImageType(bytes);
-  if (!mime) {
-    throw new ApiError('The image provider returned something that is not a PNG, JPEG or WebP image.', {
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_error',
-      hints: { retryable: true },
-    });
-  }
   const out: DeliveredImage = {};
-  if (format === 'b64_json') {
-    out.b64_json = bytes.toString('base64');
-  } else {
-    let key: string;
-    try {
-      key = await ctx.blobs.put(bytes, mime);
-    } catch {
-      throw new ApiError('The generated image could not be stored, so no URL can be returned. Please retry.', {
-        status: 503,
-        type: 'server_error',
-        code: 'storage_unavailable',
-        hints: { retryable: true },
-      });
+  if (image.bytes) {
+    const mime = sniffImageType(image.bytes) ?? notAnImage();
+    if (format === 'b64_json') out.b64_json = image.bytes.toString('base64');
+    else out.url = await store(ctx, () => ctx.blobs.put(image.bytes!, mime));
+  } else if (image.url) {
+    const opened = await ctx.open(image.url);
+    if (format === 'b64_json') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of opened.chunks) chunks.push(chunk);
+      out.b64_json = Buffer.concat(chunks).toString('base64');
+    } else {
+      out.url = await store(ctx, () => ctx.blobs.putStream(opened.chunks, opened.mime));
     }
-    out.url = `${ctx.publicUrl}/media/${key}`;
+  } else {
+    throw new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' });
   }
   if (image.revisedPrompt) out.revised_prompt = image.revisedPrompt;
   return out;
 }
 
-async function download(image: UpstreamImage, ctx: DeliveryContext): Promise<Buffer> {
-  if (!image.url || !ctx.download) {
-    throw new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' });
+async function store(ctx: DeliveryContext, put: () => Promise<string>): Promise<string> {
+  let key: string;
+  try {
+    key = await put();
+  } catch (err) {
+    // A download that failed while streaming is the upstream's fault, not the store's.
+    if (err instanceof ApiError) throw err;
+    throw new ApiError('The generated image could not be stored, so no URL can be returned. Please retry.', {
+      status: 503,
+      type: 'server_error',
+      code: 'storage_unavailable',
+      hints: { retryable: true },
+    });
   }
-  return ctx.download(image.url);
+  return `${ctx.publicUrl}/media/${key}`;
+}
+
+function notAnImage(): never {
+  throw new ApiError('The image provider returned something that is not a PNG, JPEG or WebP image.', {
+    status: 502,
+    type: 'upstream_error',
+    code: 'upstream_error',
+    hints: { retryable: true },
+  });
 }

@@ -1,20 +1,33 @@
 // Upstream result URLs expire (OpenAI 60 min, BFL ~10 min, Ideogram signed): Easel fetches them at
 // once. The channel is trusted for the address, but the download carries no credentials, and a
-// failure is the upstream's, reported as 502.
+// failure — opening it or while it streams — is the upstream's, reported as 502.
 
 import { ApiError } from '../api/errors.ts';
-import { DownloadError, downloadImage } from '../fetch/download.ts';
+import { DownloadError, openImage, type OpenedImage } from '../fetch/download.ts';
 
-export async function downloadUpstreamResult(url: string, signal: AbortSignal): Promise<Buffer> {
+export async function openUpstreamResult(url: string, signal: AbortSignal): Promise<OpenedImage> {
   try {
-    return (await downloadImage(url, { signal })).bytes;
+    const opened = await openImage(url, { signal });
+    return { mime: opened.mime, chunks: translated(opened.chunks) };
   } catch (err) {
-    if (!(err instanceof DownloadError)) throw err;
-    throw new ApiError(`The image provider's result could not be fetched: ${err.message}.`, {
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_error',
-      hints: { retryable: true },
-    });
+    throw asUpstreamError(err);
   }
+}
+
+async function* translated(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  try {
+    yield* chunks;
+  } catch (err) {
+    throw asUpstreamError(err);
+  }
+}
+
+function asUpstreamError(err: unknown): unknown {
+  if (!(err instanceof DownloadError)) return err;
+  return new ApiError(`The image provider's result could not be fetched: ${err.message}.`, {
+    status: 502,
+    type: 'upstream_error',
+    code: 'upstream_error',
+    hints: { retryable: true },
+  });
 }

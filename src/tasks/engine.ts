@@ -15,7 +15,7 @@ import type { NormalizedImageRequest } from '../catalog/types.ts';
 import { type DeliveredImage, deliverImages } from '../pipeline/deliver.ts';
 import { callWithFanOut } from '../pipeline/fan-out.ts';
 import { hydrateRequest, inputBlobKeys } from '../pipeline/inputs.ts';
-import { downloadUpstreamResult } from '../pipeline/upstream-download.ts';
+import { openUpstreamResult } from '../pipeline/upstream-download.ts';
 import { PROVIDERS } from '../providers/registry.ts';
 import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
 import { isRetryable } from '../routing/router.ts';
@@ -262,7 +262,7 @@ export class TaskEngine {
     const data = await deliverImages(result.images.slice(0, req.n), format, {
       blobs: this.services.blobs,
       publicUrl: this.services.publicUrl,
-      download: (url) => downloadUpstreamResult(url, state.controller.signal),
+      open: (url) => openUpstreamResult(url, state.controller.signal),
     });
     if (data.length === 0) {
       return this.fail(state, new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' }));

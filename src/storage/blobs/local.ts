@@ -1,7 +1,9 @@
 // Blob store on the local disk: <data_dir>/media/<2-char shard>/<key>. Writes go to a temporary
 // file first and are renamed into place, so a reader never sees half an image.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBase62 } from '../../util/ids.ts';
@@ -21,6 +23,21 @@ export class LocalBlobStore implements BlobStore {
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, file);
+    return key;
+  }
+
+  async putStream(chunks: AsyncIterable<Buffer>, contentType: string): Promise<string> {
+    const key = `${randomBase62(32)}.${extensionFor(contentType)}`;
+    const file = this.pathOf(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${randomBase62(6)}.tmp`;
+    try {
+      await pipeline(Readable.from(chunks), createWriteStream(tmp));
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
     return key;
   }
 

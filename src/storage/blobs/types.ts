@@ -12,6 +12,8 @@ export interface StoredBlob {
 export interface BlobStore {
   /** Stores the bytes and returns the new key. */
   put(bytes: Buffer, contentType: string): Promise<string>;
+  /** Stores a stream of chunks (a large download) without holding it whole; a failing source stores nothing. */
+  putStream(chunks: AsyncIterable<Buffer>, contentType: string): Promise<string>;
   get(key: string): Promise<StoredBlob | undefined>;
   delete(key: string): Promise<void>;
   /** Throws when the store cannot be written to (readiness). */

@@ -1,0 +1,107 @@
+// Delivery of upstream results: URLs stream into the blob store, failures are told apart (upstream
+// 502 vs store 503), and a download cut half-way leaves nothing behind.
+
+import { readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverImages, type DeliveryContext } from '../../src/pipeline/deliver.ts';
+import { openUpstreamResult } from '../../src/pipeline/upstream-download.ts';
+import { LocalBlobStore } from '../../src/storage/blobs/local.ts';
+import { tempDir } from '../helpers/databases.ts';
+import { tinyPng } from '../helpers/png.ts';
+
+let png: Buffer;
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  png = await tinyPng(300, 200);
+  server = createServer((req, res) => {
+    if (req.url === '/chunked.png') {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      // Dribble the image out in small pieces: the store must take them as they come.
+      let offset = 0;
+      const tick = () => {
+        if (offset >= png.length) return res.end();
+        res.write(png.subarray(offset, offset + 64));
+        offset += 64;
+        setImmediate(tick);
+      };
+      return tick();
+    }
+    if (req.url === '/cut.png') {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
+      res.write(png.subarray(0, 100));
+      return setTimeout(() => res.destroy(), 20);
+    }
+    if (req.url === '/text') return res.writeHead(200, { 'content-type': 'image/png' }).end('hello, not an image');
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => server.close());
+
+function context(root = tempDir()) {
+  const blobs = new LocalBlobStore(root);
+  const calls = { put: 0, putStream: 0 };
+  const spied = {
+    ...blobs,
+    put: (b: Buffer, t: string) => (calls.put++, blobs.put(b, t)),
+    putStream: (c: AsyncIterable<Buffer>, t: string) => (calls.putStream++, blobs.putStream(c, t)),
+    get: (k: string) => blobs.get(k),
+    delete: (k: string) => blobs.delete(k),
+    ping: () => blobs.ping(),
+  };
+  const ctx: DeliveryContext = { blobs: spied, publicUrl: 'http://easel', open: (url) => openUpstreamResult(url, new AbortController().signal) };
+  return { ctx, calls, root, blobs };
+}
+
+function files(root: string): string[] {
+  try {
+    return readdirSync(root, { recursive: true }).map(String).filter((f) => path.extname(f));
+  } catch {
+    return [];
+  }
+}
+
+describe('delivering upstream URLs', () => {
+  it('streams a URL result into the blob store and serves the same bytes', async () => {
+    const { ctx, calls, blobs } = context();
+    const [item] = await deliverImages([{ url: `${base}/chunked.png` }], 'url', ctx);
+    expect(calls).toEqual({ put: 0, putStream: 1 });
+    const key = item.url!.split('/media/')[1];
+    const blob = await blobs.get(key);
+    const chunks: Buffer[] = [];
+    for await (const c of blob!.stream) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(png)).toBe(true);
+  });
+
+  it('reads the whole image only when base64 is asked', async () => {
+    const { ctx, calls } = context();
+    const [item] = await deliverImages([{ url: `${base}/chunked.png` }], 'b64_json', ctx);
+    expect(Buffer.from(item.b64_json!, 'base64').equals(png)).toBe(true);
+    expect(calls).toEqual({ put: 0, putStream: 0 });
+  });
+
+  it('answers 502 for a download cut half-way, and leaves no file behind', async () => {
+    const { ctx, root } = context();
+    await expect(deliverImages([{ url: `${base}/cut.png` }], 'url', ctx)).rejects.toMatchObject({ status: 502, code: 'upstream_error' });
+    expect(files(root)).toEqual([]);
+  });
+
+  it('answers 502 for something that is not an image and for a missing result', async () => {
+    const { ctx } = context();
+    await expect(deliverImages([{ url: `${base}/text` }], 'url', ctx)).rejects.toMatchObject({ status: 502 });
+    await expect(deliverImages([{ url: `${base}/missing.png` }], 'url', ctx)).rejects.toMatchObject({ status: 502 });
+  });
+
+  it('answers 503 storage_unavailable when the store fails, never falling back to base64', async () => {
+    const { ctx } = context();
+    const broken: DeliveryContext = { ...ctx, blobs: { ...ctx.blobs, put: async () => Promise.reject(new Error('disk full')), putStream: async () => Promise.reject(new Error('disk full')) } };
+    await expect(deliverImages([{ bytes: png }], 'url', broken)).rejects.toMatchObject({ status: 503, code: 'storage_unavailable' });
+    await expect(deliverImages([{ url: `${base}/chunked.png` }], 'url', broken)).rejects.toMatchObject({ status: 503, code: 'storage_unavailable' });
+  });
+});

@@ -42,6 +42,8 @@ export interface DownloadedImage {
 
 export interface OpenedImage {
   mime: ImageMime;
+  /** The Content-Length the server declared, when it did. */
+  declaredBytes?: number;
   /** The whole body, the sniffed head first; iterating enforces the size limit and the timeout. */
   chunks: AsyncIterable<Buffer>;
 }
@@ -121,6 +123,7 @@ export async function openImage(rawUrl: string, opts: DownloadOptions = {}): Pro
     }
     return {
       mime,
+      declaredBytes: Number.isFinite(declared) ? declared : undefined,
       chunks: (async function* () {
         yield* head;
         yield* limited;

@@ -36,9 +36,11 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
   } else if (image.url) {
     const opened = await ctx.open(image.url);
     if (format === 'b64_json') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of opened.chunks) chunks.push(chunk);
-      out.b64_json = Buffer.concat(chunks).toString('base64');
+      out.b64_json = (await collect(opened.chunks)).toString('base64');
+    } else if (opened.declaredBytes !== undefined && opened.declaredBytes <= STREAM_ABOVE_BYTES) {
+      // A small image costs less read whole and written once than streamed chunk by chunk.
+      const bytes = await collect(opened.chunks);
+      out.url = await store(ctx, () => ctx.blobs.put(bytes, opened.mime));
     } else {
       out.url = await store(ctx, () => ctx.blobs.putStream(opened.chunks, opened.mime));
     }
@@ -47,6 +49,15 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
   }
   if (image.revisedPrompt) out.revised_prompt = image.revisedPrompt;
   return out;
+}
+
+/** Upstream results larger than this (or of unknown size) stream into the blob store. */
+export const STREAM_ABOVE_BYTES = 1024 * 1024;
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
 }
 
 async function store(ctx: DeliveryContext, put: () => Promise<string>): Promise<string> {

@@ -8,7 +8,7 @@ import { DownloadError, openImage, type OpenedImage } from '../fetch/download.ts
 export async function openUpstreamResult(url: string, signal: AbortSignal): Promise<OpenedImage> {
   try {
     const opened = await openImage(url, { signal });
-    return { mime: opened.mime, chunks: translated(opened.chunks) };
+    return { ...opened, chunks: translated(opened.chunks) };
   } catch (err) {
     throw asUpstreamError(err);
   }

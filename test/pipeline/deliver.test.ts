@@ -36,6 +36,7 @@ beforeAll(async () => {
       res.write(png.subarray(0, 100));
       return setTimeout(() => res.destroy(), 20);
     }
+    if (req.url === '/small.png') return res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) }).end(png);
     if (req.url === '/text') return res.writeHead(200, { 'content-type': 'image/png' }).end('hello, not an image');
     res.writeHead(404).end();
   });
@@ -68,7 +69,7 @@ function files(root: string): string[] {
 }
 
 describe('delivering upstream URLs', () => {
-  it('streams a URL result into the blob store and serves the same bytes', async () => {
+  it('streams a URL result of unknown size into the blob store and serves the same bytes', async () => {
     const { ctx, calls, blobs } = context();
     const [item] = await deliverImages([{ url: `${base}/chunked.png` }], 'url', ctx);
     expect(calls).toEqual({ put: 0, putStream: 1 });
@@ -77,6 +78,12 @@ describe('delivering upstream URLs', () => {
     const chunks: Buffer[] = [];
     for await (const c of blob!.stream) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).equals(png)).toBe(true);
+  });
+
+  it('writes a small image of known size in one piece', async () => {
+    const { ctx, calls } = context();
+    await deliverImages([{ url: `${base}/small.png` }], 'url', ctx);
+    expect(calls).toEqual({ put: 1, putStream: 0 });
   });
 
   it('reads the whole image only when base64 is asked', async () => {

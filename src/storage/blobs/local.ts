@@ -1,10 +1,8 @@
 // Blob store on the local disk: <data_dir>/media/<2-char shard>/<key>. Writes go to a temporary
 // file first and are renamed into place, so a reader never sees half an image.
 
-import { createReadStream, createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBase62 } from '../../util/ids.ts';
 import { type BlobStore, type StoredBlob, contentTypeOfKey, extensionFor } from './types.ts';
@@ -32,7 +30,12 @@ export class LocalBlobStore implements BlobStore {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.${randomBase62(6)}.tmp`;
     try {
-      await pipeline(Readable.from(chunks), createWriteStream(tmp));
+      const handle = await open(tmp, 'w');
+      try {
+        for await (const chunk of chunks) await handle.write(chunk);
+      } finally {
+        await handle.close();
+      }
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });

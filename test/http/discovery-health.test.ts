@@ -81,3 +81,41 @@ describe('openapi', () => {
     expect(request.properties.response_format.enum).toEqual(['url', 'b64_json']);
   });
 });
+
+describe('discovery filters over HTTP', () => {
+  it('lists image models in recommended order, compact, and by provider', async () => {
+    const recommended = await (await server.call('/v1/models?recommended_for=image', { key: null })).json();
+    expect(recommended.data[0].id).toBe('gpt-image-2');
+    const compact = await (await server.call('/v1/models?view=compact', { key: null })).json();
+    expect(compact).toMatchObject({ object: 'list', view: 'compact', count: compact.data.length });
+    const google = await (await server.call('/v1/models?provider=google', { key: null })).json();
+    expect(google.data.length).toBeGreaterThan(0);
+    for (const m of google.data) expect(m.owned_by).toBe('google');
+  });
+
+  it('resolves aliases and serves prices', async () => {
+    const alias = await (await server.call('/v1/models/grok-imagine-image-pro', { key: null })).json();
+    expect(alias.id).toBe('grok-imagine-image-quality');
+    const pricing = await (await server.call('/v1/pricing', { key: null })).json();
+    expect(pricing).toMatchObject({ object: 'pricing', currency: 'USD' });
+    const one = await (await server.call('/v1/models/dall-e-3/pricing', { key: null })).json();
+    expect(one.model).toBe('dall-e-3');
+    expect((await server.call('/v1/models/nope/pricing', { key: null })).status).toBe(404);
+  });
+});
+
+describe('internal errors', () => {
+  it('answer 500 server_error with no stack or internals, and readiness fails', async () => {
+    const broken = await startTestServer();
+    await broken.services.db.close();
+    const res = await broken.call('/v1/images/generations', { method: 'POST', json: { model: 'gpt-image-2', prompt: 'x' } });
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body.error).toMatchObject({ type: 'server_error', code: 'server_error' });
+    expect(JSON.stringify(body)).not.toMatch(/kysely|sqlite|node_modules|\.ts:\d+|at \w+ \(/i);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect((await broken.call('/readyz')).status).toBe(503);
+    await broken.services.tasks.stop(0);
+    await broken.app.close();
+  });
+});

@@ -113,3 +113,30 @@ describe('crash safety', () => {
     }
   }, 90_000);
 });
+
+describe('graceful stop', () => {
+  it('hands leased tasks back on SIGTERM, exits 0, and a restart finishes them', async () => {
+    const dataDir = tempDir();
+    running = await spawnEasel(dataDir, { ...config, channels: [{ ...config.channels[0], options: { task_ms: 2_000 } }] });
+    const key = await waitFor(() => /API key:\s+(sk-\S+)/.exec(running!.output())?.[1]);
+    const { id } = await (await post(running.url, key, { model: 'midjourney', prompt: 'stop gracefully' })).json();
+    expect(await running.kill('SIGTERM')).toBe(0);
+    running = undefined;
+
+    const db = await openDatabase({ dataDir });
+    try {
+      const row = await db.kysely.selectFrom('tasks').select(['status', 'lease_owner']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.status === 'pending' || row.status === 'processing').toBe(true);
+      expect(row.lease_owner).toBeNull();
+    } finally {
+      await db.close();
+    }
+    running = await spawnEasel(dataDir, config);
+    let snap: { status: string } = { status: '' };
+    for (let i = 0; i < 200 && snap.status !== 'completed'; i++) {
+      snap = await (await fetch(`${running.url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${key}` } })).json();
+      if (snap.status !== 'completed') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(snap.status).toBe('completed');
+  }, 60_000);
+});

@@ -3,7 +3,6 @@
 //   (one transaction) → drive the work while the client waits, up to the wait budget → answer inline,
 //   or with the task to poll.
 
-import type { ApiError } from '../api/errors.ts';
 import { formatUsd } from '../billing/money.ts';
 import { quote } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
@@ -77,7 +76,8 @@ export async function createImages(
   ctx.signal.addEventListener('abort', abandon, { once: true });
   try {
     const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
-    if (outcome) return inlineResult(outcome, req);
+    if (outcome && outcome.status !== 'pending') return inlineResult(outcome, req);
+    // The client gets the task id: record that before answering, so a crash after it resumes the task.
     await makePublic(services.db.kysely, task.id);
     return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
   } finally {
@@ -103,9 +103,8 @@ async function waitForOutcome(handle: TaskHandle, budgetMs: number, taskUpstream
   }
 }
 
-function inlineResult(outcome: Outcome, req: NormalizedImageRequest): CreateResult {
-  if (outcome.status === 'failed') throw outcome.error as ApiError;
-  if (outcome.status === 'pending') return { kind: 'task', body: taskCreatedBody(outcome.task), taskId: outcome.task.id };
+function inlineResult(outcome: Exclude<Outcome, { status: 'pending' }>, req: NormalizedImageRequest): CreateResult {
+  if (outcome.status === 'failed') throw outcome.error;
   const billingTransactionId = outcome.task.billing_transaction_id ?? outcome.task.reservation_id ?? '';
   const body: Extract<CreateResult, { kind: 'inline' }>['body'] = {
     created: Math.floor(Date.now() / 1000),

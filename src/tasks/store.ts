@@ -114,11 +114,15 @@ export async function renewLease(db: Kysely<Database>, id: string, owner: string
   return Number(res.numUpdatedRows) === 1;
 }
 
-/** Hands a lease back so the next poll can go to any worker. */
+/**
+ * Hands a lease back so the next poll can go to any worker. A task is handed back only once its
+ * client has been (or is being) given the task id, so it becomes public in the same write: no worker
+ * may ever mistake it for an orphaned synchronous request.
+ */
 export async function releaseLease(db: Kysely<Database>, id: string, owner: string, nextPollAt: number): Promise<void> {
   await db
     .updateTable('tasks')
-    .set({ lease_owner: null, lease_until: 0, next_poll_at: nextPollAt, updated_at: Date.now() })
+    .set({ lease_owner: null, lease_until: 0, next_poll_at: nextPollAt, public: 1, updated_at: Date.now() })
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .execute();

@@ -2,7 +2,7 @@
 // first, weighted random within a priority. Retryable faults move on to the next channel; a request
 // the upstream rejected, or moderated, does not.
 
-import { type ModelEntry } from '../catalog/models.ts';
+import type { ModelEntry } from '../catalog/model-entry.ts';
 import { upstreamModelName } from '../catalog/catalog.ts';
 import { ApiError } from '../api/errors.ts';
 import { PROVIDERS } from '../providers/registry.ts';
@@ -74,11 +74,7 @@ export class Router {
       if (signal.aborted || Date.now() > deadline) break;
       const adapter = PROVIDERS[channel.provider];
       const timeout = AbortSignal.timeout(channel.timeoutMs);
-      const ctx: CallContext = {
-        channel,
-        upstreamModel: channel.modelMap[entry.id] ?? upstreamModelName(entry, channel.provider) ?? entry.id,
-        signal: AbortSignal.any([signal, timeout]),
-      };
+      const ctx = callContext(channel, entry, AbortSignal.any([signal, timeout]));
       try {
         const result = await call(adapter, ctx);
         this.health.recordSuccess(channel.id);
@@ -96,6 +92,12 @@ export class Router {
     }
     throw toApiError(failures);
   }
+}
+
+/** What an adapter gets for one call on a channel: the upstream's name for the model comes from the
+ * channel's model_map, else the catalogue's per-provider name. */
+export function callContext(channel: Channel, entry: ModelEntry, signal: AbortSignal): CallContext {
+  return { channel, upstreamModel: channel.modelMap[entry.id] ?? upstreamModelName(entry, channel.provider) ?? entry.id, signal };
 }
 
 export function isRetryable(err: UpstreamError): boolean {

@@ -17,8 +17,8 @@ import { callWithFanOut } from '../pipeline/fan-out.ts';
 import { hydrateRequest, inputBlobKeys } from '../pipeline/inputs.ts';
 import { openUpstreamResult } from '../pipeline/upstream-download.ts';
 import { PROVIDERS } from '../providers/registry.ts';
-import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
-import { isRetryable } from '../routing/router.ts';
+import { type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
+import { callContext, isRetryable } from '../routing/router.ts';
 import { toApiError } from '../routing/upstream-errors.ts';
 import type { Services } from '../services.ts';
 import { randomBase62 } from '../util/ids.ts';
@@ -216,20 +216,19 @@ export class TaskEngine {
     task.channel_id = attempt.channel.id;
     task.status = 'processing';
     task.deadline_at = Math.min(task.deadline_at, task.created_at + timeoutMs);
-    await updateOpenTask(db, task.id, this.owner, { upstream: task.upstream, channel_id: task.channel_id, status: 'processing' });
-    await db.updateTable('tasks').set({ deadline_at: task.deadline_at }).where('id', '=', task.id).execute();
+    await updateOpenTask(db, task.id, this.owner, { upstream: task.upstream, channel_id: task.channel_id, status: 'processing', deadline_at: task.deadline_at });
     state.onSubmitted();
     return { kind: 'wait', ms: pollDelay(adapter, attempt.channel, 0) };
   }
 
   private async pollStep(state: DriveState): Promise<StepResult> {
-    const { task, req, entry } = state;
+    const { task, entry } = state;
     const channel = this.services.router.channels.find((c) => c.id === task.channel_id);
     const adapter = channel ? PROVIDERS[channel.provider] : undefined;
     if (!channel || !adapter?.poll) {
       return this.fail(state, new ApiError('The channel that ran this task is no longer configured.', { status: 503, type: 'all_channels_failed', code: 'channel_unavailable' }));
     }
-    const ctx = callContext(channel, entry, state.controller.signal);
+    const ctx = callContext(channel, entry, AbortSignal.any([state.controller.signal, AbortSignal.timeout(channel.timeoutMs)]));
     let poll;
     try {
       poll = await adapter.poll(JSON.parse(task.upstream!) as UpstreamTaskRef, ctx);
@@ -250,7 +249,6 @@ export class TaskEngine {
       task.status = poll.status;
       await updateOpenTask(this.services.db.kysely, task.id, this.owner, { progress, status: poll.status, attempts: task.attempts });
     }
-    void req;
     return { kind: 'wait', ms: poll.retryAfterMs ?? pollDelay(adapter, channel, task.attempts) };
   }
 
@@ -306,14 +304,6 @@ function operationOf(adapter: ProviderAdapter, req: NormalizedImageRequest): Pro
 /** Task-based upstreams (BFL, midjourney-proxy) submit and poll; the demo does both and follows the catalogue. */
 export function usesTasks(adapter: ProviderAdapter, entry: ModelEntry): boolean {
   return Boolean(adapter.submit && adapter.poll && (!adapter.generate || entry.delivery === 'task'));
-}
-
-function callContext(channel: Channel, entry: ModelEntry, signal: AbortSignal): CallContext {
-  return {
-    channel,
-    upstreamModel: channel.modelMap[entry.id] ?? entry.upstream[channel.provider as keyof typeof entry.upstream] ?? entry.id,
-    signal: AbortSignal.any([signal, AbortSignal.timeout(channel.timeoutMs)]),
-  };
 }
 
 /**

@@ -91,7 +91,7 @@ export async function updateOpenTask(
   db: Kysely<Database>,
   id: string,
   owner: string,
-  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts'>>,
+  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts' | 'deadline_at'>>,
 ): Promise<boolean> {
   const res = await db
     .updateTable('tasks')

@@ -13,7 +13,7 @@ import type { Outcome, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
 import { taskCreatedBody } from '../tasks/views.ts';
 import type { DeliveredImage } from './deliver.ts';
-import { resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
+import { inputBlobKeys, resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
 
 export interface Caller {
   accountId: string;
@@ -55,20 +55,28 @@ export async function createImages(
 
   const cfg = services.config.tasks;
   const now = Date.now();
-  const task = await createTask(services.db.kysely, {
-    id: newTaskId(),
-    accountId: ctx.caller.accountId,
-    keyId: ctx.caller.keyId,
-    requestId: ctx.requestId,
-    model: req.model,
-    request: await serializeRequest(req, services.blobs),
-    quote: price,
-    public: req.async,
-    deadlineAt: now + cfg.timeout_ms,
-    expiresAt: now + cfg.retention_hours * 3_600_000,
-    leaseOwner: services.tasks.owner,
-    leaseMs: cfg.lease_ms,
-  });
+  const stored = await serializeRequest(req, services.blobs);
+  let task;
+  try {
+    task = await createTask(services.db.kysely, {
+      id: newTaskId(),
+      accountId: ctx.caller.accountId,
+      keyId: ctx.caller.keyId,
+      requestId: ctx.requestId,
+      model: req.model,
+      request: stored,
+      quote: price,
+      public: req.async,
+      deadlineAt: now + cfg.timeout_ms,
+      expiresAt: now + cfg.retention_hours * 3_600_000,
+      leaseOwner: services.tasks.owner,
+      leaseMs: cfg.lease_ms,
+    });
+  } catch (err) {
+    // No task (402, quota): its input images have nothing to belong to.
+    await Promise.all(inputBlobKeys(stored).map((key) => services.blobs.delete(key).catch(() => {})));
+    throw err;
+  }
   const handle = services.tasks.drive(task, req, { inline: !req.async });
   if (req.async) return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
 

@@ -70,3 +70,16 @@ export async function startTestServer(opts: { dialect?: TestDialect; config?: Re
     })());
   return { ...server, close, dataDir, apiKey, adminToken, banner, call, assertLedger, newAccount, balance };
 }
+
+/**
+ * Runs `fn` against a fresh server, closed (and its ledger checked) afterwards. Fault tests use one
+ * each: a channel cooled down by one test must not leak into the next.
+ */
+export async function withTestServer<T>(opts: Parameters<typeof startTestServer>[0], fn: (server: TestServer) => Promise<T>): Promise<T> {
+  const server = await startTestServer(opts);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}

@@ -12,7 +12,7 @@ import { BFL_TEST_KEY, BFL_UPSAMPLE_SUFFIX, bflRatioSize, createBflEmulator } fr
 import { fakeImage } from '../emulators/kit.ts';
 import { tinyPng } from '../helpers/png.ts';
 import { pollTask } from '../helpers/poll.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['flux-pro', 'flux-1.1-pro', 'flux-kontext-pro'];
 const TASKS = { worker_interval_ms: 50, wait_budget_ms: 2_000 };
@@ -38,16 +38,8 @@ function channel(over: Record<string, unknown> = {}, options: Record<string, unk
   };
 }
 
-async function withServer<T>(channels: unknown[], run: (s: TestServer) => Promise<T>, tasks: Record<string, unknown> = {}): Promise<T> {
-  const other = await startTestServer({ config: { tasks: { ...TASKS, ...tasks }, fetch: FETCH, channels } });
-  try {
-    const result = await run(other);
-    await other.assertLedger();
-    return result;
-  } finally {
-    await other.close();
-  }
-}
+const withServer = <T>(channels: unknown[], run: (s: TestServer) => Promise<T>, tasks: Record<string, unknown> = {}) =>
+  withTestServer({ config: { tasks: { ...TASKS, ...tasks }, fetch: FETCH, channels } }, run);
 
 /** Runs one request on a fresh account; returns the create answer, the final task and the balance after. */
 async function scenario(s: TestServer, json: Record<string, unknown>) {

@@ -15,7 +15,7 @@ import { type CallContext, UpstreamError } from '../../src/providers/types.ts';
 import { GEMINI_API_PREFIX, GEMINI_DEFAULT_RETRY_DELAY, GEMINI_TEST_KEY, createGeminiEmulator } from '../emulators/gemini.ts';
 import { GEMINI_EMULATED_MODELS, outputSize } from '../emulators/gemini-models.ts';
 import { type Emulator, type RecordedRequest, fakeImage } from '../emulators/kit.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = [
   'gemini-3.1-flash-image-preview',
@@ -59,14 +59,7 @@ function onlyCall(): RecordedRequest {
 }
 
 /** Error tests get their own Easel: failures cool a channel down, which would leak into later tests. */
-async function withEasel<T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>): Promise<T> {
-  const s = await startTestServer({ config: { channels: [channel(over)] } });
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const withEasel = <T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, fn);
 
 async function decoded(item: { b64_json: string }) {
   return sharp(Buffer.from(item.b64_json, 'base64')).metadata();

@@ -11,7 +11,7 @@ import {
   type IdeogramEmulator,
   createIdeogramEmulator,
 } from '../emulators/ideogram.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const GENERATE = /\/v1\/ideogram-v3\/generate$/;
 
@@ -47,14 +47,8 @@ function onlyGenerateCall(): { call: RecordedRequest; fields: Record<string, str
 }
 
 /** Error tests get their own Easel: failures cool a channel down, which would leak into later tests. */
-async function withEasel<T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>, target: IdeogramEmulator = emulator): Promise<T> {
-  const s = await startTestServer({ config: { channels: [channel(over, target)] } });
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const withEasel = <T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>, target: IdeogramEmulator = emulator) =>
+  withTestServer({ config: { channels: [channel(over, target)] } }, fn);
 
 describe('ideogram-v3 through Easel', () => {
   it('sends a multipart v3 generate with Ideogram field names and spellings, and returns b64 images of the rendered size', async () => {

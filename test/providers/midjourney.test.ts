@@ -10,7 +10,7 @@ import { fakeImage } from '../emulators/kit.ts';
 import { MJ_TEST_SECRET, createMidjourneyEmulator, mjGridSize } from '../emulators/midjourney.ts';
 import { tinyPng } from '../helpers/png.ts';
 import { pollTask } from '../helpers/poll.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const TASKS = { worker_interval_ms: 50, wait_budget_ms: 2_000 };
 /** Reference images are served from 127.0.0.1 in these tests. */
@@ -26,16 +26,7 @@ function channel(over: Record<string, unknown> = {}, options: Record<string, unk
   return { id: 'mj-main', provider: 'midjourney', base_url: `${emulator.url}/mj`, api_key: MJ_TEST_SECRET, models: ['midjourney'], options: { poll_interval_ms: 50, ...options }, ...over };
 }
 
-async function withServer<T>(channels: unknown[], run: (s: TestServer) => Promise<T>): Promise<T> {
-  const other = await startTestServer({ config: { tasks: TASKS, fetch: FETCH, channels } });
-  try {
-    const result = await run(other);
-    await other.assertLedger();
-    return result;
-  } finally {
-    await other.close();
-  }
-}
+const withServer = <T>(channels: unknown[], run: (s: TestServer) => Promise<T>) => withTestServer({ config: { tasks: TASKS, fetch: FETCH, channels } }, run);
 const fresh = <T>(run: (s: TestServer) => Promise<T>, over: Record<string, unknown> = {}, options: Record<string, unknown> = {}) => withServer([channel(over, options)], run);
 
 /** One request on a fresh account: the create answer, the final task and the balance after. */

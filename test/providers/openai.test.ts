@@ -9,7 +9,7 @@ import { classifyOpenAIError, generationBody, imagesPerCall, openaiAdapter } fro
 import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE, OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3', 'dall-e-2'];
 const emulator = createOpenaiEmulator();
@@ -19,21 +19,9 @@ function channel(over: Record<string, unknown> = {}) {
   return { id: 'openai-main', provider: 'openai', base_url: `${emulator.url}/v1`, api_key: OPENAI_TEST_KEY, models: MODELS, ...over };
 }
 
-/**
- * A real Easel with this one channel. The short shutdown grace works around a race in Easel's close():
- * a keep-alive connection whose response finishes just after close() began is not closed as idle,
- * so close() waited the full 30 s grace in about one run in ten (reported to the lead).
- */
-const easel = (ch: Record<string, unknown>) => startTestServer({ config: { channels: [ch], limits: { shutdown_grace_ms: 1000 } } });
-
-async function withServer<T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>): Promise<T> {
-  const other = await easel(channel(over));
-  try {
-    return await run(other);
-  } finally {
-    await other.close();
-  }
-}
+/** A real Easel with this one channel. */
+const easel = (ch: Record<string, unknown>) => startTestServer({ config: { channels: [ch] } });
+const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
 
 const post = (json: unknown, on: TestServer = server) => on.call('/v1/images/generations', { method: 'POST', json });
 const posts = (): RecordedRequest[] => emulator.requests.filter((r) => r.method === 'POST');

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RecordedRequest, fakeImage, partsToFields } from '../emulators/kit.ts';
 import { STABILITY_SD3, STABILITY_TEST_KEY, type StabilityEmulator, createStabilityEmulator } from '../emulators/stability.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 let emulator: StabilityEmulator;
 let server: TestServer;
@@ -33,14 +33,7 @@ function calls(): Array<{ call: RecordedRequest; fields: Record<string, string> 
 }
 
 /** Error tests get their own Easel: failures cool a channel down, which would leak into later tests. */
-async function withEasel<T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>): Promise<T> {
-  const s = await startTestServer({ config: { channels: [channel(over)] } });
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const withEasel = <T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, fn);
 
 describe('stable-diffusion-3 through Easel', () => {
   it('sends a multipart sd3 call asking for raw bytes, with Stability field names, and returns the image', async () => {

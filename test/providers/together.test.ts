@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyTogetherError, readImages } from '../../src/providers/together/adapter.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { TOGETHER_TEST_KEY, createTogetherEmulator } from '../emulators/together.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODEL = 'flux-schnell';
 const UPSTREAM_MODEL = 'black-forest-labs/FLUX.1-schnell';
@@ -17,14 +17,7 @@ function channel(over: Record<string, unknown> = {}) {
   return { id: 'together-main', provider: 'together', base_url: `${emulator.url}/v1`, api_key: TOGETHER_TEST_KEY, models: [MODEL], ...over };
 }
 
-async function withServer<T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>): Promise<T> {
-  const other = await startTestServer({ config: { channels: [channel(over)] } });
-  try {
-    return await run(other);
-  } finally {
-    await other.close();
-  }
-}
+const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
 
 const post = (json: unknown, on: TestServer = server) => on.call('/v1/images/generations', { method: 'POST', json });
 

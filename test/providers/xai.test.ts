@@ -8,7 +8,7 @@ import { classifyXaiError, readImages, xaiAdapter } from '../../src/providers/xa
 import type { CallContext } from '../../src/providers/types.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { XAI_TEST_KEY, createXaiEmulator, xaiImageSize } from '../emulators/xai.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['grok-imagine-image', 'grok-imagine-image-quality'];
 const emulator = createXaiEmulator();
@@ -18,14 +18,7 @@ function channel(over: Record<string, unknown> = {}) {
   return { id: 'xai-main', provider: 'xai', base_url: `${emulator.url}/v1`, api_key: XAI_TEST_KEY, models: MODELS, ...over };
 }
 
-async function withServer<T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>): Promise<T> {
-  const other = await startTestServer({ config: { channels: [channel(over)] } });
-  try {
-    return await run(other);
-  } finally {
-    await other.close();
-  }
-}
+const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
 
 const post = (json: unknown, on: TestServer = server) => on.call('/v1/images/generations', { method: 'POST', json });
 

@@ -3,7 +3,7 @@
 // rules. For durability they are also kept in the blob store, so a task can be resumed by any worker.
 
 import { ApiError, invalidRequest } from '../api/errors.ts';
-import { requireModel } from '../catalog/catalog.ts';
+import { requireModel, resolveModel } from '../catalog/catalog.ts';
 import { findOperation } from '../catalog/operations.ts';
 import type { ImageRef, InputImage, NormalizedImageRequest } from '../catalog/types.ts';
 import { ClientImageFetcher, FetchBudget } from '../fetch/guard.ts';
@@ -30,7 +30,7 @@ export async function resolveInputs(services: Services, accountId: string, req: 
   const budget = new FetchBudget();
   const fromUrl = (url: string, field: string): Source => ({ field, load: () => fetcher.fetch(url, { field, signal, budget }) });
   const fromRef = (ref: ImageRef, field: string): Source =>
-    'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(services, accountId, ref.fileId, `${field}.file_id`) };
+    'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(services, accountId, req.model, ref.fileId, `${field}.file_id`) };
   const fromUpload = (file: UploadedFile, field: string): Source => ({ field, load: async () => ({ bytes: file.bytes }) });
 
   const images: Source[] = [
@@ -59,10 +59,14 @@ async function measure(source: Source): Promise<InputImage> {
   return { bytes, mime: probed.mime, width: probed.width, height: probed.height, source: source.field };
 }
 
-async function loadFile(services: Services, accountId: string, fileId: string, field: string): Promise<{ bytes: Buffer }> {
+/** A /v1/files upload of this account, bound to the model it was uploaded for (tokenlab-api.md §2.2). */
+async function loadFile(services: Services, accountId: string, model: string, fileId: string, field: string): Promise<{ bytes: Buffer }> {
   const file = await findFile(services.db.kysely, accountId, fileId);
   const blob = file ? await services.blobs.get(file.blob_key) : undefined;
   if (!file || !blob) throw invalidRequest(`${field}: no file '${fileId.slice(0, 100)}' for this account.`, field, 'file_not_found');
+  if (resolveModel(file.model)?.id !== model) {
+    throw invalidRequest(`${field}: the file was uploaded for '${file.model}', not '${model}'; upload it again with model=${model}.`, field, 'file_model_mismatch');
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
   return { bytes: Buffer.concat(chunks) };

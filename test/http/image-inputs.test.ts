@@ -94,6 +94,17 @@ describe('/v1/images/edits', () => {
     expect(await server.balance(acct.id)).toBe(before);
   });
 
+  it('refuses a file uploaded for another model', async () => {
+    const upload = new FormData();
+    upload.append('purpose', 'user_data');
+    upload.append('model', 'dall-e-2');
+    upload.append('file', new Blob([new Uint8Array(await tinyPng(64, 64))], { type: 'image/png' }), 'd2.png');
+    const file = await (await server.call('/v1/files', { method: 'POST', key: acct.key, body: upload })).json();
+    const res = await postJson('/v1/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ file_id: file.id }] });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ code: 'file_model_mismatch', param: 'images[0].file_id' });
+  });
+
   it('refuses more than 3 sources for Grok before any upstream call', async () => {
     const urls = Array.from({ length: 4 }, () => `${imagesUrl}/square.png`);
     const res = await postJson('/v1/images/edits', { model: 'grok-imagine-image', prompt: 'x', image_urls: urls });

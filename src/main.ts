@@ -9,6 +9,7 @@ import { bootstrapBanner, bootstrapStarterAccount, loadOrCreateAdminToken } from
 import { publicBaseUrl } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
+import { KeyRateLimiter } from './http/rate-limit.ts';
 import { buildChannels, DEMO_CHANNEL_ID } from './routing/channels.ts';
 import { Router } from './routing/router.ts';
 import type { Services } from './services.ts';
@@ -54,6 +55,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     db,
     blobs,
     router: new Router(channels),
+    rateLimiter: new KeyRateLimiter(config.limits.requests_per_minute),
     pricing: priceAdjustments(config.pricing),
     publicUrl: publicBaseUrl(config),
     adminToken: admin.token,

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { PriceAdjustments } from './billing/quote.ts';
 import type { Config } from './config/schema.ts';
+import type { KeyRateLimiter } from './http/rate-limit.ts';
 import type { Router } from './routing/router.ts';
 import type { BlobStore } from './storage/blobs/types.ts';
 import type { Db } from './storage/db/open.ts';
@@ -13,6 +14,7 @@ export interface Services {
   db: Db;
   blobs: BlobStore;
   router: Router;
+  rateLimiter: KeyRateLimiter;
   tasks: TaskEngine;
   /** Operator markup and overrides applied to catalogue prices. */
   pricing: PriceAdjustments;

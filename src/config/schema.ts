@@ -39,9 +39,11 @@ export const configSchema = z
         multipart_body_bytes: z.number().int().min(1024).default(200 * 1024 * 1024),
         /** How long SIGTERM waits for in-flight requests before closing anyway. */
         shutdown_grace_ms: z.number().int().min(0).default(30_000),
+        /** Requests per API key per minute on the authenticated routes; 0 turns the limit off. */
+        requests_per_minute: z.number().int().min(0).default(1000),
       })
       .strict()
-      .default({ json_body_bytes: 1024 * 1024, multipart_body_bytes: 200 * 1024 * 1024, shutdown_grace_ms: 30_000 }),
+      .prefault({}),
     bootstrap: z
       .object({
         /** Demo credit of the starter account created on the first start. */

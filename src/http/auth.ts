@@ -19,6 +19,7 @@ export async function authenticate(services: Services, request: FastifyRequest):
   if (!key) throw errors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
   const record = await verifyApiKey(services.db.kysely, key);
   if (!record) throw errors.invalidApiKey();
+  services.rateLimiter.take(record.id);
   return { accountId: record.account_id, keyId: record.id };
 }
 

@@ -31,6 +31,8 @@ export async function startTestServer(opts: { dialect?: TestDialect; config?: Re
     log_level: 'silent',
     ...(databaseUrl ? { database_url: databaseUrl } : {}),
     ...opts.config,
+    // Tests poll fast; the per-key limit is tested on its own (test/http/rate-limit.test.ts).
+    limits: { requests_per_minute: 100_000, ...(opts.config?.limits as Record<string, unknown> | undefined) },
   });
   let banner = '';
   const server = await startServer(config, { print: (t) => (banner += t) });

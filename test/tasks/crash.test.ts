@@ -10,6 +10,8 @@ import { tempDir } from '../helpers/databases.ts';
 import { type EaselProcess, spawnEasel, waitFor } from '../helpers/process.ts';
 
 const config = {
+  // These tests poll hard; the per-key limit is tested on its own.
+  limits: { requests_per_minute: 0 },
   tasks: { lease_ms: 1_000, worker_interval_ms: 100, wait_budget_ms: 30_000 },
   channels: [{ id: 'demo', provider: 'demo', models: ['midjourney', 'gpt-image-2'], options: { task_ms: 1_500 } }],
 };

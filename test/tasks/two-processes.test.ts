@@ -26,6 +26,7 @@ it('two processes never poll one task at once, and the survivor of a SIGKILL fin
   const dataDir = tempDir();
   const config = {
     database_url: databaseUrl,
+    limits: { requests_per_minute: 0 },
     tasks: { worker_interval_ms: 50, lease_ms: 1_000 },
     channels: [{ id: 'bfl', provider: 'bfl', base_url: bfl.url, api_key: BFL_TEST_KEY, models: ['flux-pro'], options: { poll_interval_ms: 100, poll_hosts: [new URL(bfl.pollHost.url).host] } }],
   };

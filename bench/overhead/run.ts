@@ -83,6 +83,8 @@ writeFileSync(
     data_dir: dataDir,
     log_level: 'warn',
     bootstrap: { starter_credit_usd: '1000000' },
+    // The load comes from one key: the per-key request limit would turn it into 429s.
+    limits: { requests_per_minute: 0 },
     channels: [{ id: 'openai', provider: 'openai', base_url: `${upstream}/v1`, api_key: OPENAI_KEY, models: ['dall-e-3', 'gpt-image-2'], options: { upstream_response_format: 'url' } }],
   }),
 );

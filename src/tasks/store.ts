@@ -86,16 +86,11 @@ export async function makePublic(db: Kysely<Database>, id: string): Promise<void
   await db.updateTable('tasks').set({ public: 1, updated_at: Date.now() }).where('id', '=', id).execute();
 }
 
-/** Progress and upstream reference, written only by the lease holder and only while the task is open. */
-export async function updateOpenTask(
-  db: Kysely<Database>,
-  id: string,
-  owner: string,
-  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts' | 'deadline_at'>>,
-): Promise<boolean> {
+/** An update only the lease holder can make, and only while the task is open. */
+async function updateHeldOpenTask(db: Kysely<Database>, id: string, owner: string, set: Partial<TaskRow>): Promise<boolean> {
   const res = await db
     .updateTable('tasks')
-    .set({ ...patch, updated_at: Date.now() })
+    .set(set)
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .where('status', 'in', ['pending', 'processing'])
@@ -103,15 +98,19 @@ export async function updateOpenTask(
   return Number(res.numUpdatedRows) === 1;
 }
 
-export async function renewLease(db: Kysely<Database>, id: string, owner: string, leaseMs: number): Promise<boolean> {
-  const res = await db
-    .updateTable('tasks')
-    .set({ lease_until: Date.now() + leaseMs })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .where('status', 'in', ['pending', 'processing'])
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) === 1;
+/** Progress, upstream reference and deadline of a task this worker holds. */
+export function updateOpenTask(
+  db: Kysely<Database>,
+  id: string,
+  owner: string,
+  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts' | 'deadline_at'>>,
+): Promise<boolean> {
+  return updateHeldOpenTask(db, id, owner, { ...patch, updated_at: Date.now() });
+}
+
+/** Extends the lease; `updated` stays as it was, since nothing about the task changed. */
+export function renewLease(db: Kysely<Database>, id: string, owner: string, leaseMs: number): Promise<boolean> {
+  return updateHeldOpenTask(db, id, owner, { lease_until: Date.now() + leaseMs });
 }
 
 /**

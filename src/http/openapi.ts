@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
 import { fileOpenApiPaths, fileOpenApiSchemas } from '../api/files.ts';
-import { imageGenerationRequestSchema } from '../api/images.ts';
+import { imageEditRequestSchema, imageGenerationRequestSchema, imageVariationRequestSchema } from '../api/images.ts';
 
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } };
 
@@ -33,6 +33,8 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
       },
       schemas: {
         ImageGenerationRequest: schema(imageGenerationRequestSchema),
+        ImageEditRequest: schema(imageEditRequestSchema),
+        ImageVariationRequest: schema(imageVariationRequestSchema),
         CreateAccountRequest: schema(createAccountSchema),
         CreditAccountRequest: schema(creditAccountSchema),
         CreateKeyRequest: schema(createKeySchema),
@@ -69,6 +71,38 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
           responses: { 200: ok('Images inline ({created, data}) or a task ({status:"pending", task_id, poll_url})'), 400: errorResponse, 401: errorResponse, 413: errorResponse },
         },
       },
+      '/v1/images/edits': {
+        post: {
+          operationId: 'editImage',
+          security: apiKey,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/ImageEditRequest' } },
+              'multipart/form-data': { schema: { type: 'object', description: 'The same fields as strings, images as `image` / repeated `image[]` parts (1–16) and an optional `mask` part.' } },
+            },
+          },
+          responses: { 200: ok('Images inline or a task'), 400: errorResponse, 401: errorResponse, 402: errorResponse, 413: errorResponse },
+        },
+      },
+      '/v1/images/variations': {
+        post: {
+          operationId: 'createImageVariation',
+          security: apiKey,
+          requestBody: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/ImageVariationRequest' } } } },
+          responses: { 200: ok('Images inline or a task'), 400: errorResponse, 401: errorResponse, 402: errorResponse, 413: errorResponse },
+        },
+      },
+      ...Object.fromEntries(
+        ['/v1/tasks/{id}', '/v1/images/{id}', '/v1/images/generations/{id}'].map((path, i) => [
+          path,
+          {
+            get: { operationId: ['getTask', 'getImageTask', 'getImageGenerationTask'][i], security: apiKey, parameters: [pathParam('id')], responses: { 200: ok('Task snapshot: status pending|processing|completed|failed, data, error, progress'), 404: errorResponse } },
+            ...(i === 0 ? { delete: { operationId: 'cancelTask', security: apiKey, parameters: [pathParam('id')], responses: { 400: errorResponse, 404: errorResponse } } } : {}),
+          },
+        ]),
+      ),
+      '/v1/usage': { get: { operationId: 'getUsage', security: apiKey, responses: { 200: ok("The caller's usage per day and model"), 400: errorResponse } } },
       '/v1/models': { get: { operationId: 'listModels', responses: { 200: ok('The catalogue') } } },
       '/v1/models/{model}': { get: { operationId: 'getModel', parameters: [pathParam('model')], responses: { 200: ok('One model with its request contract'), 404: errorResponse } } },
       '/v1/models/{model}/pricing': { get: { operationId: 'getModelPricing', parameters: [pathParam('model')], responses: { 200: ok('Prices of one model'), 404: errorResponse } } },

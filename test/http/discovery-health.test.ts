@@ -79,6 +79,8 @@ describe('openapi', () => {
     const request = doc.components.schemas.ImageGenerationRequest;
     expect(request.required).toEqual(expect.arrayContaining(['model', 'prompt']));
     expect(request.properties.response_format.enum).toEqual(['url', 'b64_json']);
+    for (const path of ['/v1/images/edits', '/v1/images/variations', '/v1/tasks/{id}', '/v1/images/{id}', '/v1/usage', '/v1/files']) expect(doc.paths[path]).toBeDefined();
+    expect(doc.components.schemas.ImageEditRequest.properties.images).toBeDefined();
   });
 });
 

@@ -2,11 +2,11 @@
 // fetched, sniffed and measured before any money is reserved, then checked against the operation's
 // rules. For durability they are also kept in the blob store, so a task can be resumed by any worker.
 
-import { ApiError, invalidRequest } from '../api/errors.ts';
+import { ApiError, errors, invalidRequest } from '../api/errors.ts';
 import { requireModel, resolveModel } from '../catalog/catalog.ts';
 import { findOperation } from '../catalog/operations.ts';
 import type { ImageRef, InputImage, NormalizedImageRequest } from '../catalog/types.ts';
-import { ClientImageFetcher, FetchBudget } from '../fetch/guard.ts';
+import { ClientImageFetcher, FetchBudget, MAX_CLIENT_IMAGE_BYTES } from '../fetch/guard.ts';
 import type { UploadedFile } from '../http/multipart.ts';
 import type { Services } from '../services.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
@@ -28,7 +28,8 @@ interface Source {
 export async function resolveInputs(services: Services, accountId: string, req: NormalizedImageRequest, uploads: Uploads, signal: AbortSignal): Promise<void> {
   const fetcher = new ClientImageFetcher({ allowPrivate: services.config.fetch.allow_private_addresses });
   const budget = new FetchBudget();
-  const fromUrl = (url: string, field: string): Source => ({ field, load: () => fetcher.fetch(url, { field, signal, budget }) });
+  const fromUrl = (url: string, field: string): Source =>
+    url.startsWith('data:') ? { field, load: async () => decodeDataUrl(url, field, budget) } : { field, load: () => fetcher.fetch(url, { field, signal, budget }) };
   const fromRef = (ref: ImageRef, field: string): Source =>
     'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(services, accountId, req.model, ref.fileId, `${field}.file_id`) };
   const fromUpload = (file: UploadedFile, field: string): Source => ({ field, load: async () => ({ bytes: file.bytes }) });
@@ -50,6 +51,16 @@ export async function resolveInputs(services: Services, accountId: string, req: 
     await fetcher.close();
   }
   checkRules(req);
+}
+
+/** `data:image/...;base64,...` inputs (OpenAI's JSON edits accept them): decoded within the same limits as fetched ones. */
+function decodeDataUrl(url: string, field: string, budget: FetchBudget): { bytes: Buffer } {
+  const m = /^data:(image\/(?:png|jpeg|webp));base64,([A-Za-z0-9+/=\s]*)$/.exec(url);
+  if (!m) throw invalidRequest(`${field}: a data URL must be data:image/png|jpeg|webp;base64,...`, field, 'invalid_image_url');
+  const bytes = Buffer.from(m[2], 'base64');
+  if (bytes.length > MAX_CLIENT_IMAGE_BYTES) throw errors.payloadTooLarge(`${field}: the image is larger than ${MAX_CLIENT_IMAGE_BYTES / (1024 * 1024)} MiB.`, field);
+  budget.charge(bytes.length, field);
+  return { bytes };
 }
 
 async function measure(source: Source): Promise<InputImage> {

@@ -73,6 +73,16 @@ describe('/v1/images/edits', () => {
     expect(res.status).toBe(200);
   });
 
+  it('takes data URLs for sources and mask, and refuses one that is not an image', async () => {
+    const png = await tinyPng(64, 64);
+    const dataUrl = `data:image/png;base64,${png.toString('base64')}`;
+    const ok = await postJson('/v1/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ image_url: dataUrl }], mask: { image_url: dataUrl }, response_format: 'b64_json' });
+    expect(ok.status).toBe(200);
+    const bad = await postJson('/v1/images/edits', { model: 'gpt-image-2', prompt: 'x', image_url: 'data:text/plain;base64,aGVsbG8=' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: 'invalid_image_url', param: 'images[0].image_url' });
+  });
+
   it("refuses another account's file, a non-image URL and a mask of another size, without charging", async () => {
     const before = await server.balance(acct.id);
     const other = await server.newAccount('1');

@@ -29,7 +29,8 @@ export function imageRoutes(app: FastifyInstance, services: Services): void {
     return sendCreateResult(reply, result);
   };
   app.post('/v1/images/generations', create(IMAGE_ENDPOINTS.generations));
-  app.post('/v1/images/edits', create(IMAGE_ENDPOINTS.edits));
+  // JSON edits may carry their sources as data URLs: the body may be as large as a multipart upload.
+  app.post('/v1/images/edits', { bodyLimit: services.config.limits.multipart_body_bytes }, create(IMAGE_ENDPOINTS.edits));
   app.post('/v1/images/variations', create(IMAGE_ENDPOINTS.variations, true));
 }
 

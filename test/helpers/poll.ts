@@ -17,3 +17,12 @@ export async function pollTask(server: TestServer, pollUrl: string, opts: { key?
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
 }
+
+/** One request on a fresh account with 1 USD: the create answer, the final task (polled) and the balance after. */
+export async function scenario(s: TestServer, json: Record<string, unknown>) {
+  const account = await s.newAccount('1');
+  const res = await s.call('/v1/images/generations', { method: 'POST', json, key: account.key });
+  const created = await res.json();
+  const polled = res.status === 200 && created.poll_url ? await pollTask(s, created.poll_url, { key: account.key }) : undefined;
+  return { res, created, done: polled?.body, seen: polled?.seen ?? [], progress: polled?.progress ?? [], balance: await s.balance(account.id) };
+}

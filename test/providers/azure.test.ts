@@ -3,20 +3,20 @@
 // Azure failure (its envelope, content filters, DeploymentNotFound) reaches the client.
 
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NormalizedImageRequest } from '../../src/catalog/types.ts';
 import { AZURE_DEFAULT_API_VERSION, azureAdapter, classifyAzureError, deploymentUrl } from '../../src/providers/azure/adapter.ts';
 import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { AZURE_TEST_KEY, createAzureEmulator } from '../emulators/azure.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE } from '../emulators/openai.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
+import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3'];
 /** dall-e-3 is served by a deployment with a name of its own; gpt-image-2 by one named like the model. */
 const DALL_E_DEPLOYMENT = 'images-dalle3-prod';
 const emulator = createAzureEmulator();
-let server: TestServer;
 
 function channel(over: Record<string, unknown> = {}) {
   return {
@@ -25,29 +25,13 @@ function channel(over: Record<string, unknown> = {}) {
   };
 }
 
-/** A real Easel with this one channel. */
-const easel = (ch: Record<string, unknown>) => startTestServer({ config: { channels: [ch] } });
 const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
 
-const post = (json: unknown, on: TestServer = server) => on.call('/v1/images/generations', { method: 'POST', json });
 const lastPost = (): RecordedRequest => emulator.requests.filter((r) => r.method === 'POST').at(-1)!;
 const decode = (b64: string) => Buffer.from(b64, 'base64');
 
-async function fetchBytes(url: string): Promise<Buffer> {
-  const res = await fetch(url);
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
-
-beforeAll(async () => {
-  await emulator.start();
-  server = await easel(channel());
-});
-afterAll(async () => {
-  await server?.close();
-  await emulator.close();
-});
-afterEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const post = suite.generate;
 
 describe('azure: what the deployment receives', () => {
   it('gpt-image-2: posts to its deployment with api-version and api-key, the OpenAI body without model', async () => {
@@ -86,7 +70,7 @@ describe('azure: what the deployment receives', () => {
   it('delivers an Easel URL whose bytes are the upstream image', async () => {
     const res = await post({ model: 'gpt-image-2', prompt: 'url delivery', size: '1024x1024' });
     const { data } = await res.json();
-    expect(data[0].url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     expect((await fetchBytes(data[0].url)).equals(await fakeImage(1024, 1024, 'png'))).toBe(true);
   });
 
@@ -118,12 +102,8 @@ describe('azure: upstream failures as the client sees them', () => {
   const gpt = { model: 'gpt-image-2', prompt: 'failure', response_format: 'b64_json' };
   const dalle = { model: 'dall-e-3', prompt: 'failure', response_format: 'b64_json' };
   // Each case on a fresh Easel: a failure cools the channel down, which would colour the next case.
-  let fresh: TestServer;
-  beforeEach(async () => {
-    fresh = await easel(channel());
-  });
-  afterEach(() => fresh.close());
-  const post = (json: unknown, on: TestServer = fresh) => on.call('/v1/images/generations', { method: 'POST', json });
+  const fresh = useServerPerTest(() => ({ channels: [channel()] }));
+  const post = (json: unknown, on: TestServer = fresh.server) => suite.generate(json, on);
 
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', async () => {
     emulator.inject({ kind: 'status', status: 429, retryAfter: 4 });

@@ -2,16 +2,16 @@
 // the task flow, what BFL receives, where x-key goes (and where it never goes), each failure mapping,
 // the task timeout, n > 1 as several BFL tasks, and the money left where it started on every failure.
 
-import { createServer, type Server } from 'node:http';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NormalizedImageRequest } from '../../src/catalog/types.ts';
 import { bflAdapter, classifyBflError, pollTarget } from '../../src/providers/bfl/adapter.ts';
 import type { CallContext, Channel, PollResult } from '../../src/providers/types.ts';
 import { BFL_TEST_KEY, BFL_UPSAMPLE_SUFFIX, bflRatioSize, createBflEmulator } from '../emulators/bfl.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { tinyPng } from '../helpers/png.ts';
-import { pollTask } from '../helpers/poll.ts';
+import { fetchBytes, useEmulatorServer, useImageHost } from '../helpers/emulator-suite.ts';
+import { pollTask, scenario } from '../helpers/poll.ts';
 import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['flux-pro', 'flux-1.1-pro', 'flux-kontext-pro'];
@@ -20,10 +20,8 @@ const TASKS = { worker_interval_ms: 50, wait_budget_ms: 2_000 };
 const FETCH = { allow_private_addresses: true };
 const TASK_ID = /^ldtask_[0-9a-f]{32}$/;
 const emulator = createBflEmulator();
-let server: TestServer;
-let reference: Buffer;
-let images: Server;
-let imagesUrl = '';
+const reference = await tinyPng(64, 48);
+const house = useImageHost('/house.png', reference);
 
 /** The polling host is trusted by default here, so the documented polling_url path is exercised. */
 function channel(over: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
@@ -41,46 +39,17 @@ function channel(over: Record<string, unknown> = {}, options: Record<string, unk
 const withServer = <T>(channels: unknown[], run: (s: TestServer) => Promise<T>, tasks: Record<string, unknown> = {}) =>
   withTestServer({ config: { tasks: { ...TASKS, ...tasks }, fetch: FETCH, channels } }, run);
 
-/** Runs one request on a fresh account; returns the create answer, the final task and the balance after. */
-async function scenario(s: TestServer, json: Record<string, unknown>) {
-  const account = await s.newAccount('1');
-  const res = await s.call('/v1/images/generations', { method: 'POST', json, key: account.key });
-  const created = await res.json();
-  const polled = res.status === 200 && created.poll_url ? await pollTask(s, created.poll_url, { key: account.key }) : undefined;
-  return { res, created, done: polled?.body, seen: polled?.seen ?? [], progress: polled?.progress ?? [], balance: await s.balance(account.id) };
-}
-
 function lastSubmit() {
   const submits = emulator.requests.filter((r) => r.method === 'POST');
   expect(submits.length).toBeGreaterThan(0);
   return submits[submits.length - 1];
 }
 
-async function bytesOf(url: string): Promise<Buffer> {
-  const res = await fetch(url);
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
-
-beforeAll(async () => {
-  reference = await tinyPng(64, 48);
-  images = createServer((req, res) => (req.url === '/house.png' ? res.writeHead(200, { 'content-type': 'image/png' }).end(reference) : res.writeHead(404).end()));
-  await new Promise<void>((r) => images.listen(0, '127.0.0.1', r));
-  imagesUrl = `http://127.0.0.1:${(images.address() as { port: number }).port}`;
-  await emulator.start();
-  server = await startTestServer({ config: { tasks: TASKS, fetch: FETCH, channels: [channel()] } });
-});
-afterAll(async () => {
-  await server?.assertLedger();
-  await server?.close();
-  await emulator.close();
-  images?.close();
-});
-afterEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ tasks: TASKS, fetch: FETCH, channels: [channel()] }), { beforeClose: (s) => s.assertLedger() });
 
 describe('bfl: the task flow and what BFL receives', () => {
   it('flux-pro: a sync create answers with a pending task, polling completes it with Easel URLs of the BFL image', async () => {
-    const { res, created, done, seen, progress, balance } = await scenario(server, { model: 'flux-pro', prompt: 'a lighthouse at dawn', size: '1024x768' });
+    const { res, created, done, seen, progress, balance } = await scenario(suite.server, { model: 'flux-pro', prompt: 'a lighthouse at dawn', size: '1024x768' });
     expect(res.status).toBe(200);
     expect(created).toMatchObject({ status: 'pending', data: [], model: 'flux-pro', poll_url: `/v1/tasks/${created.id}` });
     expect(created.id).toMatch(TASK_ID);
@@ -90,8 +59,8 @@ describe('bfl: the task flow and what BFL receives', () => {
     expect(seen.some((s) => s === 'pending' || s === 'processing')).toBe(true);
     expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
     expect(done.data).toHaveLength(1);
-    expect(done.data[0].url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
-    expect((await bytesOf(done.data[0].url)).equals(await fakeImage(1024, 768, 'jpeg'))).toBe(true);
+    expect(done.data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect((await fetchBytes(done.data[0].url)).equals(await fakeImage(1024, 768, 'jpeg'))).toBe(true);
     expect(balance).toBe('0.96');
 
     // Submitted on the API host, with the key, to the catalogue's endpoint for flux-pro.
@@ -115,29 +84,29 @@ describe('bfl: the task flow and what BFL receives', () => {
   });
 
   it('flux-1.1-pro: size, seed, output_format and expand_prompt become width/height, seed, output_format, prompt_upsampling', async () => {
-    const { done } = await scenario(server, { model: 'flux-1.1-pro', prompt: 'a red fox', size: '512x768', seed: 42, output_format: 'png', expand_prompt: true });
+    const { done } = await scenario(suite.server, { model: 'flux-1.1-pro', prompt: 'a red fox', size: '512x768', seed: 42, output_format: 'png', expand_prompt: true });
     expect(done.status).toBe('completed');
     expect(lastSubmit()).toMatchObject({ path: '/v1/flux-pro-1.1' });
     expect(lastSubmit().json).toEqual({ prompt: 'a red fox', width: 512, height: 768, seed: 42, output_format: 'png', prompt_upsampling: true });
     // The upsampled prompt is what BFL drew from: it is the revised prompt.
     expect(done.data[0].revised_prompt).toBe(`a red fox${BFL_UPSAMPLE_SUFFIX}`);
-    const bytes = await bytesOf(done.data[0].url);
+    const bytes = await fetchBytes(done.data[0].url);
     expect(bytes.equals(await fakeImage(512, 768, 'png'))).toBe(true);
     expect(await sharp(bytes).metadata()).toMatchObject({ format: 'png', width: 512, height: 768 });
   });
 
   it('flux-kontext-pro: aspect_ratio (no width/height) to the flux-kontext-pro endpoint; PNG by default', async () => {
-    const { done } = await scenario(server, { model: 'flux-kontext-pro', prompt: 'a tea house', aspect_ratio: '16:9' });
+    const { done } = await scenario(suite.server, { model: 'flux-kontext-pro', prompt: 'a tea house', aspect_ratio: '16:9' });
     expect(done.status).toBe('completed');
     const submit = lastSubmit();
     expect(submit.path).toBe('/v1/flux-kontext-pro');
     expect(submit.json).toEqual({ prompt: 'a tea house', aspect_ratio: '16:9' });
     const { width, height } = bflRatioSize('16:9');
-    expect((await bytesOf(done.data[0].url)).equals(await fakeImage(width, height, 'png'))).toBe(true);
+    expect((await fetchBytes(done.data[0].url)).equals(await fakeImage(width, height, 'png'))).toBe(true);
   });
 
   it('flux-kontext-pro: a reference image (fetched by Easel) goes to BFL as base64 input_image', async () => {
-    const { done } = await scenario(server, { model: 'flux-kontext-pro', prompt: 'make it winter', image_url: `${imagesUrl}/house.png` });
+    const { done } = await scenario(suite.server, { model: 'flux-kontext-pro', prompt: 'make it winter', image_url: house.url });
     expect(done.status).toBe('completed');
     expect(lastSubmit().path).toBe('/v1/flux-kontext-pro');
     expect(lastSubmit().json).toEqual({ prompt: 'make it winter', input_image: reference.toString('base64') });
@@ -150,16 +119,16 @@ describe('bfl: the task flow and what BFL receives', () => {
     form.append('prompt', 'put the cat on the sofa');
     form.append('image', new Blob([new Uint8Array(reference)], { type: 'image/png' }), 'sofa.png');
     form.append('image', new Blob([new Uint8Array(second)], { type: 'image/png' }), 'cat.png');
-    const res = await server.call('/v1/images/edits', { method: 'POST', body: form });
+    const res = await suite.server.call('/v1/images/edits', { method: 'POST', body: form });
     expect(res.status).toBe(200);
     const created = await res.json();
-    const { body: done } = await pollTask(server, created.poll_url);
+    const { body: done } = await pollTask(suite.server, created.poll_url);
     expect(done.status).toBe('completed');
     expect(lastSubmit().json).toEqual({ prompt: 'put the cat on the sofa', input_image: reference.toString('base64'), input_image_2: second.toString('base64') });
   });
 
   it('async:true on flux-pro answers pending at once and completes; b64_json still ends as URLs', async () => {
-    const { res, created, done } = await scenario(server, { model: 'flux-pro', prompt: 'async flux', async: true, response_format: 'b64_json' });
+    const { res, created, done } = await scenario(suite.server, { model: 'flux-pro', prompt: 'async flux', async: true, response_format: 'b64_json' });
     expect(res.status).toBe(200);
     expect(created.status).toBe('pending');
     expect(done.status).toBe('completed');
@@ -178,7 +147,7 @@ describe('bfl: the task flow and what BFL receives', () => {
     }, { task_upstream_wait_ms: 10_000 }));
 
   it('a size off the FLUX rule never reaches BFL', async () => {
-    const res = await server.call('/v1/images/generations', { method: 'POST', json: { model: 'flux-pro', prompt: 'odd', size: '1000x1000' } });
+    const res = await suite.generate({ model: 'flux-pro', prompt: 'odd', size: '1000x1000' });
     expect(res.status).toBe(400);
     expect(emulator.requests).toHaveLength(0);
   });
@@ -211,7 +180,7 @@ describe('bfl: where x-key goes', () => {
   });
 
   it('the delivery host refuses x-key and expired signatures (so a leak would fail the download)', async () => {
-    const { done } = await scenario(server, { model: 'flux-pro', prompt: 'signed', size: '256x256' });
+    const { done } = await scenario(suite.server, { model: 'flux-pro', prompt: 'signed', size: '256x256' });
     expect(done.status).toBe('completed');
     const sample = emulator.delivery.requests[0];
     expect(sample.headers['x-key']).toBeUndefined();
@@ -244,7 +213,7 @@ describe('bfl: task outcomes', () => {
     ['lose', 'upstream_error'],
   ])("behaviour '%s' → failed task with %s, money released", async (behaviour, code) => {
     emulator.inject({ kind: 'behaviour', name: behaviour });
-    const { created, done, balance } = await scenario(server, { model: 'flux-pro', prompt: `outcome ${behaviour}`, size: '256x256' });
+    const { created, done, balance } = await scenario(suite.server, { model: 'flux-pro', prompt: `outcome ${behaviour}`, size: '256x256' });
     expect(created.status).toBe('pending');
     expect(done.status).toBe('failed');
     expect(done.error.code).toBe(code);
@@ -268,14 +237,14 @@ describe('bfl: task outcomes', () => {
 
   it('429s while polling are retried later, not a failure', async () => {
     emulator.pollHost.inject({ kind: 'status', status: 429, retryAfter: 0 }, 2);
-    const { done } = await scenario(server, { model: 'flux-pro', prompt: 'busy poller', size: '256x256' });
+    const { done } = await scenario(suite.server, { model: 'flux-pro', prompt: 'busy poller', size: '256x256' });
     expect(done.status).toBe('completed');
     expect(emulator.pollHost.requests.length).toBeGreaterThanOrEqual(2 + emulator.pendingPolls + 1);
   });
 
   it('a 503 while polling is retried too', async () => {
     emulator.pollHost.inject({ kind: 'status', status: 503 }, 1);
-    const { done } = await scenario(server, { model: 'flux-pro', prompt: 'flaky poller', size: '256x256' });
+    const { done } = await scenario(suite.server, { model: 'flux-pro', prompt: 'flaky poller', size: '256x256' });
     expect(done.status).toBe('completed');
   });
 });
@@ -363,7 +332,7 @@ describe('bfl: submit failures', () => {
 
 describe('bfl: n', () => {
   it('n > 1 is refused by the catalogue (BFL_MAX_N = 1) before BFL is called', async () => {
-    const res = await server.call('/v1/images/generations', { method: 'POST', json: { model: 'flux-pro', prompt: 'two', n: 2 } });
+    const res = await suite.generate({ model: 'flux-pro', prompt: 'two', n: 2 });
     expect(res.status).toBe(400);
     expect((await res.json()).error.param).toBe('n');
     expect(emulator.requests).toHaveLength(0);

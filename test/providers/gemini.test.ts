@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { upstreamModelName, resolveModel } from '../../src/catalog/catalog.ts';
 import { validateImageRequest } from '../../src/catalog/contract.ts';
 import { outputDimensions } from '../../src/catalog/dimensions.ts';
@@ -14,7 +14,8 @@ import { geminiAdapter } from '../../src/providers/gemini/adapter.ts';
 import { type CallContext, UpstreamError } from '../../src/providers/types.ts';
 import { GEMINI_API_PREFIX, GEMINI_DEFAULT_RETRY_DELAY, GEMINI_TEST_KEY, createGeminiEmulator } from '../emulators/gemini.ts';
 import { GEMINI_EMULATED_MODELS, outputSize } from '../emulators/gemini-models.ts';
-import { type Emulator, type RecordedRequest, fakeImage } from '../emulators/kit.ts';
+import { type RecordedRequest, fakeImage } from '../emulators/kit.ts';
+import { useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = [
@@ -30,27 +31,16 @@ const MODELS = [
 const PROMPT = 'A nano banana dish in a fancy restaurant';
 const GENERATE = /:generateContent$/;
 
-let emulator: Emulator;
-let server: TestServer;
+const emulator = createGeminiEmulator();
 
 function channel(over: Record<string, unknown> = {}) {
   return { id: 'gemini-main', provider: 'gemini', base_url: `${emulator.url}${GEMINI_API_PREFIX}`, api_key: GEMINI_TEST_KEY, models: MODELS, ...over };
 }
 
-beforeAll(async () => {
-  emulator = createGeminiEmulator();
-  await emulator.start();
-  // Reference images are served from 127.0.0.1 in these tests; the SSRF rule itself is tested in test/fetch.
-  server = await startTestServer({ config: { channels: [channel()], fetch: { allow_private_addresses: true } } });
-});
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-});
-beforeEach(() => emulator.reset());
+// Reference images are served from 127.0.0.1 in these tests; the SSRF rule itself is tested in test/fetch.
+const suite = useEmulatorServer(emulator, () => ({ channels: [channel()], fetch: { allow_private_addresses: true } }));
 
-const generate = (json: Record<string, unknown>, on: TestServer = server) =>
-  on.call('/v1/images/generations', { method: 'POST', json: { prompt: PROMPT, response_format: 'b64_json', ...json } });
+const generate = (json: Record<string, unknown>, on?: TestServer) => suite.generate({ prompt: PROMPT, response_format: 'b64_json', ...json }, on);
 
 function onlyCall(): RecordedRequest {
   const calls = emulator.requests.filter((r) => GENERATE.test(r.path));
@@ -125,7 +115,7 @@ describe('every Gemini catalogue model through Easel', () => {
     const res = await generate({ model: 'gemini-2.5-flash-image', aspect_ratio: '4:3', response_format: 'url' });
     expect(res.status).toBe(200);
     const url = (await res.json()).data[0].url as string;
-    expect(url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
     const size = outputSize(GEMINI_EMULATED_MODELS['gemini-2.5-flash-image'], '4:3', '1K');
     expect(bytes.equals(await fakeImage(size.width, size.height, 'png'))).toBe(true);

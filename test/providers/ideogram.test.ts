@@ -2,7 +2,7 @@
 // upstream receives, and how each upstream failure reaches the client.
 
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RecordedRequest, partsToFields } from '../emulators/kit.ts';
 import {
   IDEOGRAM_GENERATE,
@@ -11,30 +11,20 @@ import {
   type IdeogramEmulator,
   createIdeogramEmulator,
 } from '../emulators/ideogram.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const GENERATE = /\/v1\/ideogram-v3\/generate$/;
 
-let emulator: IdeogramEmulator;
-let server: TestServer;
+const emulator = createIdeogramEmulator();
 
 function channel(over: Record<string, unknown> = {}, target: IdeogramEmulator = emulator) {
   return { id: 'ideogram-main', provider: 'ideogram', base_url: target.url, api_key: IDEOGRAM_TEST_KEY, models: ['ideogram-v3'], ...over };
 }
 
-beforeAll(async () => {
-  emulator = createIdeogramEmulator();
-  await emulator.start();
-  server = await startTestServer({ config: { channels: [channel()] } });
-});
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-});
-beforeEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
 
-const generate = (json: Record<string, unknown>, on: TestServer = server) =>
-  on.call('/v1/images/generations', { method: 'POST', json: { model: 'ideogram-v3', prompt: 'A poster that says HELLO', ...json } });
+const generate = (json: Record<string, unknown>, on?: TestServer) => suite.generate({ model: 'ideogram-v3', prompt: 'A poster that says HELLO', ...json }, on);
 
 function generateCalls(): RecordedRequest[] {
   return emulator.requests.filter((r) => r.path === IDEOGRAM_GENERATE);
@@ -98,7 +88,7 @@ describe('ideogram-v3 through Easel', () => {
     expect(fields).toEqual({ prompt: 'A poster that says HELLO', num_images: '1', aspect_ratio: '1x1', rendering_speed: 'DEFAULT' });
 
     const delivered = body.data[0].url as string;
-    expect(delivered.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(delivered.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     const issued = emulator.issued[emulator.issued.length - 1];
     expect(delivered).not.toContain(emulator.url);
     const [mine, theirs] = await Promise.all([fetch(delivered), fetch(issued.url)]);

@@ -2,25 +2,23 @@
 // what the proxy receives, every submit code and task status mapped, the task timeout, and the money
 // left where it started on every failure.
 
-import { createServer, type Server } from 'node:http';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseProgress, readSubmit, readTask } from '../../src/providers/midjourney/adapter.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { MJ_TEST_SECRET, createMidjourneyEmulator, mjGridSize } from '../emulators/midjourney.ts';
 import { tinyPng } from '../helpers/png.ts';
-import { pollTask } from '../helpers/poll.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { useEmulatorServer, useImageHost } from '../helpers/emulator-suite.ts';
+import { scenario } from '../helpers/poll.ts';
+import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const TASKS = { worker_interval_ms: 50, wait_budget_ms: 2_000 };
 /** Reference images are served from 127.0.0.1 in these tests. */
 const FETCH = { allow_private_addresses: true };
 const TASK_ID = /^ldtask_[0-9a-f]{32}$/;
 const emulator = createMidjourneyEmulator();
-let server: TestServer;
-let reference: Buffer;
-let images: Server;
-let imagesUrl = '';
+const reference = await tinyPng(64, 48);
+const cat = useImageHost('/cat.png', reference);
 
 function channel(over: Record<string, unknown> = {}, options: Record<string, unknown> = {}) {
   return { id: 'mj-main', provider: 'midjourney', base_url: `${emulator.url}/mj`, api_key: MJ_TEST_SECRET, models: ['midjourney'], options: { poll_interval_ms: 50, ...options }, ...over };
@@ -29,37 +27,14 @@ function channel(over: Record<string, unknown> = {}, options: Record<string, unk
 const withServer = <T>(channels: unknown[], run: (s: TestServer) => Promise<T>) => withTestServer({ config: { tasks: TASKS, fetch: FETCH, channels } }, run);
 const fresh = <T>(run: (s: TestServer) => Promise<T>, over: Record<string, unknown> = {}, options: Record<string, unknown> = {}) => withServer([channel(over, options)], run);
 
-/** One request on a fresh account: the create answer, the final task and the balance after. */
-async function scenario(s: TestServer, json: Record<string, unknown>) {
-  const account = await s.newAccount('1');
-  const res = await s.call('/v1/images/generations', { method: 'POST', json, key: account.key });
-  const created = await res.json();
-  const polled = res.status === 200 && created.poll_url ? await pollTask(s, created.poll_url, { key: account.key }) : undefined;
-  return { res, created, done: polled?.body, seen: polled?.seen ?? [], progress: polled?.progress ?? [], balance: await s.balance(account.id) };
-}
-
 const submits = () => emulator.requests.filter((r) => r.path === '/mj/submit/imagine');
 const fetches = () => emulator.requests.filter((r) => /^\/mj\/task\/\d+\/fetch$/.test(r.path));
 
-beforeAll(async () => {
-  reference = await tinyPng(64, 48);
-  images = createServer((req, res) => (req.url === '/cat.png' ? res.writeHead(200, { 'content-type': 'image/png' }).end(reference) : res.writeHead(404).end()));
-  await new Promise<void>((r) => images.listen(0, '127.0.0.1', r));
-  imagesUrl = `http://127.0.0.1:${(images.address() as { port: number }).port}`;
-  await emulator.start();
-  server = await startTestServer({ config: { tasks: TASKS, fetch: FETCH, channels: [channel()] } });
-});
-afterAll(async () => {
-  await server?.assertLedger();
-  await server?.close();
-  await emulator.close();
-  images?.close();
-});
-afterEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ tasks: TASKS, fetch: FETCH, channels: [channel()] }), { beforeClose: (s) => s.assertLedger() });
 
 describe('midjourney: the task flow and what the proxy receives', () => {
   it('a sync create answers with a pending task; polling completes it with the grid image, never the preview', async () => {
-    const { res, created, done, seen, progress, balance } = await scenario(server, { model: 'midjourney', prompt: 'a castle in the clouds' });
+    const { res, created, done, seen, progress, balance } = await scenario(suite.server, { model: 'midjourney', prompt: 'a castle in the clouds' });
     expect(res.status).toBe(200);
     expect(created).toMatchObject({ status: 'pending', data: [], model: 'midjourney', poll_url: `/v1/tasks/${created.id}` });
     expect(created.id).toMatch(TASK_ID);
@@ -70,7 +45,7 @@ describe('midjourney: the task flow and what the proxy receives', () => {
     expect(progress).toContain(50);
     expect(done.data).toHaveLength(1);
     const url: string = done.data[0].url;
-    expect(url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
     const grid = mjGridSize('a castle in the clouds');
     expect(bytes.equals(await fakeImage(grid.width, grid.height, 'png'))).toBe(true);
@@ -98,7 +73,7 @@ describe('midjourney: the task flow and what the proxy receives', () => {
   });
 
   it('aspect_ratio rides in the prompt as --ar; the grid has that shape', async () => {
-    const { done } = await scenario(server, { model: 'midjourney', prompt: 'a wide valley', aspect_ratio: '16:9' });
+    const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'a wide valley', aspect_ratio: '16:9' });
     expect(done.status).toBe('completed');
     expect(submits()[0].json).toEqual({ prompt: 'a wide valley --ar 16:9' });
     const meta = await sharp(Buffer.from(await (await fetch(done.data[0].url)).arrayBuffer())).metadata();
@@ -107,13 +82,13 @@ describe('midjourney: the task flow and what the proxy receives', () => {
   });
 
   it("a prompt's own --ar wins over aspect_ratio", async () => {
-    const { done } = await scenario(server, { model: 'midjourney', prompt: 'a tall tower --ar 9:16', aspect_ratio: '16:9' });
+    const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'a tall tower --ar 9:16', aspect_ratio: '16:9' });
     expect(done.status).toBe('completed');
     expect(submits()[0].json.prompt).toBe('a tall tower --ar 9:16');
   });
 
   it('a reference image (fetched by Easel) goes as a base64Array data URL: a Midjourney image prompt', async () => {
-    const { done } = await scenario(server, { model: 'midjourney', prompt: 'in watercolour', image_url: `${imagesUrl}/cat.png` });
+    const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'in watercolour', image_url: cat.url });
     expect(done.status).toBe('completed');
     expect(submits()[0].json).toEqual({ prompt: 'in watercolour', base64Array: [`data:image/png;base64,${reference.toString('base64')}`] });
   });
@@ -128,19 +103,19 @@ describe('midjourney: the task flow and what the proxy receives', () => {
 
   it('code 22 (queued in the proxy) is a task all the same: NOT_START is pending', async () => {
     emulator.inject({ kind: 'behaviour', name: 'queued' });
-    const { done, seen } = await scenario(server, { model: 'midjourney', prompt: 'queued castle' });
+    const { done, seen } = await scenario(suite.server, { model: 'midjourney', prompt: 'queued castle' });
     expect(done.status).toBe('completed');
     expect(seen).toContain('pending');
   });
 
   it('code 21 (exists) goes on with the id it names', async () => {
     emulator.inject({ kind: 'behaviour', name: 'exists' });
-    const { done } = await scenario(server, { model: 'midjourney', prompt: 'again' });
+    const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'again' });
     expect(done.status).toBe('completed');
   });
 
   it('n > 1 is refused before the proxy is called: one imagine job is one grid image', async () => {
-    const res = await server.call('/v1/images/generations', { method: 'POST', json: { model: 'midjourney', prompt: 'two', n: 2 } });
+    const res = await suite.generate({ model: 'midjourney', prompt: 'two', n: 2 });
     expect(res.status).toBe(400);
     expect((await res.json()).error.param).toBe('n');
     expect(emulator.requests).toHaveLength(0);
@@ -237,7 +212,7 @@ describe('midjourney: task outcomes', () => {
     ['cancel', 'upstream_error'],
   ])("behaviour '%s' → failed task with %s, money released", async (behaviour, code) => {
     emulator.inject({ kind: 'behaviour', name: behaviour });
-    const { created, done, balance } = await scenario(server, { model: 'midjourney', prompt: `outcome ${behaviour}` });
+    const { created, done, balance } = await scenario(suite.server, { model: 'midjourney', prompt: `outcome ${behaviour}` });
     expect(created.status).toBe('pending');
     expect(done.status).toBe('failed');
     expect(done.error.code).toBe(code);
@@ -248,14 +223,14 @@ describe('midjourney: task outcomes', () => {
 
   it("an invalid-parameter failReason → upstream_rejected (the prompt's fault, not the proxy's)", async () => {
     emulator.inject({ kind: 'behaviour', name: 'fail', detail: { failReason: '[Invalid parameter] Unrecognized parameter(s): `--foo`' } });
-    const { done } = await scenario(server, { model: 'midjourney', prompt: 'bad param --foo' });
+    const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'bad param --foo' });
     expect(done.status).toBe('failed');
     expect(done.error.code).toBe('upstream_rejected');
   });
 
   it('a fetch failure while polling is retried, not a failure', async () => {
     emulator.inject({ kind: 'status', status: 503 }, 1, /\/fetch$/);
-    const { done } = await scenario(server, { model: 'midjourney', prompt: 'flaky fetch' });
+    const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'flaky fetch' });
     expect(done.status).toBe('completed');
   });
 

@@ -3,46 +3,30 @@
 // upstream failure reaches the client. Adapter-level checks cover what HTTP cannot see (usage, URLs).
 
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InputImage, NormalizedImageRequest } from '../../src/catalog/types.ts';
 import { classifyOpenAIError, generationBody, imagesPerCall, openaiAdapter } from '../../src/providers/openai/adapter.ts';
 import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE, OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
+import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3', 'dall-e-2'];
 const emulator = createOpenaiEmulator();
-let server: TestServer;
 
 function channel(over: Record<string, unknown> = {}) {
   return { id: 'openai-main', provider: 'openai', base_url: `${emulator.url}/v1`, api_key: OPENAI_TEST_KEY, models: MODELS, ...over };
 }
 
-/** A real Easel with this one channel. */
-const easel = (ch: Record<string, unknown>) => startTestServer({ config: { channels: [ch] } });
 const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
 
-const post = (json: unknown, on: TestServer = server) => on.call('/v1/images/generations', { method: 'POST', json });
 const posts = (): RecordedRequest[] => emulator.requests.filter((r) => r.method === 'POST');
 const lastPost = (): RecordedRequest => posts().at(-1)!;
 const decode = (b64: string) => Buffer.from(b64, 'base64');
 
-async function fetchBytes(url: string): Promise<Buffer> {
-  const res = await fetch(url);
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
-
-beforeAll(async () => {
-  await emulator.start();
-  server = await easel(channel());
-});
-afterAll(async () => {
-  await server?.close();
-  await emulator.close();
-});
-afterEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const post = suite.generate;
 
 describe('openai gpt-image-2: what the upstream receives', () => {
   it('maps every field, drops input_fidelity and response_format, and returns the images', async () => {
@@ -72,7 +56,7 @@ describe('openai gpt-image-2: what the upstream receives', () => {
     const res = await post({ model: 'gpt-image-2', prompt: 'defaults' });
     expect(res.status).toBe(200);
     const { data } = await res.json();
-    expect(data[0].url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     expect((await fetchBytes(data[0].url)).equals(await fakeImage(1024, 1024, 'png'))).toBe(true);
     expect(lastPost().json).toEqual({ model: 'gpt-image-2', prompt: 'defaults', n: 1, size: 'auto', quality: 'auto' });
   });
@@ -117,7 +101,7 @@ describe('openai DALL·E: what the upstream receives', () => {
     expect(data).toHaveLength(3);
     const expected = await fakeImage(512, 512, 'png');
     for (const item of data) {
-      expect(item.url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+      expect(item.url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
       expect((await fetchBytes(item.url)).equals(expected)).toBe(true);
     }
     expect(posts()).toHaveLength(1);
@@ -148,12 +132,8 @@ describe('openai DALL·E: what the upstream receives', () => {
 describe('openai: upstream failures as the client sees them', () => {
   const gpt = { model: 'gpt-image-2', prompt: 'failure', response_format: 'b64_json' };
   // Each case on a fresh Easel: a failure cools the channel down, which would colour the next case.
-  let fresh: TestServer;
-  beforeEach(async () => {
-    fresh = await easel(channel());
-  });
-  afterEach(() => fresh.close());
-  const post = (json: unknown, on: TestServer = fresh) => on.call('/v1/images/generations', { method: 'POST', json });
+  const fresh = useServerPerTest(() => ({ channels: [channel()] }));
+  const post = (json: unknown, on: TestServer = fresh.server) => suite.generate(json, on);
 
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', async () => {
     emulator.inject({ kind: 'status', status: 429, retryAfter: 7 });

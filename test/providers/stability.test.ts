@@ -2,31 +2,21 @@
 // what the upstream receives, fan-out (one image per call), and how each failure reaches the client.
 
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RecordedRequest, fakeImage, partsToFields } from '../emulators/kit.ts';
-import { STABILITY_SD3, STABILITY_TEST_KEY, type StabilityEmulator, createStabilityEmulator } from '../emulators/stability.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { STABILITY_SD3, STABILITY_TEST_KEY, createStabilityEmulator } from '../emulators/stability.ts';
+import { useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { type TestServer, withTestServer } from '../helpers/server.ts';
 
-let emulator: StabilityEmulator;
-let server: TestServer;
+const emulator = createStabilityEmulator();
 
 function channel(over: Record<string, unknown> = {}) {
   return { id: 'stability-main', provider: 'stability', base_url: emulator.url, api_key: STABILITY_TEST_KEY, models: ['stable-diffusion-3'], ...over };
 }
 
-beforeAll(async () => {
-  emulator = createStabilityEmulator();
-  await emulator.start();
-  server = await startTestServer({ config: { channels: [channel()] } });
-});
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-});
-beforeEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
 
-const generate = (json: Record<string, unknown>, on: TestServer = server) =>
-  on.call('/v1/images/generations', { method: 'POST', json: { model: 'stable-diffusion-3', prompt: 'A lighthouse at dusk', ...json } });
+const generate = (json: Record<string, unknown>, on?: TestServer) => suite.generate({ model: 'stable-diffusion-3', prompt: 'A lighthouse at dusk', ...json }, on);
 
 function calls(): Array<{ call: RecordedRequest; fields: Record<string, string> }> {
   return emulator.requests.filter((r) => r.path === STABILITY_SD3).map((call) => ({ call, fields: partsToFields(call.parts).fields }));
@@ -71,7 +61,7 @@ describe('stable-diffusion-3 through Easel', () => {
     expect(body.normalized).toMatchObject({ aspect_ratio: '1:1' });
     expect(calls()[0].fields).toEqual({ prompt: 'A lighthouse at dusk', mode: 'text-to-image', model: 'sd3.5-large', aspect_ratio: '1:1' });
     const url = body.data[0].url as string;
-    expect(url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     const media = await fetch(url);
     expect(media.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await media.arrayBuffer()).equals(await fakeImage(1024, 1024, 'png'))).toBe(true);

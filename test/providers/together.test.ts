@@ -2,16 +2,16 @@
 // client gets, what the upstream receives, and how every upstream failure reaches the client.
 
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classifyTogetherError, readImages } from '../../src/providers/together/adapter.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { TOGETHER_TEST_KEY, createTogetherEmulator } from '../emulators/together.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODEL = 'flux-schnell';
 const UPSTREAM_MODEL = 'black-forest-labs/FLUX.1-schnell';
 const emulator = createTogetherEmulator();
-let server: TestServer;
 
 function channel(over: Record<string, unknown> = {}) {
   return { id: 'together-main', provider: 'together', base_url: `${emulator.url}/v1`, api_key: TOGETHER_TEST_KEY, models: [MODEL], ...over };
@@ -19,17 +19,8 @@ function channel(over: Record<string, unknown> = {}) {
 
 const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
 
-const post = (json: unknown, on: TestServer = server) => on.call('/v1/images/generations', { method: 'POST', json });
-
-beforeAll(async () => {
-  await emulator.start();
-  server = await startTestServer({ config: { channels: [channel()] } });
-});
-afterAll(async () => {
-  await server?.close();
-  await emulator.close();
-});
-afterEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const post = suite.generate;
 
 describe('together: what the upstream receives', () => {
   it('flux-schnell: sends the FLUX.1-schnell model, width/height, 4 steps, n, seed and response_format base64', async () => {
@@ -73,7 +64,7 @@ describe('together: delivery', () => {
     const res = await post({ model: MODEL, prompt: 'as url', size: '768x512' });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.data[0].url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(body.data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     expect(body.data[0].url).not.toContain(emulator.url);
     const media = await fetch(body.data[0].url);
     expect(media.status).toBe(200);

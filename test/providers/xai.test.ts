@@ -2,17 +2,17 @@
 // upstream receives, and how every upstream failure reaches the client.
 
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InputImage, NormalizedImageRequest } from '../../src/catalog/types.ts';
 import { classifyXaiError, readImages, xaiAdapter } from '../../src/providers/xai/adapter.ts';
 import type { CallContext } from '../../src/providers/types.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { XAI_TEST_KEY, createXaiEmulator, xaiImageSize } from '../emulators/xai.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['grok-imagine-image', 'grok-imagine-image-quality'];
 const emulator = createXaiEmulator();
-let server: TestServer;
 
 function channel(over: Record<string, unknown> = {}) {
   return { id: 'xai-main', provider: 'xai', base_url: `${emulator.url}/v1`, api_key: XAI_TEST_KEY, models: MODELS, ...over };
@@ -20,17 +20,8 @@ function channel(over: Record<string, unknown> = {}) {
 
 const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
 
-const post = (json: unknown, on: TestServer = server) => on.call('/v1/images/generations', { method: 'POST', json });
-
-beforeAll(async () => {
-  await emulator.start();
-  server = await startTestServer({ config: { channels: [channel()] } });
-});
-afterAll(async () => {
-  await server?.close();
-  await emulator.close();
-});
-afterEach(() => emulator.reset());
+const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const post = suite.generate;
 
 describe('xai: what the upstream receives', () => {
   it.each(MODELS)('%s: sends model, prompt, n, aspect_ratio, resolution and b64_json with the Bearer key', async (model) => {
@@ -87,7 +78,7 @@ describe('xai: delivery', () => {
     const res = await post({ model: 'grok-imagine-image', prompt: 'as url', aspect_ratio: '3:2' });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.data[0].url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+    expect(body.data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
     expect(body.data[0].url).not.toContain(emulator.url);
     const media = await fetch(body.data[0].url);
     expect(media.status).toBe(200);

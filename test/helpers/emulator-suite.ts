@@ -1,0 +1,110 @@
+// The fixtures the provider suites (test/providers) share: one upstream emulator and one Easel
+// configured against it, started once for the file, closed after it, with the emulator's record and
+// faults cleared before each test; a fresh Easel per test for failure cases; a host for a reference
+// image; and fetching a delivered image's bytes.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import type { Emulator } from '../emulators/kit.ts';
+import { startTestServer, type TestServer } from './server.ts';
+
+export interface EmulatorSuite<E extends Emulator> {
+  readonly emulator: E;
+  /** The shared Easel; it exists from beforeAll on, so read it inside hooks and tests. */
+  readonly server: TestServer;
+  /** POSTs `json` to /v1/images/generations on `on` (the shared Easel unless given). */
+  generate(json: unknown, on?: TestServer): Promise<Response>;
+}
+
+/**
+ * Registers the file's hooks: beforeAll starts `emulator`, then an Easel with `config(emulator)` (read
+ * after the emulator listens, so channels can use its URL); beforeEach resets the emulator; afterAll
+ * runs `beforeClose` (e.g. a ledger check), then closes the Easel and the emulator.
+ */
+export function useEmulatorServer<E extends Emulator>(
+  emulator: E,
+  config: (emulator: E) => Record<string, unknown>,
+  opts: { beforeClose?: (server: TestServer) => Promise<void> } = {},
+): EmulatorSuite<E> {
+  let server: TestServer | undefined;
+
+  beforeAll(async () => {
+    await emulator.start();
+    server = await startTestServer({ config: config(emulator) });
+  });
+  afterAll(async () => {
+    try {
+      if (server) await opts.beforeClose?.(server);
+    } finally {
+      try {
+        await server?.close();
+      } finally {
+        await emulator.close();
+      }
+    }
+  });
+  beforeEach(() => emulator.reset());
+
+  const suite: EmulatorSuite<E> = {
+    emulator,
+    get server() {
+      if (!server) throw new Error(`the Easel for the ${emulator.name} emulator is not running: use suite.server inside hooks and tests`);
+      return server;
+    },
+    generate: (json, on = suite.server) => on.call('/v1/images/generations', { method: 'POST', json }),
+  };
+  return suite;
+}
+
+/**
+ * A new Easel with `config()` for every test of the enclosing describe, closed after it: for failure
+ * cases, where a failure cools the channel down and would colour the next case.
+ */
+export function useServerPerTest(config: () => Record<string, unknown>): { readonly server: TestServer } {
+  let server: TestServer | undefined;
+  beforeEach(async () => {
+    server = await startTestServer({ config: config() });
+  });
+  afterEach(async () => {
+    const closing = server;
+    server = undefined;
+    await closing?.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the per-test Easel is not running: use it inside tests');
+      return server;
+    },
+  };
+}
+
+/** The bytes at `url` (a delivered image), failing the test unless it answers 200. */
+export async function fetchBytes(url: string): Promise<Buffer> {
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/**
+ * Serves `image` (a PNG) at `path` on 127.0.0.1 while the file runs, 404 elsewhere: the reference image
+ * a request names by URL. `url` is its full address, from beforeAll on.
+ */
+export function useImageHost(path: string, image: Buffer): { readonly url: string } {
+  let host: Server | undefined;
+  let url = '';
+  beforeAll(async () => {
+    const server = createServer((req, res) => (req.url === path ? res.writeHead(200, { 'content-type': 'image/png' }).end(image) : res.writeHead(404).end()));
+    host = server;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  });
+  afterAll(() => {
+    host?.close();
+  });
+  return {
+    get url() {
+      return url;
+    },
+  };
+}

@@ -46,6 +46,8 @@ export interface OpenedImage {
   declaredBytes?: number;
   /** The whole body, the sniffed head first; iterating enforces the size limit and the timeout. */
   chunks: AsyncIterable<Buffer>;
+  /** Drops the rest of the download (when whoever meant to read it failed), freeing the connection. */
+  cancel(): void;
 }
 
 /** Bytes needed to tell PNG, JPEG and WebP apart. */
@@ -123,6 +125,10 @@ export async function openImage(rawUrl: string, opts: DownloadOptions = {}): Pro
     }
     return {
       mime,
+      cancel: () => {
+        body.on('error', () => {});
+        body.destroy();
+      },
       declaredBytes: Number.isFinite(declared) ? declared : undefined,
       chunks: (async function* () {
         yield* head;

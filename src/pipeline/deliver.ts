@@ -35,14 +35,19 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
     else out.url = await store(ctx, () => ctx.blobs.put(image.bytes!, mime));
   } else if (image.url) {
     const opened = await ctx.open(image.url);
-    if (format === 'b64_json') {
-      out.b64_json = (await collect(opened.chunks)).toString('base64');
-    } else if (opened.declaredBytes !== undefined && opened.declaredBytes <= STREAM_ABOVE_BYTES) {
-      // A small image costs less read whole and written once than streamed chunk by chunk.
-      const bytes = await collect(opened.chunks);
-      out.url = await store(ctx, () => ctx.blobs.put(bytes, opened.mime));
-    } else {
-      out.url = await store(ctx, () => ctx.blobs.putStream(opened.chunks, opened.mime));
+    try {
+      if (format === 'b64_json') {
+        out.b64_json = (await collect(opened.chunks)).toString('base64');
+      } else if (opened.declaredBytes !== undefined && opened.declaredBytes <= STREAM_ABOVE_BYTES) {
+        // A small image costs less read whole and written once than streamed chunk by chunk.
+        const bytes = await collect(opened.chunks);
+        out.url = await store(ctx, () => ctx.blobs.put(bytes, opened.mime));
+      } else {
+        out.url = await store(ctx, () => ctx.blobs.putStream(opened.chunks, opened.mime));
+      }
+    } catch (err) {
+      opened.cancel();
+      throw err;
     }
   } else {
     throw new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' });

@@ -13,6 +13,8 @@ import { tempDir } from '../helpers/databases.ts';
 import { tinyPng } from '../helpers/png.ts';
 
 let png: Buffer;
+let markEndlessClosed: () => void = () => {};
+const endlessClosed = new Promise<void>((resolve) => (markEndlessClosed = resolve));
 let server: Server;
 let base = '';
 
@@ -37,6 +39,13 @@ beforeAll(async () => {
       return setTimeout(() => res.destroy(), 20);
     }
     if (req.url === '/small.png') return res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) }).end(png);
+    if (req.url === '/endless.png') {
+      // Sends the head and never ends: only a cancel on Easel's side frees this connection.
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.write(png.subarray(0, 100));
+      res.on('close', () => markEndlessClosed());
+      return;
+    }
     if (req.url === '/text') return res.writeHead(200, { 'content-type': 'image/png' }).end('hello, not an image');
     res.writeHead(404).end();
   });
@@ -110,5 +119,12 @@ describe('delivering upstream URLs', () => {
     const broken: DeliveryContext = { ...ctx, blobs: { ...ctx.blobs, put: async () => Promise.reject(new Error('disk full')), putStream: async () => Promise.reject(new Error('disk full')) } };
     await expect(deliverImages([{ bytes: png }], 'url', broken)).rejects.toMatchObject({ status: 503, code: 'storage_unavailable' });
     await expect(deliverImages([{ url: `${base}/chunked.png` }], 'url', broken)).rejects.toMatchObject({ status: 503, code: 'storage_unavailable' });
+  });
+
+  it('drops the rest of a download whose store failed, freeing the upstream connection', async () => {
+    const { ctx } = context();
+    const broken: DeliveryContext = { ...ctx, blobs: { ...ctx.blobs, putStream: async () => Promise.reject(new Error('disk full')) } };
+    await expect(deliverImages([{ url: `${base}/endless.png` }], 'url', broken)).rejects.toMatchObject({ status: 503 });
+    await endlessClosed;
   });
 });

@@ -49,6 +49,9 @@ export function validateImageRequest(endpoint: ImageEndpoint, rawBody: Body, opt
   if (ok('n') && (body.n as number) > op.maxN) {
     issues.push({ field: 'n', message: `${requestedModel} returns at most ${op.maxN} image(s) per request for ${op.operation}.`, code: 'invalid_value' });
   }
+  if (ok('seed') && op.seedMax !== undefined && (body.seed as number) > op.seedMax) {
+    issues.push({ field: 'seed', message: `${requestedModel} takes seeds from 0 to ${op.seedMax}.`, code: 'invalid_value' });
+  }
   for (const param of ENUM_PARAMS) {
     const allowed = op.values[param];
     if (ok(param) && allowed && !allowed.includes(body[param] as string)) {

@@ -79,6 +79,8 @@ export interface OperationContract {
   maxN: number;
   /** Longest prompt in characters; absent when the operation takes no prompt (variations). */
   promptMaxLength?: number;
+  /** Largest seed the upstream takes, when below the public range's 4,294,967,294. */
+  seedMax?: number;
   /** Most source/reference images one request may carry; absent when the operation takes none. */
   maxInputImages?: number;
   /** Values used when the client omits the field; reported back in `normalized`. */

@@ -29,6 +29,9 @@ function operationNotes(op: OperationContract): string[] {
     ...(op.size ? [`size: ${describeSizeRule(op.size)}.`] : []),
     `n: 1-${op.maxN}.`,
     ...(op.maxInputImages !== undefined ? [`At most ${op.maxInputImages} input image(s).`] : []),
+    ...(op.seedMax !== undefined ? [`seed: 0-${op.seedMax}.`] : []),
+    ...(op.inputRules?.formats ? [`Input images: ${op.inputRules.formats.map((f) => f.slice(6).toUpperCase()).join(' or ')} only.`] : []),
+    ...(op.inputRules?.square ? ['Input images must be square.'] : []),
     ...(op.notes ?? []),
   ];
 }

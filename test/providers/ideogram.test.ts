@@ -199,12 +199,13 @@ describe('ideogram-v3 upstream failures', () => {
     });
   });
 
-  it('answers a request Ideogram refuses (seed beyond its range) with 400 upstream_rejected', async () => {
-    const res = await generate({ seed: 3_000_000_000 });
+  it("refuses a seed beyond Ideogram's range before calling it, and passes the largest one", async () => {
+    const res = await generate({ seed: 2_147_483_648 });
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body.error.code).toBe('upstream_rejected');
-    expect(body.error.message).toContain('seed');
+    expect(body.error).toMatchObject({ code: 'invalid_value', param: 'seed' });
+    expect(emulator.requests).toHaveLength(0);
+    expect((await generate({ seed: 2_147_483_647 })).status).toBe(200);
   });
 
   it('answers 502 when the result URL has already expired', async () => {

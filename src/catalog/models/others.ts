@@ -83,6 +83,8 @@ export const OTHER_MODELS: readonly ModelEntry[] = [
         operation: 'text-to-image',
         endpoint: IMAGE_ENDPOINTS.generations,
         parameters: [...BASE_PARAMS, 'aspect_ratio', 'size', 'quality', 'negative_prompt', 'seed', 'expand_prompt'],
+        // Ideogram's GenerateImageRequestV3.seed: 0–2147483647 (upstream-openapi/ideogram-v3.json).
+        seedMax: 2_147_483_647,
         values: { aspect_ratio: IDEOGRAM_RATIOS, quality: IDEOGRAM_QUALITIES },
         size: { kind: 'aspect-alias' },
         maxN: IDEOGRAM_MAX_N,

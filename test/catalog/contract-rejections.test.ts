@@ -127,7 +127,7 @@ const rows: Row[] = [
   ['flux-pro size not x32', GEN, { model: 'flux-pro', prompt: P, size: '1000x1000' }, 'invalid_value', 'size'],
   ['flux-pro size over 1440', GEN, { model: 'flux-pro', prompt: P, size: '2048x1024' }, 'invalid_value', 'size'],
   ['flux-pro aspect_ratio', GEN, { model: 'flux-pro', prompt: P, aspect_ratio: '1:1' }, 'unsupported_parameter', 'aspect_ratio'],
-  ['flux-pro n 2', GEN, { model: 'flux-pro', prompt: P, n: 2 }, 'invalid_value', 'n'],
+  ['flux-pro n 5', GEN, { model: 'flux-pro', prompt: P, n: 5 }, 'invalid_value', 'n'],
   ['flux-1.1-pro style', GEN, { model: 'flux-1.1-pro', prompt: P, style: 'vivid' }, 'unsupported_parameter', 'style'],
   ['flux-1.1-pro reference image', GEN, { model: 'flux-1.1-pro', prompt: P, image_urls: [URL_A] }, 'unsupported_parameter', 'image_urls'],
   ['flux-kontext size', GEN, { model: 'flux-kontext-pro', prompt: P, size: '1024x1024' }, 'unsupported_parameter', 'size'],

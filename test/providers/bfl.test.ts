@@ -4,6 +4,7 @@
 
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { BFL_MAX_N } from '../../src/catalog/models/flux.ts';
 import type { NormalizedImageRequest } from '../../src/catalog/types.ts';
 import { bflAdapter, classifyBflError, pollTarget } from '../../src/providers/bfl/adapter.ts';
 import type { CallContext, Channel, PollResult } from '../../src/providers/types.ts';
@@ -327,15 +328,32 @@ describe('bfl: submit failures', () => {
       expect(res.status).toBe(504);
       expect(created.error.type).toBe('timeout_error');
       expect(balance).toBe('1.00');
+      // The emulator still handles the abandoned submit after its delay: let it land before later tests queue behaviours.
+      await new Promise((r) => setTimeout(r, 1_000));
     }, { timeout_ms: 300 }));
 });
 
+/** The submit endpoint of flux-pro (behaviours bound to it are taken by submits only). */
+const SUBMIT = /^\/v1\/flux-pro-1\.1$/;
+
 describe('bfl: n', () => {
-  it('n > 1 is refused by the catalogue (BFL_MAX_N = 1) before BFL is called', async () => {
-    const res = await suite.generate({ model: 'flux-pro', prompt: 'two', n: 2 });
+  it(`n > 1 becomes n BFL tasks under one Easel task, and n > ${BFL_MAX_N} is refused before BFL is called`, async () => {
+    const { done, balance } = await scenario(suite.server, { model: 'flux-pro', prompt: 'two', n: 2, size: '256x256' });
+    expect(done.status).toBe('completed');
+    expect(done.data).toHaveLength(2);
+    expect(emulator.requests.filter((r) => r.method === 'POST' && r.path === '/v1/flux-pro-1.1')).toHaveLength(2);
+    expect(balance).toBe('0.92');
+    const res = await suite.generate({ model: 'flux-pro', prompt: 'many', n: BFL_MAX_N + 1 });
     expect(res.status).toBe(400);
     expect((await res.json()).error.param).toBe('n');
-    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('delivers and bills the Ready tasks of an n > 1 request when one of them is moderated', async () => {
+    emulator.inject({ kind: 'behaviour', name: 'moderate' }, 1, SUBMIT);
+    const { done, balance } = await scenario(suite.server, { model: 'flux-pro', prompt: 'one of two', n: 2, size: '256x256' });
+    expect(done.status).toBe('completed');
+    expect(done.data).toHaveLength(1);
+    expect(balance).toBe('0.96');
   });
 
   // The adapter already serves n > 1 as n BFL tasks under one reference, for when the catalogue allows it.
@@ -373,14 +391,15 @@ describe('bfl: n', () => {
   });
 
   it('delivers the Ready ones when some fail', async () => {
-    emulator.inject({ kind: 'behaviour', name: 'moderate' });
+    emulator.inject({ kind: 'behaviour', name: 'moderate' }, 1, SUBMIT);
     const result = await settle(3);
     expect(result.status).toBe('completed');
     if (result.status === 'completed') expect(result.result.images).toHaveLength(2);
   });
 
   it('fails when all fail, as moderated if any was', async () => {
-    emulator.inject({ kind: 'behaviour', name: 'error' }).inject({ kind: 'behaviour', name: 'moderate' });
+    // Bound to the submit path: a late request of an earlier test must not take these.
+    emulator.inject({ kind: 'behaviour', name: 'error' }, 1, SUBMIT).inject({ kind: 'behaviour', name: 'moderate' }, 1, SUBMIT);
     const result = await settle(2);
     expect(result.status).toBe('failed');
     if (result.status === 'failed') expect(result.error.kind).toBe('moderated');

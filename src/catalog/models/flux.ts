@@ -12,8 +12,12 @@ export const FLUX_PRO_SIZE_RULE: SizeRule = { kind: 'range', multipleOf: 32, min
 export const FLUX_SCHNELL_SIZE_RULE: SizeRule = { kind: 'range', multipleOf: 16, minEdge: 256, maxEdge: 1440 };
 /** FluxKontextProInputs: input_image .. input_image_4. */
 export const FLUX_KONTEXT_MAX_INPUTS = 4;
-/** One upstream task per Easel task keeps polling, billing and failure 1:1; BFL returns one image per task. */
-export const BFL_MAX_N = 1;
+/**
+ * BFL makes one image per task: n > 1 becomes n upstream tasks under one Easel task (the adapter polls
+ * them together; the Ready ones are delivered and billed). Kept small: each one counts against BFL's
+ * cap on active tasks.
+ */
+export const BFL_MAX_N = 4;
 /** Together returns up to 4 images per call. */
 export const TOGETHER_MAX_N = 4;
 /** Kontext accepts ratios between 21:9 and 9:21. */

@@ -9,8 +9,10 @@ import { bootstrapBanner, bootstrapStarterAccount, loadOrCreateAdminToken } from
 import { publicBaseUrl } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
+import { createMetrics } from './http/metrics.ts';
 import { KeyRateLimiter } from './http/rate-limit.ts';
 import { buildChannels, DEMO_CHANNEL_ID } from './routing/channels.ts';
+import { ChannelHealth } from './routing/health.ts';
 import { Router } from './routing/router.ts';
 import type { Services } from './services.ts';
 import { LocalBlobStore } from './storage/blobs/local.ts';
@@ -50,12 +52,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const reconciled = await reconcileReservations(db.kysely);
   if (reconciled.settled + reconciled.released > 0) log.warn(reconciled, 'Closed reservations left open by an earlier stop');
 
+  const metrics = createMetrics();
   const partial: Omit<Services, 'tasks'> & { tasks?: TaskEngine } = {
     config,
     db,
     blobs,
-    router: new Router(channels),
+    router: new Router(channels, new ChannelHealth(), (channel, outcome) => metrics.upstreamCalls.inc({ channel: channel.id, provider: channel.provider, outcome })),
     rateLimiter: new KeyRateLimiter(config.limits.requests_per_minute),
+    metrics,
     pricing: priceAdjustments(config.pricing),
     publicUrl: publicBaseUrl(config),
     adminToken: admin.token,

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { PriceAdjustments } from './billing/quote.ts';
 import type { Config } from './config/schema.ts';
+import type { Metrics } from './http/metrics.ts';
 import type { KeyRateLimiter } from './http/rate-limit.ts';
 import type { Router } from './routing/router.ts';
 import type { BlobStore } from './storage/blobs/types.ts';
@@ -15,6 +16,7 @@ export interface Services {
   blobs: BlobStore;
   router: Router;
   rateLimiter: KeyRateLimiter;
+  metrics: Metrics;
   tasks: TaskEngine;
   /** Operator markup and overrides applied to catalogue prices. */
   pricing: PriceAdjustments;

@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { randomBase62 } from '../util/ids.ts';
 import { installErrorHandling } from './errors.ts';
 import { registerMultipart } from './multipart.ts';
+import { installMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -38,6 +39,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   installErrorHandling(app);
+  installMetrics(app, services);
   await registerMultipart(app, services.config.limits.multipart_body_bytes);
   healthRoutes(app, services);
   modelRoutes(app);

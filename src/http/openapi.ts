@@ -110,6 +110,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
       ...fileOpenApiPaths(apiKey, errorResponse),
       '/media/{key}': { get: { operationId: 'getMedia', parameters: [pathParam('key')], responses: { 200: ok('Image bytes'), 404: errorResponse } } },
       '/healthz': { get: { operationId: 'healthz', responses: { 200: ok('Alive') } } },
+      '/metrics': { get: { operationId: 'metrics', security: admin, responses: { 200: ok('Prometheus text format'), 401: errorResponse } } },
       '/readyz': { get: { operationId: 'readyz', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
       '/admin/v1/accounts': { post: { operationId: 'createAccount', security: admin, requestBody: jsonBody('CreateAccountRequest'), responses: { 201: ok('Account'), 400: errorResponse, 401: errorResponse } } },
       '/admin/v1/accounts/{id}': { get: { operationId: 'getAccount', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Account'), 404: errorResponse } } },

@@ -26,6 +26,8 @@ export class Router {
   constructor(
     readonly channels: readonly Channel[],
     readonly health = new ChannelHealth(),
+    /** Told of every attempt's outcome: 'ok' or the failure kind (metrics). */
+    private readonly observe: (channel: Channel, outcome: string) => void = () => {},
   ) {
     for (const channel of channels) {
       for (const model of channel.models) {
@@ -78,10 +80,12 @@ export class Router {
       try {
         const result = await call(adapter, ctx);
         this.health.recordSuccess(channel.id);
+        this.observe(channel, 'ok');
         return { result, channel };
       } catch (err) {
         const failure = asUpstreamError(err, timeout.aborted);
         failures.push(failure);
+        this.observe(channel, failure.kind);
         if (!isRetryable(failure)) {
           // The channel answered properly; the request itself was refused.
           this.health.recordSuccess(channel.id);

@@ -134,7 +134,7 @@ export class TaskEngine {
     for (const task of due) {
       if (!task.public) {
         // A synchronous request whose process died: its client is gone, so it must not be charged.
-        await failTask(this.services.db.kysely, task, { code: 'interrupted', message: 'The request was interrupted before it finished; nothing was charged.' });
+        await this.failTask(task, { code: 'interrupted', message: 'The request was interrupted before it finished; nothing was charged.' });
         continue;
       }
       let req: NormalizedImageRequest;
@@ -143,7 +143,7 @@ export class TaskEngine {
         req = await hydrateRequest(JSON.parse(task.request), this.services.blobs);
         entry = requireModel(req.model, 400);
       } catch {
-        await failTask(this.services.db.kysely, task, { code: 'task_invalid', message: 'The task can no longer be processed.' });
+        await this.failTask(task, { code: 'task_invalid', message: 'The task can no longer be processed.' });
         continue;
       }
       const state: DriveState = { task, req, entry, inline: false, delivering: false, controller: new AbortController(), onSubmitted: () => {} };
@@ -178,7 +178,7 @@ export class TaskEngine {
         return { status: 'pending', task: state.task };
       }
       const apiError = err instanceof ApiError ? err : unexpected(this.services, err);
-      await failTask(db, state.task, { code: apiError.code ?? 'server_error', message: apiError.message });
+      await this.failTask(state.task, { code: apiError.code ?? 'server_error', message: apiError.message });
       return { status: 'failed', task: state.task, error: apiError };
     } finally {
       clearInterval(renew);
@@ -273,13 +273,19 @@ export class TaskEngine {
       // Someone else closed it first (a timeout sweep, another worker): theirs is the outcome.
       return { kind: 'done', outcome: { status: 'failed', task: state.task, error: new ApiError('The task was closed elsewhere.', { status: 409, type: 'invalid_request_error', code: 'task_closed' }) } };
     }
+    this.services.metrics.tasksClosed.inc({ model: closed.model, status: 'completed' });
     return { kind: 'done', outcome: { status: 'completed', task: closed, data } };
   }
 
   private async fail(state: DriveState, error: ApiError): Promise<StepResult> {
-    await failTask(this.services.db.kysely, state.task, { code: error.code ?? 'failed', message: error.message });
+    await this.failTask(state.task, { code: error.code ?? 'failed', message: error.message });
     state.task.status = 'failed';
     return { kind: 'done', outcome: { status: 'failed', task: state.task, error } };
+  }
+
+  /** Fails a task and releases its money (exactly once, whoever tries), counting it for /metrics. */
+  private async failTask(task: TaskRow, error: { code: string; message: string }): Promise<void> {
+    if (await failTask(this.services.db.kysely, task, error)) this.services.metrics.tasksClosed.inc({ model: task.model, status: 'failed' });
   }
 
   /** Removes tasks past retention and the images they stored. */

@@ -134,27 +134,15 @@ export async function releaseLease(db: Kysely<Database>, id: string, owner: stri
  */
 export async function leaseDueTasks(db: Db, owner: string, limit: number, leaseMs: number): Promise<TaskRow[]> {
   const now = Date.now();
-  const until = now + leaseMs;
-  if (db.dialect === 'postgres') {
-    const result = await sql<TaskRow>`
-      UPDATE tasks SET lease_owner = ${owner}, lease_until = ${until}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM tasks
-        WHERE status IN ('pending', 'processing') AND next_poll_at <= ${now} AND lease_until < ${now}
-        ORDER BY next_poll_at
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING *`.execute(db.kysely);
-    return result.rows;
-  }
+  const skipLocked = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
   const result = await sql<TaskRow>`
-    UPDATE tasks SET lease_owner = ${owner}, lease_until = ${until}, attempts = attempts + 1
+    UPDATE tasks SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1
     WHERE id IN (
       SELECT id FROM tasks
       WHERE status IN ('pending', 'processing') AND next_poll_at <= ${now} AND lease_until < ${now}
       ORDER BY next_poll_at
       LIMIT ${limit}
+      ${skipLocked}
     )
     RETURNING *`.execute(db.kysely);
   return result.rows;

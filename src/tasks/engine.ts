@@ -7,6 +7,7 @@
 // outcome is delivered (images stored) and closed together with the reservation, exactly once.
 
 import { hostname } from 'node:os';
+import { sql } from 'kysely';
 import { ApiError } from '../api/errors.ts';
 import { charge } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
@@ -29,6 +30,10 @@ const DEFAULT_POLL_MS = 2_000;
 const MAX_POLL_MS = 15_000;
 /** How often expired tasks are swept. */
 const SWEEP_EVERY_MS = 60_000;
+/** How often the blob store is swept for blobs no live record can reference. */
+const BLOB_SWEEP_EVERY_MS = 60 * 60_000;
+/** Blobs younger than retention plus this margin are never swept, whatever references them. */
+const BLOB_SWEEP_MARGIN_MS = 60 * 60_000;
 
 export type Outcome =
   | { status: 'completed'; task: TaskRow; data: DeliveredImage[] }
@@ -70,6 +75,7 @@ export class TaskEngine {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private lastSweep = 0;
+  private lastBlobSweep = Date.now();
   private tickRunning: Promise<void> | undefined;
 
   constructor(private readonly services: Services) {}
@@ -127,6 +133,10 @@ export class TaskEngine {
     if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = Date.now();
       await this.sweep();
+    }
+    if (Date.now() - this.lastBlobSweep > BLOB_SWEEP_EVERY_MS) {
+      this.lastBlobSweep = Date.now();
+      await this.sweepOrphanBlobs();
     }
     const room = this.cfg.concurrency - this.active.size;
     if (room <= 0 || this.stopping) return;
@@ -286,6 +296,23 @@ export class TaskEngine {
   /** Fails a task and releases its money (exactly once, whoever tries), counting it for /metrics. */
   private async failTask(task: TaskRow, error: { code: string; message: string }): Promise<void> {
     if (await failTask(this.services.db.kysely, task, error)) this.services.metrics.tasksClosed.inc({ model: task.model, status: 'failed' });
+  }
+
+  /**
+   * Removes blobs older than the retention that no live upload references. A task's blobs are written
+   * after it was created and it expires one retention after its creation, so past that only /v1/files
+   * uploads (kept until deleted) can still point at a blob; anything else is an orphan a crash left
+   * between storing an image and recording it.
+   */
+  async sweepOrphanBlobs(now = Date.now()): Promise<number> {
+    const db = this.services.db.kysely;
+    const files = await db.selectFrom('files').select('blob_key').where('deleted_at', 'is', null).execute();
+    const live = new Set(files.map((f) => f.blob_key));
+    // Tasks made under a longer retention (the setting was lowered since) keep theirs that much longer.
+    const longest = await db.selectFrom('tasks').select((eb) => eb.fn.max(sql<number>`expires_at - created_at`).as('ms')).executeTakeFirst();
+    const retention = Math.max(this.cfg.retention_hours * 3_600_000, Number(longest?.ms ?? 0));
+    const cutoff = now - retention - BLOB_SWEEP_MARGIN_MS;
+    return this.services.blobs.sweepOlderThan(cutoff, (key) => live.has(key));
   }
 
   /** Removes tasks past retention and the images they stored. */

@@ -64,6 +64,7 @@ function context(root = tempDir()) {
     get: (k: string) => blobs.get(k),
     delete: (k: string) => blobs.delete(k),
     ping: () => blobs.ping(),
+    sweepOlderThan: (cutoff: number, keep: (key: string) => boolean) => blobs.sweepOlderThan(cutoff, keep),
   };
   const ctx: DeliveryContext = { blobs: spied, publicUrl: 'http://easel', open: (url) => openUpstreamResult(url, new AbortController().signal) };
   return { ctx, calls, root, blobs };

@@ -2,7 +2,7 @@
 // file first and are renamed into place, so a reader never sees half an image.
 
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBase62 } from '../../util/ids.ts';
 import { type BlobStore, type StoredBlob, contentTypeOfKey, extensionFor } from './types.ts';
@@ -59,6 +59,26 @@ export class LocalBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     if (!contentTypeOfKey(key)) return;
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async sweepOlderThan(cutoff: number, keep: (key: string) => boolean): Promise<number> {
+    let removed = 0;
+    const shards = await readdir(this.root).catch(() => [] as string[]);
+    for (const shard of shards) {
+      const names = await readdir(path.join(this.root, shard)).catch(() => [] as string[]);
+      for (const name of names) {
+        // Keys, and temporary files a crash left half-written.
+        const isKey = contentTypeOfKey(name) !== undefined;
+        if (!isKey && !name.endsWith('.tmp')) continue;
+        if (isKey && keep(name)) continue;
+        const file = path.join(this.root, shard, name);
+        const info = await stat(file).catch(() => undefined);
+        if (!info || info.mtimeMs >= cutoff) continue;
+        await rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   async ping(): Promise<void> {

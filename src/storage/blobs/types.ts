@@ -18,6 +18,8 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Throws when the store cannot be written to (readiness). */
   ping(): Promise<void>;
+  /** Deletes blobs written before `cutoff` (unix ms) unless `keep(key)`; returns how many went. */
+  sweepOlderThan(cutoff: number, keep: (key: string) => boolean): Promise<number>;
 }
 
 export const CONTENT_TYPES: Record<string, string> = {

@@ -24,6 +24,7 @@ import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, joinUrl, parseJson, scrub } from '../http.ts';
 import { type CallContext, type Channel, type PollResult, type ProviderAdapter, UpstreamError, type UpstreamImage, type UpstreamTaskRef } from '../types.ts';
 import type { BflAsyncResponse, BflErrorBody, BflPixelRequest, BflRatioRequest, BflResultResponse } from './wire.ts';
+import { isHttpUrl, parseHttpUrl } from '../../util/urls.ts';
 
 /** BFL's own examples poll every 0.5 s; the engine backs off from there. */
 export const BFL_POLL_INTERVAL_MS = 500;
@@ -191,19 +192,6 @@ function keyMayGoTo(url: URL, channel: Channel): boolean {
   if (onBfl(url) && onBfl(base)) return true;
   const trusted = channel.options.poll_hosts;
   return Array.isArray(trusted) && trusted.some((host) => typeof host === 'string' && host.toLowerCase() === url.host.toLowerCase());
-}
-
-function parseHttpUrl(value: string): URL | undefined {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isHttpUrl(value: unknown): value is string {
-  return typeof value === 'string' && parseHttpUrl(value) !== undefined;
 }
 
 export const bflAdapter: ProviderAdapter = {

@@ -21,6 +21,7 @@ import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, joinUrl, parseJson, scrub } from '../http.ts';
 import { type CallContext, type Channel, type PollResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../types.ts';
 import type { MjImagineRequest, MjSubmitResult, MjTask } from './wire.ts';
+import { isHttpUrl } from '../../util/urls.ts';
 
 /** The proxy learns progress from Discord message edits every few seconds; the engine backs off from here. */
 export const MJ_POLL_INTERVAL_MS = 1_000;
@@ -129,16 +130,6 @@ async function poll(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>
   const text = res.body.toString('utf8').trim();
   if (text === '' || text === 'null') return failed('upstream_fault', 'midjourney-proxy no longer knows the task', res.status);
   return readTask(parseJson<MjTask>(res), res.status);
-}
-
-function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 export const midjourneyAdapter: ProviderAdapter = {

@@ -3,6 +3,7 @@
 // the channel); client-supplied URLs additionally go through the address guard (guard.ts).
 
 import { Agent, request } from 'undici';
+import { readAll } from '../util/bytes.ts';
 import { sniffImageType, type ImageMime } from '../util/image-type.ts';
 
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
@@ -141,9 +142,7 @@ export async function openImage(rawUrl: string, opts: DownloadOptions = {}): Pro
 /** Downloads an image whole (when the bytes are needed in memory: base64, probing). */
 export async function downloadImage(rawUrl: string, opts: DownloadOptions = {}): Promise<DownloadedImage> {
   const opened = await openImage(rawUrl, opts);
-  const chunks: Buffer[] = [];
-  for await (const chunk of opened.chunks) chunks.push(chunk);
-  return { bytes: Buffer.concat(chunks), mime: opened.mime };
+  return { bytes: await readAll(opened.chunks), mime: opened.mime };
 }
 
 function parseHttpUrl(raw: string): URL {

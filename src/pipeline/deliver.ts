@@ -7,6 +7,7 @@ import type { ResponseFormat } from '../catalog/types.ts';
 import type { OpenedImage } from '../fetch/download.ts';
 import type { UpstreamImage } from '../providers/types.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
+import { readAll } from '../util/bytes.ts';
 import { sniffImageType } from '../util/image-type.ts';
 
 export interface DeliveredImage {
@@ -37,10 +38,10 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
     const opened = await ctx.open(image.url);
     try {
       if (format === 'b64_json') {
-        out.b64_json = (await collect(opened.chunks)).toString('base64');
+        out.b64_json = (await readAll(opened.chunks)).toString('base64');
       } else if (opened.declaredBytes !== undefined && opened.declaredBytes <= STREAM_ABOVE_BYTES) {
         // A small image costs less read whole and written once than streamed chunk by chunk.
-        const bytes = await collect(opened.chunks);
+        const bytes = await readAll(opened.chunks);
         out.url = await store(ctx, () => ctx.blobs.put(bytes, opened.mime));
       } else {
         out.url = await store(ctx, () => ctx.blobs.putStream(opened.chunks, opened.mime));
@@ -58,12 +59,6 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
 
 /** Upstream results larger than this (or of unknown size) stream into the blob store. */
 export const STREAM_ABOVE_BYTES = 1024 * 1024;
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
 
 async function store(ctx: DeliveryContext, put: () => Promise<string>): Promise<string> {
   let key: string;

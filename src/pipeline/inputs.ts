@@ -11,6 +11,7 @@ import type { UploadedFile } from '../http/multipart.ts';
 import type { Services } from '../services.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
 import { findFile } from '../storage/db/files.ts';
+import { readAll } from '../util/bytes.ts';
 import { probeImage } from '../util/image-probe.ts';
 
 export interface Uploads {
@@ -78,9 +79,7 @@ async function loadFile(services: Services, accountId: string, model: string, fi
   if (resolveModel(file.model)?.id !== model) {
     throw invalidRequest(`${field}: the file was uploaded for '${file.model}', not '${model}'; upload it again with model=${model}.`, field, 'file_model_mismatch');
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
-  return { bytes: Buffer.concat(chunks) };
+  return { bytes: await readAll(blob.stream) };
 }
 
 /** The operation's own rules on its inputs (DALL·E 2: one square PNG under 4 MB), and mask ⇔ image size. */
@@ -129,10 +128,8 @@ export async function hydrateRequest(stored: unknown, blobs: BlobStore): Promise
   const load = async (image: StoredInput): Promise<InputImage> => {
     const blob = await blobs.get(image.blobKey);
     if (!blob) throw new ApiError('An input image of this task is no longer available.', { status: 410, type: 'invalid_request_error', code: 'input_expired' });
-    const chunks: Buffer[] = [];
-    for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
     const { blobKey: _key, ...rest } = image;
-    return { ...rest, bytes: Buffer.concat(chunks) };
+    return { ...rest, bytes: await readAll(blob.stream) };
   };
   return {
     ...req,

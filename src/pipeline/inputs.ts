@@ -27,10 +27,15 @@ interface Source {
 
 /** Fills req.images and req.mask from whatever the request named, or throws a 400/413 naming the input. */
 export async function resolveInputs(services: Services, accountId: string, req: NormalizedImageRequest, uploads: Uploads, signal: AbortSignal): Promise<void> {
-  const fetcher = new ClientImageFetcher({ allowPrivate: services.config.fetch.allow_private_addresses });
+  // One guarded fetcher per request (it owns a connection pool), made only when a URL is fetched.
+  let fetcher: ClientImageFetcher | undefined;
   const budget = new FetchBudget();
+  const fetchUrl = (url: string, field: string) => {
+    fetcher ??= new ClientImageFetcher({ allowPrivate: services.config.fetch.allow_private_addresses });
+    return fetcher.fetch(url, { field, signal, budget });
+  };
   const fromUrl = (url: string, field: string): Source =>
-    url.startsWith('data:') ? { field, load: async () => decodeDataUrl(url, field, budget) } : { field, load: () => fetcher.fetch(url, { field, signal, budget }) };
+    url.startsWith('data:') ? { field, load: async () => decodeDataUrl(url, field, budget) } : { field, load: () => fetchUrl(url, field) };
   const fromRef = (ref: ImageRef, field: string): Source =>
     'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(services, accountId, req.model, ref.fileId, `${field}.file_id`) };
   const fromUpload = (file: UploadedFile, field: string): Source => ({ field, load: async () => ({ bytes: file.bytes }) });
@@ -49,7 +54,7 @@ export async function resolveInputs(services: Services, accountId: string, req: 
     req.images = loaded.slice(0, images.length);
     if (mask) req.mask = loaded[images.length];
   } finally {
-    await fetcher.close();
+    await fetcher?.close();
   }
   checkRules(req);
 }

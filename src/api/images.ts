@@ -3,12 +3,13 @@
 // (src/catalog/contract.ts) enforces that after these types pass. /openapi.json is generated from here.
 
 import { z } from 'zod';
+import { PUBLIC_MAX_IMAGES } from '../catalog/models/shared.ts';
 
 /** Public reference URLs: http(s) only; the fetcher applies the SSRF rules when it downloads them. */
 const httpUrl = z.url({ protocol: /^https?$/ });
 /** Edit sources and masks may also be data: URLs, as OpenAI's JSON edit body allows. */
 const sourceUrl = z.url({ protocol: /^(https?|data)$/ });
-const urlList = z.array(httpUrl).min(1).max(16);
+const urlList = z.array(httpUrl).min(1).max(PUBLIC_MAX_IMAGES);
 
 const imageRef = z
   .strictObject({
@@ -67,8 +68,8 @@ export const imageEditRequestSchema = z
   .strictObject({
     ...common,
     image_url: sourceUrl.describe('Single source image (TokenLab compatibility).'),
-    image_urls: z.array(sourceUrl).min(1).max(16).describe('Source images (gpt-image-2 up to 16, Grok Imagine up to 3).'),
-    images: z.array(imageRef).min(1).max(16).describe('Official JSON source list: each item has exactly one of image_url or file_id.'),
+    image_urls: z.array(sourceUrl).min(1).max(PUBLIC_MAX_IMAGES).describe('Source images (gpt-image-2 up to 16, Grok Imagine up to 3).'),
+    images: z.array(imageRef).min(1).max(PUBLIC_MAX_IMAGES).describe('Official JSON source list: each item has exactly one of image_url or file_id.'),
     mask: imageRef.describe('Mask reference: exactly one of image_url or file_id. Multipart requests send mask as a file part.'),
   })
   .partial()

@@ -4,6 +4,7 @@
 
 import { outputDimensions } from '../catalog/dimensions.ts';
 import type { ModelEntry, PriceData, PriceSelector } from '../catalog/model-entry.ts';
+import { sizeParam } from '../catalog/size-rules.ts';
 import type { NormalizedImageRequest } from '../catalog/types.ts';
 import { parseUsd } from './money.ts';
 
@@ -40,7 +41,7 @@ function tokenCost(tokens: number, perMillionUsd: string): number {
 }
 
 function selectorValues(req: NormalizedImageRequest): Record<string, string | undefined> {
-  const size = req.size === undefined ? undefined : req.size === 'auto' ? 'auto' : `${req.size.width}x${req.size.height}`;
+  const size = req.size === undefined ? undefined : sizeParam(req.size);
   return { size, quality: req.quality, resolution: req.resolution };
 }
 

@@ -24,6 +24,11 @@ export function formatSize({ width, height }: Pixels): string {
   return `${width}x${height}`;
 }
 
+/** A normalized size as the public `size` field spells it: `auto` or `WxH`. */
+export function sizeParam(size: Pixels | 'auto'): string {
+  return size === 'auto' ? 'auto' : formatSize(size);
+}
+
 /** One sentence stating a rule, for error messages and the published contract notes. */
 export function describeSizeRule(rule: SizeRule): string {
   switch (rule.kind) {

@@ -7,6 +7,7 @@
 // request() ("action is not a function"). UpstreamCall.form is typed as the global FormData, hence newForm's cast.
 import { FormData as UndiciFormData } from 'undici';
 import { resolveModel } from '../../catalog/catalog.ts';
+import { sizeParam } from '../../catalog/size-rules.ts';
 import type { ImageRef, InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, extractMessage, joinUrl, parseJson, type UpstreamResponse } from '../http.ts';
 import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, type UpstreamImage, UpstreamError } from '../types.ts';
@@ -62,7 +63,7 @@ export interface WireChoice {
 export function generationBody(req: NormalizedImageRequest, wire: WireChoice): CreateImageRequest {
   const body: CreateImageRequest = { prompt: req.prompt, n: req.n };
   if (wire.model !== undefined) body.model = wire.model;
-  if (req.size !== undefined) body.size = req.size === 'auto' ? 'auto' : `${req.size.width}x${req.size.height}`;
+  if (req.size !== undefined) body.size = sizeParam(req.size);
   if (req.quality !== undefined) body.quality = req.quality;
   if (req.style !== undefined) body.style = req.style;
   if (req.background !== undefined) body.background = req.background;
@@ -198,7 +199,7 @@ export function variationForm(req: NormalizedImageRequest, wire: WireChoice): Fo
   const image = req.images?.[0];
   if (!image) throw new UpstreamError('bad_request', 'the variation has no source image to upload');
   const fields: CreateImageVariationFields = { model: wire.model, n: req.n, user: req.user, response_format: wire.responseFormat };
-  if (req.size !== undefined && req.size !== 'auto') fields.size = `${req.size.width}x${req.size.height}`;
+  if (req.size !== undefined && req.size !== 'auto') fields.size = sizeParam(req.size);
   const form = newForm();
   appendFields(form, fields);
   appendFile(form, 'image', image, 'image');

@@ -2,8 +2,6 @@
 // JSON carries decimal strings out and accepts strings or numbers in.
 
 export const MICROS_PER_USD = 1_000_000;
-/** Balances beyond this would lose integer precision in a JS number (~ $9 billion). */
-export const MAX_MICROS = Number.MAX_SAFE_INTEGER;
 
 /** Parses "12.5", "0.000001" or 12.5 to micro-dollars; undefined when it is not a valid amount. */
 export function parseUsd(value: unknown): number | undefined {

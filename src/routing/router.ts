@@ -38,10 +38,6 @@ export class Router {
     }
   }
 
-  servesModel(modelId: string): boolean {
-    return this.byModel.has(modelId);
-  }
-
   /** The order in which channels are tried for one request. */
   candidates(modelId: string): Channel[] {
     const all = this.byModel.get(modelId) ?? [];

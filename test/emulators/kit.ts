@@ -114,6 +114,9 @@ export class Emulator {
     switch (fault.kind) {
       case 'delay':
         await new Promise((r) => setTimeout(r, fault.ms));
+        // A client that gave up meanwhile gets nothing: its late request must not go on to take a
+        // behaviour queued for the next test's request.
+        if (reply.request.raw.socket.destroyed) return reply.hijack();
         return undefined;
       case 'status':
         if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter));

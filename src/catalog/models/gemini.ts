@@ -157,22 +157,22 @@ const flash25Price: PriceData = {
   version: PRICE_VERSION,
   unit: 'per_token',
   perMillion: {
-    textInput: { usd: '0.30', source: `${GOOGLE_PRICES} (gemini-2.5-flash-image; not re-checked in this pass)`, estimate: true },
-    imageInput: { usd: '0.30', source: `${GOOGLE_PRICES} (not re-checked in this pass)`, estimate: true },
-    imageOutput: { usd: '30.00', source: `${GOOGLE_PRICES}: $0.039 per image at 1290 tokens (not re-checked in this pass)`, estimate: true },
+    textInput: { usd: '0.30', source: `${GOOGLE_PRICES}: text/image input $0.30 per 1M (as quoted from that page in discuss.ai.google.dev/t/101173)` },
+    imageInput: { usd: '0.30', source: `${GOOGLE_PRICES}: text/image input $0.30 per 1M (same quote)` },
+    imageOutput: { usd: '30.00', source: `${GOOGLE_PRICES}: $30 per 1M output tokens, 1290 tokens = $0.039 per image up to 1024x1024 (same quote)` },
   },
-  outputTokens: { basis: 'per_image', rows: [{ when: {}, tokens: 1290, source: 'upstreams.md §3.2' }] },
+  outputTokens: { basis: 'per_image', rows: [{ when: {}, tokens: 1290, source: `upstreams.md §3.2; ${GOOGLE_PRICES}` }] },
 };
 
 const flash20Price: PriceData = {
   version: PRICE_VERSION,
   unit: 'per_token',
   perMillion: {
-    textInput: { usd: '0.10', source: `${GOOGLE_PRICES} (gemini-2.0-flash; not re-checked in this pass)`, estimate: true },
-    imageInput: { usd: '0.10', source: `${GOOGLE_PRICES} (not re-checked in this pass)`, estimate: true },
-    imageOutput: { usd: '30.00', source: `${GOOGLE_PRICES} (assumed equal to 2.5 Flash Image)`, estimate: true },
+    textInput: { usd: '0.10', source: `${GOOGLE_PRICES} (gemini-2.0-flash text input; not re-checked in this pass)`, estimate: true },
+    imageInput: { usd: '0.10', source: `${GOOGLE_PRICES} (gemini-2.0-flash image input; not re-checked in this pass)`, estimate: true },
+    imageOutput: { usd: '30.00', source: `${GOOGLE_PRICES}: 2.0 Flash image generation $30 per 1M output tokens, 1290 tokens = $0.039 per image (quoted in discuss.ai.google.dev/t/101173)` },
   },
-  outputTokens: { basis: 'per_image', rows: [{ when: {}, tokens: 1290, source: 'assumed equal to 2.5 Flash Image', estimate: true }] },
+  outputTokens: { basis: 'per_image', rows: [{ when: {}, tokens: 1290, source: `${GOOGLE_PRICES}: 1290 tokens per image up to 1024x1024 (same quote)` }] },
 };
 
 const PREVIEW_REASON = 'Google serves this model as a preview; the newer id without -preview is accepted as an alias.';

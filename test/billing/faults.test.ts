@@ -2,7 +2,7 @@
 // where it started; a partial success is charged for what was delivered.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../emulators/kit.ts';
+import { DELAY_PAST_TIMEOUT_MS, type Emulator } from '../emulators/kit.ts';
 import { OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
 import { STABILITY_TEST_KEY, createStabilityEmulator } from '../emulators/stability.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -33,7 +33,7 @@ describe('no charge without a result', () => {
   it.each([
     ['moderation', () => openai.inject({ kind: 'behaviour', name: 'moderate' }), 400],
     ['an upstream 500', () => openai.inject({ kind: 'status', status: 500 }), 502],
-    ['a timeout', () => openai.inject({ kind: 'delay', ms: 1_000 }), 504],
+    ['a timeout', () => openai.inject({ kind: 'delay', ms: DELAY_PAST_TIMEOUT_MS }), 504],
     ['a malformed answer', () => openai.inject({ kind: 'malformed' }), 502],
   ])('%s leaves the balance where it started', async (_name, fault, status) => {
     fault();

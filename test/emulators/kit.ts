@@ -52,6 +52,12 @@ export interface EmulatorOptions {
   errorContentType?: string;
 }
 
+/**
+ * A delay far past the 300 ms channel timeout the timeout tests configure, so a loaded machine
+ * cannot blur a timeout into a slow success.
+ */
+export const DELAY_PAST_TIMEOUT_MS = 5_000;
+
 export class Emulator {
   readonly app: FastifyInstance;
   readonly requests: RecordedRequest[] = [];

@@ -1,12 +1,12 @@
 // The fixtures the provider suites (test/providers) share: one upstream emulator and one Easel
 // configured against it, started once for the file, closed after it, with the emulator's record and
 // faults cleared before each test; a fresh Easel per test for failure cases; a host for a reference
-// image; and fetching a delivered image's bytes.
+// image; fetching a delivered image's bytes; and the channel-timeout check.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import type { Emulator } from '../emulators/kit.ts';
+import { DELAY_PAST_TIMEOUT_MS, type Emulator } from '../emulators/kit.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 export interface EmulatorSuite<E extends Emulator> {
@@ -107,4 +107,17 @@ export function useImageHost(path: string, image: Buffer): { readonly url: strin
       return url;
     },
   };
+}
+
+/**
+ * For an Easel whose channel has `timeout_ms: 300`: the next upstream call (matching `path`) stalls
+ * for seconds, and `send` must come back 504 timeout_error long before the stall ends.
+ */
+export async function expectChannelTimeout(emulator: Emulator, send: () => Promise<Response>, path?: RegExp): Promise<void> {
+  emulator.inject({ kind: 'delay', ms: DELAY_PAST_TIMEOUT_MS }, 1, path);
+  const started = Date.now();
+  const res = await send();
+  expect(res.status).toBe(504);
+  expect((await res.json()).error.code).toBe('timeout_error');
+  expect(Date.now() - started).toBeLessThan(DELAY_PAST_TIMEOUT_MS - 1_000);
 }

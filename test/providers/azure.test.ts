@@ -10,7 +10,7 @@ import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { AZURE_TEST_KEY, createAzureEmulator } from '../emulators/azure.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE } from '../emulators/openai.ts';
-import { fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3'];
@@ -171,10 +171,7 @@ describe('azure: upstream failures as the client sees them', () => {
 
   it('a slow upstream beyond timeout_ms → 504 timeout_error', async () => {
     await withServer({ timeout_ms: 300 }, async (s) => {
-      emulator.inject({ kind: 'delay', ms: 1500 });
-      const res = await post(gpt, s);
-      expect(res.status).toBe(504);
-      expect((await res.json()).error.code).toBe('timeout_error');
+      await expectChannelTimeout(emulator, () => post(gpt, s));
     });
   });
 });

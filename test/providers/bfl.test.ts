@@ -9,7 +9,7 @@ import type { NormalizedImageRequest } from '../../src/catalog/types.ts';
 import { bflAdapter, classifyBflError, pollTarget } from '../../src/providers/bfl/adapter.ts';
 import type { CallContext, Channel, PollResult } from '../../src/providers/types.ts';
 import { BFL_TEST_KEY, BFL_UPSAMPLE_SUFFIX, bflRatioSize, createBflEmulator } from '../emulators/bfl.ts';
-import { fakeImage } from '../emulators/kit.ts';
+import { DELAY_PAST_TIMEOUT_MS, fakeImage } from '../emulators/kit.ts';
 import { tinyPng } from '../helpers/png.ts';
 import { fetchBytes, useEmulatorServer, useImageHost } from '../helpers/emulator-suite.ts';
 import { pollTask, scenario } from '../helpers/poll.ts';
@@ -323,13 +323,11 @@ describe('bfl: submit failures', () => {
 
   it('a slow submit with channel timeout_ms 300 → 504 timeout_error', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'delay', ms: 1_000 });
+      emulator.inject({ kind: 'delay', ms: DELAY_PAST_TIMEOUT_MS });
       const { res, created, balance } = await scenario(s, { model: 'flux-pro', prompt: 'slow', size: '256x256' });
       expect(res.status).toBe(504);
       expect(created.error.type).toBe('timeout_error');
       expect(balance).toBe('1.00');
-      // The emulator still handles the abandoned submit after its delay: let it land before later tests queue behaviours.
-      await new Promise((r) => setTimeout(r, 1_000));
     }, { timeout_ms: 300 }));
 });
 

@@ -15,7 +15,7 @@ import { type CallContext, UpstreamError } from '../../src/providers/types.ts';
 import { GEMINI_API_PREFIX, GEMINI_DEFAULT_RETRY_DELAY, GEMINI_TEST_KEY, createGeminiEmulator } from '../emulators/gemini.ts';
 import { GEMINI_EMULATED_MODELS, outputSize } from '../emulators/gemini-models.ts';
 import { type RecordedRequest, fakeImage } from '../emulators/kit.ts';
-import { useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = [
@@ -242,12 +242,7 @@ describe('Gemini refusals and upstream failures', () => {
 
   it('answers a slow upstream with 504 timeout_error after the channel timeout', async () => {
     await withEasel({ timeout_ms: 300 }, async (s) => {
-      emulator.inject({ kind: 'delay', ms: 5000 }, 1, GENERATE);
-      const started = Date.now();
-      const res = await generate({ model: 'gemini-2.5-flash-image' }, s);
-      expect(res.status).toBe(504);
-      expect((await res.json()).error.code).toBe('timeout_error');
-      expect(Date.now() - started).toBeLessThan(4000);
+      await expectChannelTimeout(emulator, () => generate({ model: 'gemini-2.5-flash-image' }, s), GENERATE);
     });
   });
 });

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseProgress, readSubmit, readTask } from '../../src/providers/midjourney/adapter.ts';
-import { fakeImage } from '../emulators/kit.ts';
+import { DELAY_PAST_TIMEOUT_MS, fakeImage } from '../emulators/kit.ts';
 import { MJ_TEST_SECRET, createMidjourneyEmulator, mjGridSize } from '../emulators/midjourney.ts';
 import { tinyPng } from '../helpers/png.ts';
 import { useEmulatorServer, useImageHost } from '../helpers/emulator-suite.ts';
@@ -188,7 +188,7 @@ describe('midjourney: submit codes and faults', () => {
 
   it('a slow proxy with channel timeout_ms 300 → 504 timeout_error', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'delay', ms: 1_000 });
+      emulator.inject({ kind: 'delay', ms: DELAY_PAST_TIMEOUT_MS });
       const { res, created, balance } = await scenario(s, { model: 'midjourney', prompt: 'slow' });
       expect(res.status).toBe(504);
       expect(created.error.type).toBe('timeout_error');

@@ -8,7 +8,7 @@ import { classifyXaiError, readImages, xaiAdapter } from '../../src/providers/xa
 import type { CallContext } from '../../src/providers/types.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { XAI_TEST_KEY, createXaiEmulator, xaiImageSize } from '../emulators/xai.ts';
-import { useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['grok-imagine-image', 'grok-imagine-image-quality'];
@@ -162,12 +162,7 @@ describe('xai: upstream failures', () => {
 
   it('a slow upstream past the channel timeout → 504 timeout_error', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'delay', ms: 5000 });
-      const started = Date.now();
-      const res = await post({ model: 'grok-imagine-image', prompt: 'slow' }, s);
-      expect(res.status).toBe(504);
-      expect((await res.json()).error.code).toBe('timeout_error');
-      expect(Date.now() - started).toBeLessThan(4000);
+      await expectChannelTimeout(emulator, () => post({ model: 'grok-imagine-image', prompt: 'slow' }, s));
     }, { timeout_ms: 300 }));
 });
 

@@ -3,7 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAILURES_BEFORE_COOLDOWN } from '../../src/routing/health.ts';
-import { type Emulator } from '../emulators/kit.ts';
+import { DELAY_PAST_TIMEOUT_MS, type Emulator } from '../emulators/kit.ts';
 import { OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -49,7 +49,7 @@ describe('failover', () => {
     const s = await easel([channel('a', a, { priority: 1, timeout_ms: 300 }), channel('b', b)]);
     a.inject({ kind: 'reset' });
     expect((await generate(s)).status).toBe(200);
-    a.inject({ kind: 'delay', ms: 1_000 });
+    a.inject({ kind: 'delay', ms: DELAY_PAST_TIMEOUT_MS });
     expect((await generate(s)).status).toBe(200);
     expect(calls(b)).toBe(2);
   });

@@ -5,6 +5,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 
+/** How long `easel serve` may take to listen before the test gives up. */
+const STARTUP_TIMEOUT_MS = 60_000;
+
 export interface EaselProcess {
   child: ChildProcess;
   url: string;
@@ -22,8 +25,24 @@ export async function spawnEasel(dataDir: string, config: Record<string, unknown
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1], () => out);
+  let ended: string | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ended = `exited with code ${code} (signal ${signal})`;
+      resolve(code);
+    }),
+  );
+  child.once('error', (err) => (ended = `could not start: ${err.message}`));
+  // A start that fails says so at once; a slow one (a loaded machine) gets a minute.
+  const url = await waitFor(
+    () => {
+      const found = /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1];
+      if (found === undefined && ended) throw new Error(`easel serve ${ended}; output:\n${out.slice(-3000)}`);
+      return found;
+    },
+    () => out,
+    STARTUP_TIMEOUT_MS,
+  );
   return {
     child,
     url,

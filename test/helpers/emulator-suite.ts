@@ -1,12 +1,12 @@
 // The fixtures the provider suites (test/providers) share: one upstream emulator and one Easel
 // configured against it, started once for the file, closed after it, with the emulator's record and
 // faults cleared before each test; a fresh Easel per test for failure cases; a host for a reference
-// image; fetching a delivered image's bytes; and the channel-timeout check.
+// image; fetching a delivered image's bytes; and the upstream-fault and channel-timeout checks.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { DELAY_PAST_TIMEOUT_MS, type Emulator } from '../emulators/kit.ts';
+import { DELAY_PAST_TIMEOUT_MS, type Emulator, type Fault } from '../emulators/kit.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 export interface EmulatorSuite<E extends Emulator> {
@@ -120,4 +120,12 @@ export async function expectChannelTimeout(emulator: Emulator, send: () => Promi
   expect(res.status).toBe(504);
   expect((await res.json()).error.code).toBe('timeout_error');
   expect(Date.now() - started).toBeLessThan(DELAY_PAST_TIMEOUT_MS - 1_000);
+}
+
+/** The next upstream call (matching `path`) meets `fault`; `send` must come back 502 upstream_error. */
+export async function expectUpstreamFault(emulator: Emulator, fault: Fault, send: () => Promise<Response>, path?: RegExp): Promise<void> {
+  emulator.inject(fault, 1, path);
+  const res = await send();
+  expect(res.status).toBe(502);
+  expect((await res.json()).error.code).toBe('upstream_error');
 }

@@ -10,7 +10,7 @@ import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { AZURE_TEST_KEY, createAzureEmulator } from '../emulators/azure.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE } from '../emulators/openai.ts';
-import { expectChannelTimeout, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3'];
@@ -113,17 +113,11 @@ describe('azure: upstream failures as the client sees them', () => {
   });
 
   it.each([500, 503])('%i → 502 upstream_error', async (status) => {
-    emulator.inject({ kind: 'status', status });
-    const res = await post(dalle);
-    expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe('upstream_error');
+    await expectUpstreamFault(emulator, { kind: 'status', status }, () => post(dalle));
   });
 
   it.each(['reset', 'malformed'] as const)('%s → 502 upstream_error', async (kind) => {
-    emulator.inject({ kind });
-    const res = await post(gpt);
-    expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe('upstream_error');
+    await expectUpstreamFault(emulator, { kind }, () => post(gpt));
   });
 
   it('a success body without images → 502', async () => {

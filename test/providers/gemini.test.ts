@@ -15,7 +15,7 @@ import { type CallContext, UpstreamError } from '../../src/providers/types.ts';
 import { GEMINI_API_PREFIX, GEMINI_DEFAULT_RETRY_DELAY, GEMINI_TEST_KEY, createGeminiEmulator } from '../emulators/gemini.ts';
 import { GEMINI_EMULATED_MODELS, outputSize } from '../emulators/gemini-models.ts';
 import { type RecordedRequest, fakeImage } from '../emulators/kit.ts';
-import { expectChannelTimeout, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = [
@@ -209,10 +209,7 @@ describe('Gemini refusals and upstream failures', () => {
 
   it.each([500, 503])('answers an upstream %i with 502 upstream_error', async (status) => {
     await withEasel({}, async (s) => {
-      emulator.inject({ kind: 'status', status }, 1, GENERATE);
-      const res = await generate({ model: 'gemini-2.5-flash-image' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'status', status }, () => generate({ model: 'gemini-2.5-flash-image' }, s), GENERATE);
     });
   });
 
@@ -221,10 +218,7 @@ describe('Gemini refusals and upstream failures', () => {
     ['a malformed JSON body', { kind: 'malformed' } as const],
   ])('answers %s with 502 upstream_error', async (_name, fault) => {
     await withEasel({}, async (s) => {
-      emulator.inject(fault, 1, GENERATE);
-      const res = await generate({ model: 'gemini-2.5-flash-image' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, fault, () => generate({ model: 'gemini-2.5-flash-image' }, s), GENERATE);
     });
   });
 

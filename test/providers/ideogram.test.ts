@@ -11,7 +11,7 @@ import {
   type IdeogramEmulator,
   createIdeogramEmulator,
 } from '../emulators/ideogram.ts';
-import { expectChannelTimeout, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const GENERATE = /\/v1\/ideogram-v3\/generate$/;
@@ -157,10 +157,7 @@ describe('ideogram-v3 upstream failures', () => {
 
   it.each([500, 503])('answers an upstream %i with 502 upstream_error', async (status) => {
     await withEasel({}, async (s) => {
-      emulator.inject({ kind: 'status', status }, 1, GENERATE);
-      const res = await generate({}, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'status', status }, () => generate({}, s), GENERATE);
     });
   });
 
@@ -169,10 +166,7 @@ describe('ideogram-v3 upstream failures', () => {
     ['a malformed JSON body', { kind: 'malformed' } as const],
   ])('answers %s with 502 upstream_error', async (_name, fault) => {
     await withEasel({}, async (s) => {
-      emulator.inject(fault, 1, GENERATE);
-      const res = await generate({}, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, fault, () => generate({}, s), GENERATE);
     });
   });
 

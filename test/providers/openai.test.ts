@@ -9,7 +9,7 @@ import { classifyOpenAIError, generationBody, imagesPerCall, openaiAdapter } fro
 import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE, OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
-import { expectChannelTimeout, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3', 'dall-e-2'];
@@ -144,24 +144,15 @@ describe('openai: upstream failures as the client sees them', () => {
   });
 
   it.each([500, 503])('%i → 502 upstream_error', async (status) => {
-    emulator.inject({ kind: 'status', status });
-    const res = await post(gpt);
-    expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe('upstream_error');
+    await expectUpstreamFault(emulator, { kind: 'status', status }, () => post(gpt));
   });
 
   it('a connection reset → 502 upstream_error', async () => {
-    emulator.inject({ kind: 'reset' });
-    const res = await post(gpt);
-    expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe('upstream_error');
+    await expectUpstreamFault(emulator, { kind: 'reset' }, () => post(gpt));
   });
 
   it('malformed JSON → 502 upstream_error', async () => {
-    emulator.inject({ kind: 'malformed' });
-    const res = await post(gpt);
-    expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe('upstream_error');
+    await expectUpstreamFault(emulator, { kind: 'malformed' }, () => post(gpt));
   });
 
   it('a success body without images → 502 upstream_error', async () => {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { type RecordedRequest, fakeImage, partsToFields } from '../emulators/kit.ts';
 import { STABILITY_SD3, STABILITY_TEST_KEY, createStabilityEmulator } from '../emulators/stability.ts';
-import { expectChannelTimeout, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const emulator = createStabilityEmulator();
@@ -130,10 +130,7 @@ describe('stable-diffusion-3 upstream failures', () => {
 
   it.each([500, 503])('answers an upstream %i with 502 upstream_error', async (status) => {
     await withEasel({}, async (s) => {
-      emulator.inject({ kind: 'status', status }, 1, /sd3$/);
-      const res = await generate({}, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'status', status }, () => generate({}, s), /sd3$/);
     });
   });
 
@@ -142,10 +139,7 @@ describe('stable-diffusion-3 upstream failures', () => {
     ['a JSON body where image bytes were asked for', { kind: 'malformed' } as const],
   ])('answers %s with 502 upstream_error', async (_name, fault) => {
     await withEasel({}, async (s) => {
-      emulator.inject(fault, 1, /sd3$/);
-      const res = await generate({}, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, fault, () => generate({}, s), /sd3$/);
     });
   });
 

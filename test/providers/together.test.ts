@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyTogetherError, readImages } from '../../src/providers/together/adapter.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { TOGETHER_TEST_KEY, createTogetherEmulator } from '../emulators/together.ts';
-import { expectChannelTimeout, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODEL = 'flux-schnell';
@@ -93,26 +93,17 @@ describe('together: upstream failures', () => {
 
   it.each([500, 503])('%i → 502 upstream_error', (status) =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'status', status });
-      const res = await post({ model: MODEL, prompt: 'broken' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'status', status }, () => post({ model: MODEL, prompt: 'broken' }, s));
     }));
 
   it('connection reset → 502 upstream_error', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'reset' });
-      const res = await post({ model: MODEL, prompt: 'reset' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'reset' }, () => post({ model: MODEL, prompt: 'reset' }, s));
     }));
 
   it('malformed JSON → 502 upstream_error', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'malformed' });
-      const res = await post({ model: MODEL, prompt: 'garbled' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'malformed' }, () => post({ model: MODEL, prompt: 'garbled' }, s));
     }));
 
   it('the safety checker (422) → 400 content_policy_violation', () =>

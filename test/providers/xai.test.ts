@@ -8,7 +8,7 @@ import { classifyXaiError, readImages, xaiAdapter } from '../../src/providers/xa
 import type { CallContext } from '../../src/providers/types.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { XAI_TEST_KEY, createXaiEmulator, xaiImageSize } from '../emulators/xai.ts';
-import { expectChannelTimeout, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['grok-imagine-image', 'grok-imagine-image-quality'];
@@ -109,26 +109,17 @@ describe('xai: upstream failures', () => {
 
   it.each([500, 503])('%i → 502 upstream_error', (status) =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'status', status });
-      const res = await post({ model: 'grok-imagine-image', prompt: 'broken' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'status', status }, () => post({ model: 'grok-imagine-image', prompt: 'broken' }, s));
     }));
 
   it('connection reset → 502 upstream_error', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'reset' });
-      const res = await post({ model: 'grok-imagine-image', prompt: 'reset' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'reset' }, () => post({ model: 'grok-imagine-image', prompt: 'reset' }, s));
     }));
 
   it('malformed JSON → 502 upstream_error', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'malformed' });
-      const res = await post({ model: 'grok-imagine-image', prompt: 'garbled' }, s);
-      expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_error');
+      await expectUpstreamFault(emulator, { kind: 'malformed' }, () => post({ model: 'grok-imagine-image', prompt: 'garbled' }, s));
     }));
 
   it.each(['moderate', 'moderate_all'])('silent moderation (%s) → 400 content_policy_violation', (name) =>

@@ -1,7 +1,7 @@
 // The fixtures the provider suites (test/providers) share: one upstream emulator and one Easel
 // configured against it, started once for the file, closed after it, with the emulator's record and
 // faults cleared before each test; a fresh Easel per test for failure cases; a host for a reference
-// image; fetching a delivered image's bytes; and the upstream-fault and channel-timeout checks.
+// image; fetching a delivered image's bytes; and the upstream-fault, rate-limit and channel-timeout checks.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -128,4 +128,13 @@ export async function expectUpstreamFault(emulator: Emulator, fault: Fault, send
   const res = await send();
   expect(res.status).toBe(502);
   expect((await res.json()).error.code).toBe('upstream_error');
+}
+
+/** The next upstream call (matching `path`) gets 429 with Retry-After; `send` must pass both on. */
+export async function expectRateLimitPassedOn(emulator: Emulator, retryAfterSeconds: number, send: () => Promise<Response>, path?: RegExp): Promise<void> {
+  emulator.inject({ kind: 'status', status: 429, retryAfter: retryAfterSeconds }, 1, path);
+  const res = await send();
+  expect(res.status).toBe(429);
+  expect(res.headers.get('retry-after')).toBe(String(retryAfterSeconds));
+  expect((await res.json()).error.code).toBe('rate_limit_exceeded');
 }

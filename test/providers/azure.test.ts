@@ -10,7 +10,7 @@ import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { AZURE_TEST_KEY, createAzureEmulator } from '../emulators/azure.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE } from '../emulators/openai.ts';
-import { expectChannelTimeout, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3'];
@@ -106,10 +106,7 @@ describe('azure: upstream failures as the client sees them', () => {
   const post = (json: unknown, on: TestServer = fresh.server) => suite.generate(json, on);
 
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', async () => {
-    emulator.inject({ kind: 'status', status: 429, retryAfter: 4 });
-    const res = await post(gpt);
-    expect(res.status).toBe(429);
-    expect(res.headers.get('retry-after')).toBe('4');
+    await expectRateLimitPassedOn(emulator, 4, () => post(gpt));
   });
 
   it.each([500, 503])('%i → 502 upstream_error', async (status) => {

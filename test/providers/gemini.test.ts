@@ -15,7 +15,7 @@ import { type CallContext, UpstreamError } from '../../src/providers/types.ts';
 import { GEMINI_API_PREFIX, GEMINI_DEFAULT_RETRY_DELAY, GEMINI_TEST_KEY, createGeminiEmulator } from '../emulators/gemini.ts';
 import { GEMINI_EMULATED_MODELS, outputSize } from '../emulators/gemini-models.ts';
 import { type RecordedRequest, fakeImage } from '../emulators/kit.ts';
-import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = [
@@ -190,11 +190,7 @@ describe('Gemini refusals and upstream failures', () => {
 
   it('passes a bare 429 on as 429 with the Retry-After the upstream sent', async () => {
     await withEasel({}, async (s) => {
-      emulator.inject({ kind: 'status', status: 429, retryAfter: 7 }, 1, GENERATE);
-      const res = await generate({ model: 'nano-banana' }, s);
-      expect(res.status).toBe(429);
-      expect(res.headers.get('retry-after')).toBe('7');
-      expect((await res.json()).error.code).toBe('rate_limit_exceeded');
+      await expectRateLimitPassedOn(emulator, 7, () => generate({ model: 'nano-banana' }, s), GENERATE);
     });
   });
 

@@ -11,7 +11,7 @@ import {
   type IdeogramEmulator,
   createIdeogramEmulator,
 } from '../emulators/ideogram.ts';
-import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const GENERATE = /\/v1\/ideogram-v3\/generate$/;
@@ -147,11 +147,7 @@ describe('ideogram-v3 moderation', () => {
 describe('ideogram-v3 upstream failures', () => {
   it('passes a 429 on as 429 with Retry-After', async () => {
     await withEasel({}, async (s) => {
-      emulator.inject({ kind: 'status', status: 429, retryAfter: 7 }, 1, GENERATE);
-      const res = await generate({}, s);
-      expect(res.status).toBe(429);
-      expect(Number(res.headers.get('retry-after'))).toBe(7);
-      expect((await res.json()).error.code).toBe('rate_limit_exceeded');
+      await expectRateLimitPassedOn(emulator, 7, () => generate({}, s), GENERATE);
     });
   });
 

@@ -9,7 +9,7 @@ import { classifyOpenAIError, generationBody, imagesPerCall, openaiAdapter } fro
 import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE, OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
-import { expectChannelTimeout, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3', 'dall-e-2'];
@@ -136,11 +136,7 @@ describe('openai: upstream failures as the client sees them', () => {
   const post = (json: unknown, on: TestServer = fresh.server) => suite.generate(json, on);
 
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', async () => {
-    emulator.inject({ kind: 'status', status: 429, retryAfter: 7 });
-    const res = await post(gpt);
-    expect(res.status).toBe(429);
-    expect(res.headers.get('retry-after')).toBe('7');
-    expect((await res.json()).error.code).toBe('rate_limit_exceeded');
+    await expectRateLimitPassedOn(emulator, 7, () => post(gpt));
   });
 
   it.each([500, 503])('%i → 502 upstream_error', async (status) => {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { type RecordedRequest, fakeImage, partsToFields } from '../emulators/kit.ts';
 import { STABILITY_SD3, STABILITY_TEST_KEY, createStabilityEmulator } from '../emulators/stability.ts';
-import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const emulator = createStabilityEmulator();
@@ -120,11 +120,7 @@ describe('stable-diffusion-3 moderation', () => {
 describe('stable-diffusion-3 upstream failures', () => {
   it('passes a 429 on as 429 with Retry-After', async () => {
     await withEasel({}, async (s) => {
-      emulator.inject({ kind: 'status', status: 429, retryAfter: 60 }, 1, /sd3$/);
-      const res = await generate({}, s);
-      expect(res.status).toBe(429);
-      expect(Number(res.headers.get('retry-after'))).toBe(60);
-      expect((await res.json()).error.code).toBe('rate_limit_exceeded');
+      await expectRateLimitPassedOn(emulator, 60, () => generate({}, s), /sd3$/);
     });
   });
 

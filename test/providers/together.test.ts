@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyTogetherError, readImages } from '../../src/providers/together/adapter.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { TOGETHER_TEST_KEY, createTogetherEmulator } from '../emulators/together.ts';
-import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODEL = 'flux-schnell';
@@ -84,11 +84,7 @@ describe('together: upstream failures', () => {
 
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'status', status: 429, retryAfter: 3 });
-      const res = await post({ model: MODEL, prompt: 'limited' }, s);
-      expect(res.status).toBe(429);
-      expect(res.headers.get('retry-after')).toBe('3');
-      expect((await res.json()).error.code).toBe('rate_limit_exceeded');
+      await expectRateLimitPassedOn(emulator, 3, () => post({ model: MODEL, prompt: 'limited' }, s));
     }));
 
   it.each([500, 503])('%i → 502 upstream_error', (status) =>

@@ -8,7 +8,7 @@ import { classifyXaiError, readImages, xaiAdapter } from '../../src/providers/xa
 import type { CallContext } from '../../src/providers/types.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { XAI_TEST_KEY, createXaiEmulator, xaiImageSize } from '../emulators/xai.ts';
-import { expectChannelTimeout, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
 import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['grok-imagine-image', 'grok-imagine-image-quality'];
@@ -100,11 +100,7 @@ describe('xai: upstream failures', () => {
 
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', () =>
     fresh(async (s) => {
-      emulator.inject({ kind: 'status', status: 429, retryAfter: 7 });
-      const res = await post({ model: 'grok-imagine-image', prompt: 'limited' }, s);
-      expect(res.status).toBe(429);
-      expect(res.headers.get('retry-after')).toBe('7');
-      expect((await res.json()).error.code).toBe('rate_limit_exceeded');
+      await expectRateLimitPassedOn(emulator, 7, () => post({ model: 'grok-imagine-image', prompt: 'limited' }, s));
     }));
 
   it.each([500, 503])('%i → 502 upstream_error', (status) =>

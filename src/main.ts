@@ -11,6 +11,7 @@ import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import { KeyRateLimiter } from './http/rate-limit.ts';
+import { trackUnusedConnections } from './http/unused-connections.ts';
 import { buildChannels, DEMO_CHANNEL_ID } from './routing/channels.ts';
 import { ChannelHealth } from './routing/health.ts';
 import { Router } from './routing/router.ts';
@@ -44,7 +45,11 @@ export function createLogger(config: Config): Logger {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config);
   const channels = buildChannels(config.channels);
-  const db = await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  const db = await openDatabase({
+    databaseUrl: config.database_url,
+    dataDir: config.data_dir,
+    onConnectionLost: (err) => log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'A database connection was lost; the next query reconnects'),
+  });
   const blobs = new LocalBlobStore(path.resolve(config.data_dir, 'media'));
   const admin = loadOrCreateAdminToken(config);
   const starter = await bootstrapStarterAccount(db, config);
@@ -69,6 +74,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   partial.tasks = new TaskEngine(partial as Services);
   const services = partial as Services;
   const app = await buildApp(services);
+  const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
   const port = Number(new URL(address).port);
   // With port 0 the real port is known only now.
@@ -93,7 +99,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       }, grace);
       timer.unref();
       // A response that finishes after close() began leaves an idle keep-alive socket behind: sweep them.
-      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      const sweeper = setInterval(() => {
+        app.server.closeIdleConnections();
+        preconnects.closeUnused();
+      }, 100);
       sweeper.unref();
       // Stop taking tasks while HTTP drains; tasks driven here are handed back for another worker.
       const tasksStopped = services.tasks.stop(grace);

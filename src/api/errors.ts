@@ -79,6 +79,9 @@ export function validationFailed(issues: ValidationIssue[], hints?: Record<strin
   });
 }
 
+/** What a client is told to wait before retrying through a database outage. */
+export const DATABASE_RETRY_AFTER_S = 2;
+
 export const errors = {
   invalidApiKey: (message = 'Invalid API key provided') =>
     new ApiError(message, { status: 401, type: 'invalid_api_key', code: 'invalid_api_key' }),
@@ -102,6 +105,18 @@ export const errors = {
     new ApiError(message, { status: 404, type: 'not_found_error', code }),
   payloadTooLarge: (message = 'Request body is too large', param: string | null = null) =>
     new ApiError(message, { status: 413, type: 'invalid_request_error', code: 'payload_too_large', param }),
+  /** The SQL store cannot be reached (restarting, network cut): nothing was done, so a retry is safe. */
+  databaseUnavailable: () =>
+    new ApiError('The database is unavailable; nothing was charged. Please retry shortly.', {
+      status: 503,
+      type: 'server_error',
+      code: 'database_unavailable',
+      hints: { retryable: true },
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+    }),
+  /** The client hung up before its answer was sent (nginx's 499); it reaches logs and usage, never the client. */
+  clientClosedRequest: () =>
+    new ApiError('The client went away before the image was ready; nothing was charged.', { status: 499, type: 'client_closed_request', code: 'client_closed_request' }),
   internal: () =>
     new ApiError('The server had an error while processing your request. Please retry, and quote the X-Request-ID if it persists.', {
       status: 500,

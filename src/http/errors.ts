@@ -4,11 +4,14 @@
 
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError, errors } from '../api/errors.ts';
+import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError | Error, request, reply) => {
     const apiError = toApiError(err);
-    if (apiError.status >= 500 && !(err instanceof ApiError)) {
+    if (apiError.code === 'database_unavailable') {
+      request.log.warn({ code: apiError.code, err: { code: (err as { code?: string }).code, message: err.message } }, 'database unavailable');
+    } else if (apiError.status >= 500 && !(err instanceof ApiError)) {
       request.log.error({ err }, 'unhandled error');
     } else if (apiError.status >= 500) {
       request.log.warn({ code: apiError.code, status: apiError.status }, apiError.message);
@@ -28,6 +31,7 @@ export function installErrorHandling(app: FastifyInstance): void {
 
 function toApiError(err: FastifyError | ApiError | Error): ApiError {
   if (err instanceof ApiError) return err;
+  if (isDatabaseUnavailable(err)) return errors.databaseUnavailable();
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

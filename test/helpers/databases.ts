@@ -14,10 +14,9 @@ export function tempDir(prefix = 'easel-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A fresh, empty database URL for the dialect (undefined means the SQLite default in the data dir). */
-export async function freshDatabaseUrl(dialect: TestDialect): Promise<string | undefined> {
+/** A fresh, empty database URL for the dialect (undefined means the SQLite default in the data dir), on the run's PostgreSQL unless `base` names another. */
+export async function freshDatabaseUrl(dialect: TestDialect, base = process.env.EASEL_TEST_POSTGRES_URL): Promise<string | undefined> {
   if (dialect === 'sqlite') return undefined;
-  const base = process.env.EASEL_TEST_POSTGRES_URL;
   if (!base) throw new Error('EASEL_TEST_POSTGRES_URL is not set (the global setup starts PostgreSQL)');
   const name = `t_${randomBase62(12).toLowerCase()}`;
   const client = new pg.Client({ connectionString: base });

@@ -26,3 +26,12 @@ export async function scenario(s: TestServer, json: Record<string, unknown>) {
   const polled = res.status === 200 && created.poll_url ? await pollTask(s, created.poll_url, { key: account.key }) : undefined;
   return { res, created, done: polled?.body, seen: polled?.seen ?? [], progress: polled?.progress ?? [], balance: await s.balance(account.id) };
 }
+
+/** Waits, bounded, until `probe` holds; fails with `what` when it never does. */
+export async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs: number, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

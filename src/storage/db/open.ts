@@ -27,11 +27,27 @@ const pgTypes = {
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
 };
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Promise<Db> {
+/** How long a query waits for a PostgreSQL connection before it fails as database_unavailable. */
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+  /** Told when an idle pooled connection breaks (the server restarted, the network dropped). */
+  onConnectionLost?: (err: Error) => void;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Db> {
   const url = opts.databaseUrl;
   let db: Db;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes as any });
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes as any, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
+    // A connection that breaks emits 'error': on the pool while idle, on the client itself while checked
+    // out between queries. Unheard, either ends the process. A broken client is dropped by the pool
+    // (idle) or when it is released (checked out), and the next query opens a new connection.
+    pool.on('error', (err) => opts.onConnectionLost?.(err));
+    pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionLost?.(err)));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const parsed = new URL(url);
     db = {

@@ -14,6 +14,12 @@ const channelSchema = z
     timeout_ms: z.number().int().min(100).max(600_000).default(120_000),
     model_map: z.record(z.string(), z.string()).default({}),
     options: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * A task submit cut off by a crash (the upstream may or may not have the task) on an upstream that
+     * cannot be asked: `resubmit` (the customer gets an image; the operator may pay twice) or `fail`
+     * (refund; never pay twice). Upstreams that can find their own submissions never need it.
+     */
+    on_uncertain_submit: z.enum(['resubmit', 'fail']).default('resubmit'),
   })
   .strict();
 

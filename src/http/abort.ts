@@ -1,14 +1,18 @@
-// An AbortSignal that fires when the client goes away, so upstream work stops with it.
+// An AbortSignal that fires when the client goes away before its answer is sent, so upstream work
+// stops with it.
+//
+// It listens on the response, not the request: the request stream's 'close' fires as soon as the
+// body has been read, long before the client leaves, so a later hang-up would never be seen there.
+// The response's 'close' fires when the connection ends; if the answer was not finished by then, the
+// client left without it.
 
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 
-export function abortSignalOf(request: FastifyRequest): AbortSignal {
+export function abortSignalOf(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
-  request.raw.once('close', () => {
-    // 'close' also fires after a complete request body; only a destroyed socket before the reply is an abort.
-    if (!request.raw.complete || request.raw.socket?.destroyed) {
-      if (!request.raw.socket?.writableEnded) controller.abort(new Error('client disconnected'));
-    }
+  const response = reply.raw;
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort(new Error('client disconnected'));
   });
   return controller.signal;
 }

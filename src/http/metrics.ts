@@ -10,6 +10,10 @@ export interface Metrics {
   registry: Registry;
   upstreamCalls: Counter<'channel' | 'provider' | 'outcome'>;
   tasksClosed: Counter<'model' | 'status'>;
+  /** Submits cut off by a crash that were looked up at the upstream: found there, or absent. */
+  recoveredSubmits: Counter<'channel' | 'outcome'>;
+  /** Submits cut off by a crash on upstreams that cannot be asked, by what on_uncertain_submit decided. */
+  uncertainSubmits: Counter<'channel' | 'decision'>;
 }
 
 export function createMetrics(): Metrics {
@@ -19,6 +23,8 @@ export function createMetrics(): Metrics {
     registry,
     upstreamCalls: new Counter({ name: 'easel_upstream_calls_total', help: 'Upstream calls by channel and outcome (ok or the failure kind).', labelNames: ['channel', 'provider', 'outcome'], registers: [registry] }),
     tasksClosed: new Counter({ name: 'easel_tasks_closed_total', help: 'Image tasks (every create) reaching a terminal state.', labelNames: ['model', 'status'], registers: [registry] }),
+    recoveredSubmits: new Counter({ name: 'easel_recovered_submits_total', help: 'Task submits cut off by a restart, looked up at the upstream (found or absent).', labelNames: ['channel', 'outcome'], registers: [registry] }),
+    uncertainSubmits: new Counter({ name: 'easel_uncertain_submits_total', help: 'Task submits cut off by a restart on an upstream that cannot be asked, by decision (resubmit may pay twice).', labelNames: ['channel', 'decision'], registers: [registry] }),
   };
 }
 

@@ -16,6 +16,8 @@ export interface Channel {
   modelMap: Record<string, string>;
   /** Provider-specific settings (Azure api_version, task timeouts, ...). */
   options: Record<string, unknown>;
+  /** What recovery does with a submit a crash cut off, on an upstream that cannot be asked about it. */
+  onUncertainSubmit: 'resubmit' | 'fail';
 }
 
 export interface CallContext {
@@ -61,8 +63,20 @@ export interface ProviderAdapter {
   generate?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   edit?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   vary?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
-  submit?(req: NormalizedImageRequest, ctx: CallContext): Promise<UpstreamTaskRef>;
+  /**
+   * Starts an upstream task. `submissionId` is Easel's own id for this attempt, recorded before the
+   * call: an adapter whose upstream can carry it (a client-chosen id, a state field, an idempotency
+   * key) sends it, so that `findSubmission` can look for it after a crash.
+   */
+  submit?(req: NormalizedImageRequest, ctx: CallContext, submissionId: string): Promise<UpstreamTaskRef>;
   poll?(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>;
+  /**
+   * After a crash between a submit and its record: the upstream task made by that submission, or
+   * undefined when the upstream has none (so submitting again cannot make a duplicate). Throws when
+   * the upstream cannot tell right now. Adapters whose upstream cannot be asked leave it out, and the
+   * channel's on_uncertain_submit decides.
+   */
+  findSubmission?(submissionId: string, ctx: CallContext): Promise<UpstreamTaskRef | undefined>;
 }
 
 /** The small set of failure kinds routing decides on. */

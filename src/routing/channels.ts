@@ -26,6 +26,7 @@ export function buildChannels(configured: readonly ChannelConfig[]): Channel[] {
         timeoutMs: 120_000,
         modelMap: {},
         options: {},
+        onUncertainSubmit: 'resubmit',
       },
     ];
   }
@@ -57,6 +58,7 @@ export function buildChannels(configured: readonly ChannelConfig[]): Channel[] {
       timeoutMs: c.timeout_ms,
       modelMap,
       options: c.options,
+      onUncertainSubmit: c.on_uncertain_submit,
     };
   });
 }

@@ -8,7 +8,7 @@
 
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
-import { ApiError } from '../api/errors.ts';
+import { ApiError, errors } from '../api/errors.ts';
 import { charge } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
 import type { ModelEntry } from '../catalog/model-entry.ts';
@@ -22,6 +22,7 @@ import { type Channel, type GenerateResult, type ProviderAdapter, UpstreamError,
 import { callContext, isRetryable } from '../routing/router.ts';
 import { toApiError } from '../routing/upstream-errors.ts';
 import type { Services } from '../services.ts';
+import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 import { randomBase62 } from '../util/ids.ts';
 import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
 
@@ -63,6 +64,8 @@ interface DriveState {
   /** The client is waiting for inline data in its own format. */
   inline: boolean;
   delivering: boolean;
+  /** The waiting client hung up before delivery began: the work was aborted and nothing is charged. */
+  clientGone: boolean;
   controller: AbortController;
   onSubmitted: () => void;
 }
@@ -77,6 +80,7 @@ export class TaskEngine {
   private lastSweep = 0;
   private lastBlobSweep = Date.now();
   private tickRunning: Promise<void> | undefined;
+  private databaseReachable = true;
 
   constructor(private readonly services: Services) {}
 
@@ -88,12 +92,23 @@ export class TaskEngine {
     this.stopping = false;
     const loop = () => {
       if (this.stopping) return;
-      this.tickRunning = this.tick().catch((err) => this.services.log.error({ err }, 'task worker tick failed'));
+      this.tickRunning = this.tick().then(
+        () => this.noteDatabase(true),
+        (err) => (isDatabaseUnavailable(err) ? this.noteDatabase(false) : this.services.log.error({ err }, 'task worker tick failed')),
+      );
       void this.tickRunning.finally(() => {
         if (!this.stopping) this.timer = setTimeout(loop, this.cfg.worker_interval_ms);
       });
     };
     this.timer = setTimeout(loop, 0);
+  }
+
+  /** Logs an outage once when it begins and once when it ends, not on every tick between. */
+  private noteDatabase(reachable: boolean): void {
+    if (reachable === this.databaseReachable) return;
+    this.databaseReachable = reachable;
+    if (reachable) this.services.log.info('The database is reachable again; the task worker resumes');
+    else this.services.log.warn('The database is unreachable; the task worker waits for it');
   }
 
   /** Stops leasing; tasks driven here are handed back at their next wait and aborted after `graceMs`. */
@@ -111,7 +126,7 @@ export class TaskEngine {
   drive(task: TaskRow, req: NormalizedImageRequest, opts: { inline: boolean }): TaskHandle {
     let onSubmitted!: () => void;
     const submitted = new Promise<void>((resolve) => (onSubmitted = resolve));
-    const state: DriveState = { task, req, entry: requireModel(req.model, 400), inline: opts.inline, delivering: false, controller: new AbortController(), onSubmitted };
+    const state: DriveState = { task, req, entry: requireModel(req.model, 400), inline: opts.inline, delivering: false, clientGone: false, controller: new AbortController(), onSubmitted };
     const done = this.run(state, { handBack: !opts.inline });
     return {
       task,
@@ -123,7 +138,10 @@ export class TaskEngine {
         return true;
       },
       abandon: () => {
-        if (state.inline && !state.delivering) state.controller.abort(new Error('client disconnected'));
+        // Once the upstream has answered the operator has paid: delivery runs to its end and is charged.
+        if (!state.inline || state.delivering) return;
+        state.clientGone = true;
+        state.controller.abort(new Error('client disconnected'));
       },
     };
   }
@@ -156,7 +174,7 @@ export class TaskEngine {
         await this.failTask(task, { code: 'task_invalid', message: 'The task can no longer be processed.' });
         continue;
       }
-      const state: DriveState = { task, req, entry, inline: false, delivering: false, controller: new AbortController(), onSubmitted: () => {} };
+      const state: DriveState = { task, req, entry, inline: false, delivering: false, clientGone: false, controller: new AbortController(), onSubmitted: () => {} };
       void this.run(state, { handBack: true });
     }
   }
@@ -187,8 +205,16 @@ export class TaskEngine {
         await releaseLease(db, state.task.id, this.owner, Date.now()).catch(() => {});
         return { status: 'pending', task: state.task };
       }
-      const apiError = err instanceof ApiError ? err : unexpected(this.services, err);
-      await this.failTask(state.task, { code: apiError.code ?? 'server_error', message: apiError.message });
+      // Without the database the task cannot be closed here. It stays open under a lease that lapses:
+      // once the database is back a worker resumes it (async) or releases it (a sync client got 503).
+      if (isDatabaseUnavailable(err)) return { status: 'failed', task: state.task, error: errors.databaseUnavailable() };
+      const apiError = state.clientGone ? errors.clientClosedRequest() : err instanceof ApiError ? err : unexpected(this.services, err);
+      try {
+        await this.failTask(state.task, { code: apiError.code ?? 'server_error', message: apiError.message });
+      } catch (closeErr) {
+        if (!isDatabaseUnavailable(closeErr)) this.services.log.error({ err: closeErr, task: state.task.id }, 'could not close a failed task');
+        return { status: 'failed', task: state.task, error: errors.databaseUnavailable() };
+      }
       return { status: 'failed', task: state.task, error: apiError };
     } finally {
       clearInterval(renew);
@@ -202,17 +228,26 @@ export class TaskEngine {
     if (Date.now() > task.deadline_at) {
       return this.fail(state, new ApiError('The image task did not finish in time.', { status: 504, type: 'timeout_error', code: 'task_timeout' }));
     }
-    if (state.controller.signal.aborted && !this.stopping) {
-      return this.fail(state, new ApiError('The client went away before the image was ready; nothing was charged.', { status: 499, type: 'invalid_request_error', code: 'client_closed_request' }));
-    }
+    if (state.clientGone) return this.fail(state, errors.clientClosedRequest());
     if (task.upstream && task.channel_id) return this.pollStep(state);
+    if (task.submit_id) {
+      const recovered = await this.recoverSubmit(state);
+      if (recovered) return recovered;
+    }
 
     // First step: route to a channel, then either submit (task-based upstream) or generate.
     const attempt = await this.services.router.run(
       entry,
       state.controller.signal,
       async (adapter, ctx) => {
-        if (usesTasks(adapter, entry)) return { ref: await adapter.submit!(req, ctx), adapter, ctx };
+        if (usesTasks(adapter, entry)) {
+          // The intent is durable before the call: a crash from here on leaves a trace recovery can read.
+          const submitId = newSubmitId();
+          if (!(await updateOpenTask(db, task.id, this.owner, { submit_id: submitId, channel_id: ctx.channel.id }))) throw leaseLost();
+          task.submit_id = submitId;
+          task.channel_id = ctx.channel.id;
+          return { ref: await adapter.submit!(req, ctx, submitId), adapter, ctx };
+        }
         const operation = operationOf(adapter, req)!;
         return { result: await callWithFanOut(adapter, operation.bind(adapter), req, ctx), adapter, ctx };
       },
@@ -220,15 +255,60 @@ export class TaskEngine {
     );
     const { ref, result, adapter } = attempt.result as { ref?: UpstreamTaskRef; result?: GenerateResult; adapter: ProviderAdapter };
     if (result) return this.finish(state, result);
+    return this.recordSubmitted(state, attempt.channel, adapter, ref!);
+  }
 
-    const timeoutMs = Number(attempt.channel.options.task_timeout_ms ?? adapter.taskTimeoutMs ?? this.cfg.timeout_ms);
+  /** Records the upstream task a submit made (or recovery found); from here on the task is polled. */
+  private async recordSubmitted(state: DriveState, channel: Channel, adapter: ProviderAdapter, ref: UpstreamTaskRef): Promise<StepResult> {
+    const { task } = state;
+    const timeoutMs = Number(channel.options.task_timeout_ms ?? adapter.taskTimeoutMs ?? this.cfg.timeout_ms);
     task.upstream = JSON.stringify(ref);
-    task.channel_id = attempt.channel.id;
+    task.channel_id = channel.id;
+    task.submit_id = null;
     task.status = 'processing';
     task.deadline_at = Math.min(task.deadline_at, task.created_at + timeoutMs);
-    await updateOpenTask(db, task.id, this.owner, { upstream: task.upstream, channel_id: task.channel_id, status: 'processing', deadline_at: task.deadline_at });
+    await updateOpenTask(this.services.db.kysely, task.id, this.owner, { upstream: task.upstream, channel_id: task.channel_id, submit_id: null, status: 'processing', deadline_at: task.deadline_at });
     state.onSubmitted();
-    return { kind: 'wait', ms: pollDelay(adapter, attempt.channel, 0) };
+    return { kind: 'wait', ms: pollDelay(adapter, channel, 0) };
+  }
+
+  /**
+   * A submit was under way when its driver died: the upstream may hold the task without Easel having
+   * recorded it. An adapter that can find its own submission settles the question; otherwise the
+   * channel's on_uncertain_submit does. Returns the step to take, or undefined to submit afresh.
+   */
+  private async recoverSubmit(state: DriveState): Promise<StepResult | undefined> {
+    const { task, entry } = state;
+    const db = this.services.db.kysely;
+    const channel = this.services.router.channels.find((c) => c.id === task.channel_id);
+    const adapter = channel ? PROVIDERS[channel.provider] : undefined;
+    const clearIntent = async (patch: { uncertain_submits?: number } = {}) => {
+      if (!(await updateOpenTask(db, task.id, this.owner, { submit_id: null, ...patch }))) throw leaseLost();
+      task.submit_id = null;
+      Object.assign(task, patch);
+      return undefined;
+    };
+    if (channel && adapter?.findSubmission) {
+      const ctx = callContext(channel, entry, AbortSignal.any([state.controller.signal, AbortSignal.timeout(channel.timeoutMs)]));
+      let found: UpstreamTaskRef | undefined;
+      try {
+        found = await adapter.findSubmission(task.submit_id!, ctx);
+      } catch (err) {
+        // The upstream cannot tell yet: ask again later, until the deadline decides.
+        if (err instanceof UpstreamError && isRetryable(err)) return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.attempts + 3) };
+        throw err;
+      }
+      this.services.metrics.recoveredSubmits.inc({ channel: channel.id, outcome: found ? 'found' : 'absent' });
+      this.services.log.info({ task: task.id, channel: channel.id, found: Boolean(found) }, 'Recovered a submit cut off by a restart');
+      return found ? this.recordSubmitted(state, channel, adapter, found) : clearIntent();
+    }
+    const decision = channel?.onUncertainSubmit ?? 'fail';
+    this.services.metrics.uncertainSubmits.inc({ channel: task.channel_id ?? '', decision });
+    this.services.log.warn({ task: task.id, channel: task.channel_id, decision }, 'A submit was cut off by a restart and the upstream cannot be asked whether it arrived');
+    if (decision === 'fail') {
+      return this.fail(state, new ApiError('The image task was interrupted while it was being submitted, and the provider cannot say whether it arrived; nothing was charged.', { status: 502, type: 'upstream_error', code: 'uncertain_submit' }));
+    }
+    return clearIntent({ uncertain_submits: task.uncertain_submits + 1 });
   }
 
   private async pollStep(state: DriveState): Promise<StepResult> {
@@ -354,6 +434,15 @@ function pollDelay(adapter: ProviderAdapter, channel: Channel, polls: number): n
 function unexpected(services: Services, err: unknown): ApiError {
   services.log.error({ err }, 'task failed unexpectedly');
   return new ApiError('The server had an error while processing the image task.', { status: 500, type: 'server_error', code: 'server_error' });
+}
+
+function newSubmitId(): string {
+  return `ldsub_${randomBase62(24)}`;
+}
+
+/** This worker's lease went to another: it must not act on the task any more. */
+function leaseLost(): Error {
+  return new Error('the task lease was lost');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -71,6 +71,8 @@ export async function createTask(db: Kysely<Database>, t: NewTask): Promise<Task
       lease_owner: t.leaseOwner,
       lease_until: now + t.leaseMs,
       expires_at: t.expiresAt,
+      submit_id: null,
+      uncertain_submits: 0,
     };
     await trx.insertInto('tasks').values(row).execute();
     return row;
@@ -103,7 +105,7 @@ export function updateOpenTask(
   db: Kysely<Database>,
   id: string,
   owner: string,
-  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts' | 'deadline_at'>>,
+  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts' | 'deadline_at' | 'submit_id' | 'uncertain_submits'>>,
 ): Promise<boolean> {
   return updateHeldOpenTask(db, id, owner, { ...patch, updated_at: Date.now() });
 }

@@ -26,6 +26,8 @@ export interface RecordedRequest {
   json?: any;
   /** Multipart parts in arrival order, when the body was multipart. */
   parts?: RecordedPart[];
+  /** When the caller closed the connection before this emulator had answered (Date.now()). */
+  closedUnansweredAt?: number;
 }
 
 export type Fault =
@@ -35,6 +37,8 @@ export type Fault =
   | { kind: 'malformed' }
   /** Accept the connection and never answer (until the emulator closes). */
   | { kind: 'stall' }
+  /** Do the work (the upstream task exists), then hold the answer back this long: a lost answer. */
+  | { kind: 'hold_answer'; ms: number }
   /** Provider-specific outcome the emulator interprets (e.g. 'moderate', 'lose', 'fail'). */
   | { kind: 'behaviour'; name: string; detail?: Record<string, unknown> };
 
@@ -72,10 +76,19 @@ export class Emulator {
 
     this.app.addHook('preHandler', async (request, reply) => {
       const recorded = await record(request);
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) recorded.closedUnansweredAt = Date.now();
+      });
       recordedRequests.set(request, recorded);
       if (!request.url.startsWith('/__emulator')) this.requests.push(recorded);
       const fault = this.takeFault(recorded.path);
-      if (fault) return this.applyFault(fault, reply);
+      if (fault?.kind === 'hold_answer') heldAnswers.set(request, fault.ms);
+      else if (fault) return this.applyFault(fault, reply);
+    });
+    this.app.addHook('onSend', async (request, _reply, payload) => {
+      const hold = heldAnswers.get(request);
+      if (hold) await new Promise((r) => setTimeout(r, hold));
+      return payload;
     });
 
     // Control endpoints, so a standalone emulator (benchmarks, manual tries) can misbehave on demand.
@@ -85,7 +98,7 @@ export class Emulator {
       return { ok: true };
     });
     this.app.delete('/__emulator/faults', async () => {
-      this.faults = [];
+      this.clearFaults();
       return { ok: true };
     });
   }
@@ -156,6 +169,11 @@ export class Emulator {
 
   reset(): void {
     this.requests.length = 0;
+    this.clearFaults();
+  }
+
+  /** Drops the queued faults, keeping the record (and an emulator's upstream tasks). */
+  clearFaults(): void {
     this.faults = [];
   }
 
@@ -175,6 +193,7 @@ export class Emulator {
 }
 
 const recordedRequests = new WeakMap<FastifyRequest, RecordedRequest>();
+const heldAnswers = new WeakMap<FastifyRequest, number>();
 
 /** What the emulator recorded of this request: parsed JSON or multipart parts, headers, query. */
 export function recordedOf(request: FastifyRequest): RecordedRequest {

@@ -7,6 +7,7 @@
 //     imageUrl: a preview while IN_PROGRESS, the grid on SUCCESS); an unknown id → HTTP 200, EMPTY body;
 //   - `mj-api-secret` checked when `secret` is set (default MJ_TEST_SECRET): a mismatch → HTTP 401 with
 //     an empty body, as the proxy's interceptor does;
+//   - `GET /mj/task/list` → every task, newest first; each keeps the submitter's `state` string;
 //   - the images themselves, served here like a Discord CDN (`/attachments/...`, PNG, no auth).
 // A task answers NOT_START/SUBMITTED on its first fetch, IN_PROGRESS for the next `pendingPolls - 1`,
 // then SUCCESS. The grid is 2×2 tiles of about 1 MP each at the prompt's `--ar` (default 1:1).
@@ -31,6 +32,8 @@ const STALLED_PROGRESS = '12%';
 interface MjTaskRecord {
   id: string;
   prompt: string;
+  /** The submitter's own `state` string, kept and shown on the task. */
+  state: string | null;
   submitTime: number;
   startTime?: number;
   finishTime?: number;
@@ -60,6 +63,13 @@ export class MidjourneyEmulator extends Emulator {
     super('midjourney', { errorBody: (status, message) => ({ timestamp: new Date().toISOString(), status, error: message, path: '' }) });
     this.app.post('/mj/submit/imagine', (request, reply) => this.imagine(request, reply));
     this.app.get('/mj/task/:id/fetch', (request, reply) => this.fetchTask(request, reply));
+    // TaskController.list: every task the proxy's store holds, newest first.
+    this.app.get('/mj/task/list', (request, reply) => {
+      if (this.refused(request, reply)) return reply;
+      const origin = `${request.protocol}://${request.headers.host}`;
+      // Listed as last fetched (or as just submitted): listing does not advance a task.
+      return reply.send([...this.tasks.values()].sort((a, b) => b.submitTime - a.submitTime).map((task) => this.snapshot(task, origin, Math.max(1, task.polls))));
+    });
     this.app.get('/attachments/:channel/:id/:file', (request, reply) => this.image(request, reply));
   }
 
@@ -102,6 +112,7 @@ export class MidjourneyEmulator extends Emulator {
     const task: MjTaskRecord = {
       id: newTaskId(this.tasks),
       prompt: body.prompt,
+      state: typeof body.state === 'string' ? body.state : null,
       submitTime: Date.now(),
       behaviour,
       failReason: typeof fault?.detail?.failReason === 'string' ? fault.detail.failReason : undefined,
@@ -124,15 +135,14 @@ export class MidjourneyEmulator extends Emulator {
     return reply.send(this.snapshot(task, `${request.protocol}://${request.headers.host}`));
   }
 
-  private snapshot(task: MjTaskRecord, origin: string): Record<string, unknown> {
-    const k = task.polls;
+  private snapshot(task: MjTaskRecord, origin: string, k = task.polls): Record<string, unknown> {
     const body: Record<string, unknown> = {
       id: task.id,
       action: 'IMAGINE',
       prompt: task.prompt,
       promptEn: task.prompt,
       description: `/imagine ${task.prompt}`,
-      state: null,
+      state: task.state,
       submitTime: task.submitTime,
       startTime: task.startTime ?? null,
       finishTime: task.finishTime ?? null,

@@ -170,7 +170,7 @@ describe('azure: upstream failures as the client sees them', () => {
 describe('azure adapter', () => {
   const channelOf = (over: Partial<Channel> = {}): Channel => ({
     id: 'az', provider: 'azure', baseUrl: emulator.url, apiKey: AZURE_TEST_KEY, models: MODELS,
-    priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, ...over,
+    priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit', ...over,
   });
   const ctx = (upstreamModel: string, over: Partial<Channel> = {}): CallContext => ({ channel: channelOf(over), upstreamModel, signal: AbortSignal.timeout(10_000) });
   const request = (over: Partial<NormalizedImageRequest> = {}): NormalizedImageRequest => ({

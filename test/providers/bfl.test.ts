@@ -166,7 +166,7 @@ describe('bfl: where x-key goes', () => {
     }));
 
   it('the rule: same origin, BFL domains between themselves over https, or an operator-listed host', () => {
-    const base: Channel = { id: 'c', provider: 'bfl', baseUrl: 'https://api.bfl.ai', apiKey: 'k', models: [], priority: 0, weight: 1, timeoutMs: 1000, modelMap: {}, options: {} };
+    const base: Channel = { id: 'c', provider: 'bfl', baseUrl: 'https://api.bfl.ai', apiKey: 'k', models: [], priority: 0, weight: 1, timeoutMs: 1000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' };
     const task = (polling_url: string) => ({ id: 'abc', polling_url });
     expect(pollTarget(task('https://api.us1.bfl.ai/v1/get_result?id=abc'), base)).toBe('https://api.us1.bfl.ai/v1/get_result?id=abc');
     expect(pollTarget(task('https://api.bfl.ai/v1/get_result?id=abc'), base)).toBe('https://api.bfl.ai/v1/get_result?id=abc');
@@ -356,7 +356,7 @@ describe('bfl: n', () => {
 
   // The adapter already serves n > 1 as n BFL tasks under one reference, for when the catalogue allows it.
   const direct = (): CallContext => ({
-    channel: { id: 'direct', provider: 'bfl', baseUrl: emulator.url, apiKey: BFL_TEST_KEY, models: ['flux-pro'], priority: 0, weight: 1, timeoutMs: 5_000, modelMap: {}, options: {} },
+    channel: { id: 'direct', provider: 'bfl', baseUrl: emulator.url, apiKey: BFL_TEST_KEY, models: ['flux-pro'], priority: 0, weight: 1, timeoutMs: 5_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' },
     upstreamModel: 'flux-pro-1.1',
     signal: AbortSignal.timeout(5_000),
   });
@@ -373,7 +373,7 @@ describe('bfl: n', () => {
     seed: 7,
   });
   async function settle(n: number): Promise<PollResult> {
-    const ref = JSON.parse(JSON.stringify(await bflAdapter.submit!(request(n), direct())));
+    const ref = JSON.parse(JSON.stringify(await bflAdapter.submit!(request(n), direct(), 'ldsub_test')));
     for (let i = 0; i < 20; i++) {
       const result = await bflAdapter.poll!(ref, direct());
       if (result.status === 'completed' || result.status === 'failed') return result;

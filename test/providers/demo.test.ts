@@ -30,7 +30,7 @@ function request(over: Partial<NormalizedImageRequest> = {}): NormalizedImageReq
 function context(signal: AbortSignal = new AbortController().signal): CallContext {
   const channel = {
     id: 'demo', provider: 'demo', baseUrl: '', apiKey: '', models: [], priority: 0, weight: 1,
-    timeoutMs: 60_000, modelMap: {}, options: {},
+    timeoutMs: 60_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' as const,
   };
   return { channel, upstreamModel: 'gpt-image-2', signal };
 }

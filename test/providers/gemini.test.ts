@@ -242,7 +242,7 @@ function context(model: string): CallContext {
   return {
     channel: {
       id: 'gemini-direct', provider: 'gemini', baseUrl: `${emulator.url}${GEMINI_API_PREFIX}`, apiKey: GEMINI_TEST_KEY,
-      models: [model], priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {},
+      models: [model], priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit',
     },
     upstreamModel: upstreamModelName(entry, 'gemini')!,
     signal: AbortSignal.timeout(10_000),

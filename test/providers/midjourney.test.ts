@@ -56,7 +56,8 @@ describe('midjourney: the task flow and what the proxy receives', () => {
     expect(submits()).toHaveLength(1);
     expect(submits()[0].method).toBe('POST');
     expect(submits()[0].headers['mj-api-secret']).toBe(MJ_TEST_SECRET);
-    expect(submits()[0].json).toEqual({ prompt: 'a castle in the clouds' });
+    // `state` carries Easel's submission id, so a restart can find the task (test/tasks/uncertain-submit.test.ts).
+    expect(submits()[0].json).toEqual({ prompt: 'a castle in the clouds', state: expect.stringMatching(/^ldsub_[A-Za-z0-9]{24}$/) });
     const upstreamId = [...emulator.tasks.keys()][0];
     expect(upstreamId).toMatch(/^\d{16}$/);
     expect(created.id).not.toContain(upstreamId);
@@ -75,7 +76,7 @@ describe('midjourney: the task flow and what the proxy receives', () => {
   it('aspect_ratio rides in the prompt as --ar; the grid has that shape', async () => {
     const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'a wide valley', aspect_ratio: '16:9' });
     expect(done.status).toBe('completed');
-    expect(submits()[0].json).toEqual({ prompt: 'a wide valley --ar 16:9' });
+    expect(submits()[0].json).toEqual({ prompt: 'a wide valley --ar 16:9', state: expect.any(String) });
     const meta = await sharp(Buffer.from(await (await fetch(done.data[0].url)).arrayBuffer())).metadata();
     expect(meta).toMatchObject(mjGridSize('x --ar 16:9'));
     expect(meta.width!).toBeGreaterThan(meta.height!);
@@ -90,7 +91,7 @@ describe('midjourney: the task flow and what the proxy receives', () => {
   it('a reference image (fetched by Easel) goes as a base64Array data URL: a Midjourney image prompt', async () => {
     const { done } = await scenario(suite.server, { model: 'midjourney', prompt: 'in watercolour', image_url: cat.url });
     expect(done.status).toBe('completed');
-    expect(submits()[0].json).toEqual({ prompt: 'in watercolour', base64Array: [`data:image/png;base64,${reference.toString('base64')}`] });
+    expect(submits()[0].json).toEqual({ prompt: 'in watercolour', base64Array: [`data:image/png;base64,${reference.toString('base64')}`], state: expect.any(String) });
   });
 
   it('sends no mj-api-secret when the channel has no api_key (the proxy secret is optional)', () =>

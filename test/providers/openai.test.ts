@@ -207,7 +207,7 @@ describe('openai: upstream failures as the client sees them', () => {
 describe('openai adapter', () => {
   const channelOf = (over: Partial<Channel> = {}): Channel => ({
     id: 'c', provider: 'openai', baseUrl: `${emulator.url}/v1`, apiKey: OPENAI_TEST_KEY, models: MODELS,
-    priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, ...over,
+    priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit', ...over,
   });
   const ctx = (upstreamModel: string, over: Partial<Channel> = {}): CallContext => ({ channel: channelOf(over), upstreamModel, signal: AbortSignal.timeout(10_000) });
   const request = (over: Partial<NormalizedImageRequest>): NormalizedImageRequest => ({
@@ -296,7 +296,7 @@ describe('openai emulator fidelity', () => {
 describe('openai adapter: edits and variations', () => {
   const channelOf = (over: Partial<Channel> = {}): Channel => ({
     id: 'c', provider: 'openai', baseUrl: `${emulator.url}/v1`, apiKey: OPENAI_TEST_KEY, models: MODELS,
-    priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, ...over,
+    priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit', ...over,
   });
   const ctx = (upstreamModel: string): CallContext => ({ channel: channelOf(), upstreamModel, signal: AbortSignal.timeout(10_000) });
   const input = async (width: number, height: number, format: 'png' | 'jpeg' | 'webp' = 'png', source = 'image'): Promise<InputImage> => ({

@@ -193,7 +193,7 @@ describe('xai: edits through the adapter', () => {
   function context(model = 'grok-imagine-image'): CallContext {
     const channel = {
       id: 'xai-edit', provider: 'xai', baseUrl: `${emulator.url}/v1`, apiKey: XAI_TEST_KEY, models: MODELS, priority: 0, weight: 1,
-      timeoutMs: 10_000, modelMap: {}, options: {},
+      timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' as const,
     };
     return { channel, upstreamModel: model, signal: AbortSignal.timeout(10_000) };
   }

@@ -8,6 +8,8 @@ import { formatUsd } from '../../billing/money.ts';
 import { type Account, createAccount, creditAccount, findAccount } from '../../storage/db/accounts.ts';
 import { type ApiKeyRecord, createApiKey, listApiKeys, revokeApiKey } from '../../storage/db/api-keys.ts';
 import type { Services } from '../../services.ts';
+import { findTask, type TaskRow } from '../../tasks/store.ts';
+import { taskSnapshotBody } from '../../tasks/views.ts';
 import { requireAdmin } from '../auth.ts';
 
 export function adminRoutes(app: FastifyInstance, services: Services): void {
@@ -44,6 +46,13 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
       reply.status(201).send({ ...keyView(record), key });
     });
 
+    // The operator's view of one task: where it ran and what its recovery did, beside what the owner sees.
+    admin.get<{ Params: { id: string } }>('/admin/v1/tasks/:id', async (request) => {
+      const task = await findTask(db, request.params.id.toLowerCase());
+      if (!task) throw errors.notFound('Task not found.', 'task_not_found');
+      return adminTaskView(task);
+    });
+
     admin.delete<{ Params: { id: string } }>('/admin/v1/keys/:id', async (request) => {
       const record = await revokeApiKey(db, request.params.id);
       if (!record) throw errors.notFound('API key not found.', 'api_key_not_found');
@@ -54,6 +63,28 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
 
 export function accountView(account: Account) {
   return { id: account.id, object: 'account', name: account.name, balance_usd: formatUsd(account.balance_micros), created_at: Math.floor(account.created_at / 1000) };
+}
+
+function adminTaskView(task: TaskRow) {
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+  return {
+    ...taskSnapshotBody(task),
+    object: 'admin.task',
+    account_id: task.account_id,
+    key_id: task.key_id,
+    request_id: task.request_id,
+    channel_id: task.channel_id,
+    upstream_id: task.upstream ? (JSON.parse(task.upstream) as { upstreamId?: string }).upstreamId ?? null : null,
+    /** A submit under way (or cut off by a crash and not yet recovered). */
+    submit_in_progress: task.submit_id !== null,
+    /** Submits repeated after a crash without knowing whether the first reached the upstream. */
+    uncertain_submits: task.uncertain_submits,
+    attempts: task.attempts,
+    reservation_id: task.reservation_id,
+    lease_owner: task.lease_owner,
+    updated_at: seconds(task.updated_at),
+    deadline_at: seconds(task.deadline_at),
+  };
 }
 
 function keyView(record: ApiKeyRecord) {

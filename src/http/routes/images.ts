@@ -18,7 +18,7 @@ const MAX_IMAGE_PARTS = 17;
 export function imageRoutes(app: FastifyInstance, services: Services): void {
   const create = (endpoint: ImageEndpoint, multipartOnly = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = await authenticate(services, request);
-    const ctx = { caller, requestId: request.id, signal: abortSignalOf(request), dryRun: isDryRun(request) };
+    const ctx = { caller, requestId: request.id, signal: abortSignalOf(reply), dryRun: isDryRun(request) };
     let result: CreateResult;
     if (request.isMultipart() || multipartOnly) {
       const { body, uploads } = await multipartBody(request);

@@ -66,6 +66,9 @@ export const demoAdapter: ProviderAdapter = {
     const state: DemoTaskState = { startedAt: Date.now(), durationMs: taskDuration(ctx), req };
     return { upstreamId: `demo-${state.startedAt}-${Math.random().toString(36).slice(2, 10)}`, state: state as unknown as Record<string, unknown> };
   },
+  // A demo task lives only in its reference: nothing exists anywhere until it is recorded, so a
+  // submit cut off by a crash left nothing behind to duplicate.
+  findSubmission: async () => undefined,
   poll: async (ref, ctx): Promise<PollResult> => {
     const { startedAt, durationMs, req } = ref.state as unknown as DemoTaskState;
     const elapsed = Date.now() - startedAt;

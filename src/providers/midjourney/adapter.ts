@@ -14,6 +14,10 @@
 // prompt already has --ar/--aspect or the ratio is 1:1 (Midjourney's default). Reference images
 // (fetched by Easel before the request gets here) go as base64Array data URLs: image prompts.
 //
+// Every imagine carries Easel's submission id in the proxy's `state` field, which the proxy keeps on the
+// task and lists at `GET {base}/task/list`: after a crash between a submit and its record, recovery
+// finds the task it already made instead of making (and paying for) a second one.
+//
 // Channel options: `poll_interval_ms` (a fixed poll pace instead of the engine's backoff),
 // `task_timeout_ms` (the engine's; default MJ_TASK_TIMEOUT_MS).
 
@@ -113,8 +117,8 @@ function secretHeader(channel: Channel): Record<string, string> {
   return channel.apiKey ? { 'mj-api-secret': channel.apiKey } : {};
 }
 
-async function submit(req: NormalizedImageRequest, ctx: CallContext): Promise<UpstreamTaskRef> {
-  const body = imagineBody(req);
+async function submit(req: NormalizedImageRequest, ctx: CallContext, submissionId: string): Promise<UpstreamTaskRef> {
+  const body: MjImagineRequest = { ...imagineBody(req), state: submissionId };
   const res = await callUpstream({ url: joinUrl(ctx.channel.baseUrl, '/submit/imagine'), headers: secretHeader(ctx.channel), json: body, signal: ctx.signal });
   return { upstreamId: readSubmit(parseJson<MjSubmitResult>(res), res.status) };
 }
@@ -132,10 +136,20 @@ async function poll(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>
   return readTask(parseJson<MjTask>(res), res.status);
 }
 
+/** The proxy's task whose `state` is this submission id, if the proxy has one. */
+async function findSubmission(submissionId: string, ctx: CallContext): Promise<UpstreamTaskRef | undefined> {
+  const res = await callUpstream({ method: 'GET', url: joinUrl(ctx.channel.baseUrl, '/task/list'), headers: secretHeader(ctx.channel), signal: ctx.signal });
+  const tasks = parseJson<MjTask[]>(res);
+  if (!Array.isArray(tasks)) throw new UpstreamError('upstream_fault', 'midjourney-proxy answered the task list without a list', { status: res.status });
+  const found = tasks.find((task) => task && task.state === submissionId && typeof task.id === 'string' && task.id !== '');
+  return found ? { upstreamId: found.id } : undefined;
+}
+
 export const midjourneyAdapter: ProviderAdapter = {
   maxImagesPerCall: 1,
   pollIntervalMs: MJ_POLL_INTERVAL_MS,
   taskTimeoutMs: MJ_TASK_TIMEOUT_MS,
   submit,
   poll,
+  findSubmission,
 };

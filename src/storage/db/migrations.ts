@@ -127,6 +127,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('reservations').addColumn('images', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0005_task_submit_intent': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('tasks').addColumn('submit_id', 'text').execute();
+      await db.schema.alterTable('tasks').addColumn('uncertain_submits', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -103,6 +103,13 @@ export interface TasksTable {
   lease_until: number;
   /** Removed with its images by the sweeper after this. */
   expires_at: number;
+  /**
+   * Easel's id of the upstream submit under way, written before the call. Set while `upstream` is
+   * still null, it tells recovery that a submit may have reached the upstream unrecorded.
+   */
+  submit_id: string | null;
+  /** Submits repeated after a crash without knowing whether the first one reached the upstream. */
+  uncertain_submits: number;
 }
 
 /** Files uploaded through /v1/files (input images for edits), owned by one account. */

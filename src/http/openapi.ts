@@ -18,6 +18,24 @@ function schema(s: z.ZodType): Record<string, unknown> {
   return json;
 }
 
+type Operation = { operationId: string; security?: unknown; requestBody?: unknown; parameters?: unknown[]; responses: Record<string, unknown> };
+
+/**
+ * Statuses a route can answer whatever it does, added to every operation so the document lists all
+ * the server returns: a malformed path or header (400), a path parameter past the router's length
+ * limit (414), a server error (500); with a body, a wrong content type (415) and one too large (413);
+ * behind a key or token, a bad credential (401), the per-key limit (429) and a database outage (503).
+ */
+function withCommonErrors(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
+  for (const methods of Object.values(paths)) {
+    for (const op of Object.values(methods)) {
+      const statuses = [400, 414, 500, ...(op.requestBody ? [413, 415] : []), ...(op.security ? [401, 429, 503] : [])];
+      for (const status of statuses) op.responses[status] ??= errorResponse;
+    }
+  }
+  return paths;
+}
+
 export function buildOpenApiDocument(publicUrl: string): Record<string, unknown> {
   const apiKey = [{ apiKey: [] }];
   const admin = [{ adminToken: [] }];
@@ -62,7 +80,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
         },
       },
     },
-    paths: {
+    paths: withCommonErrors({
       '/v1/images/generations': {
         post: {
           operationId: 'createImage',
@@ -117,7 +135,8 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
       '/admin/v1/accounts/{id}/credit': { post: { operationId: 'creditAccount', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreditAccountRequest'), responses: { 200: ok('Account'), 404: errorResponse } } },
       '/admin/v1/accounts/{id}/keys': { post: { operationId: 'createKey', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreateKeyRequest'), responses: { 201: ok('Key with its clear value, shown once'), 404: errorResponse } } },
       '/admin/v1/keys/{id}': { delete: { operationId: 'revokeKey', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Revoked key'), 404: errorResponse } } },
-    },
+      '/admin/v1/tasks/{id}': { get: { operationId: 'getTaskAsAdmin', security: admin, parameters: [pathParam('id')], responses: { 200: ok('The task with its channel, upstream id and recovery record'), 404: errorResponse } } },
+    }),
   };
 }
 

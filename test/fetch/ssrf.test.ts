@@ -45,7 +45,7 @@ async function serveImages(req: IncomingMessage, res: ServerResponse): Promise<v
   hostHeaders.push(String(req.headers.host));
   const path = url.pathname;
   if (path === '/ok.png') return void res.writeHead(200, { 'content-type': 'image/png' }).end(png);
-  if (path === '/redirect') return void res.writeHead(302, { location: url.searchParams.get('to') ?? '/' }).end();
+  if (path === '/redirect') return void res.writeHead(Number(url.searchParams.get('status') ?? 302), { location: url.searchParams.get('to') ?? '/' }).end();
   if (path === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
   if (path === '/text') return void res.writeHead(200, { 'content-type': 'image/png' }).end('this is not an image');
   if (path === '/broken.png') return void res.writeHead(200).end(Buffer.concat([png.subarray(0, 8), Buffer.from('garbage garbage garbage')]));
@@ -200,13 +200,19 @@ describe('SSRF: refused before any connection', () => {
     // cdn.example.test stands for a public host: it is trusted (its own address is not checked) and
     // resolves to the honest test server, which answers with a redirect. Only that first hop is
     // trusted; every redirect target is checked like a client URL.
-    const viaCdn = (to: string) =>
-      get(`http://cdn.example.test:${imagesPort}/redirect?to=${encodeURIComponent(to.replaceAll('P', String(trapPort)))}`, {
+    const viaCdn = (to: string, status: number) =>
+      get(`http://cdn.example.test:${imagesPort}/redirect?status=${status}&to=${encodeURIComponent(to.replaceAll('P', String(trapPort)))}`, {
         trustedHosts: ['cdn.example.test'],
       });
 
-    it.each([
+    const targets: Array<[string, string, string]> = [
       ['loopback literal', 'http://127.0.0.1:P/x.png', 'invalid_image_url'],
+      ['private range 10/8', 'http://10.0.0.7:P/x.png', 'invalid_image_url'],
+      ['private range 192.168/16', 'http://192.168.1.1/x.png', 'invalid_image_url'],
+      ['unspecified 0.0.0.0', 'http://0.0.0.0:P/x.png', 'invalid_image_url'],
+      ['IPv6 loopback', 'http://[::1]:P/x.png', 'invalid_image_url'],
+      ['another scheme (ftp)', 'ftp://127.0.0.1:P/x.png', 'invalid_image_url'],
+      ['another scheme (gopher)', 'gopher://127.0.0.1:P/_x', 'invalid_image_url'],
       ['decimal loopback', 'http://2130706433:P/x.png', 'invalid_image_url'],
       ['IPv4-mapped loopback', 'http://[::ffff:7f00:1]:P/x.png', 'invalid_image_url'],
       ['a name resolving to loopback', 'http://localtest.example:P/x.png', 'invalid_image_url'],
@@ -214,9 +220,12 @@ describe('SSRF: refused before any connection', () => {
       ['cloud metadata', 'http://169.254.169.254/latest/meta-data/', 'invalid_image_url'],
       ['file://', 'file:///etc/passwd', 'invalid_image_url'],
       ['credentials', 'http://user:pass@127.0.0.1:P/x.png', 'invalid_image_url'],
-    ])('%s', async (_name, target, code) => {
+    ];
+    const cases = [301, 302, 307, 308].flatMap((status) => targets.map(([name, target, code]) => [`${status} to ${name}`, target, code, status] as const));
+
+    it.each(cases)('%s', async (_name, target, code, status) => {
       const served = hostHeaders.length;
-      const err = await refusal(viaCdn(target));
+      const err = await refusal(viaCdn(target, status));
       expect(err.status).toBe(400);
       expect(err.code).toBe(code);
       expect(err.param).toBe(field);

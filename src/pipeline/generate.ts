@@ -82,6 +82,8 @@ export async function createImages(
 
   const abandon = () => handle.abandon();
   ctx.signal.addEventListener('abort', abandon, { once: true });
+  // A client that left while its inputs were read or its money held is gone already.
+  if (ctx.signal.aborted) abandon();
   try {
     const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
     if (outcome && outcome.status !== 'pending') return inlineResult(outcome, req);

@@ -8,7 +8,7 @@ import { ApiError } from '../../src/api/errors.ts';
 import { modelDetailBody, modelListBody, modelPricingBody, pricingBody } from '../../src/catalog/discovery.ts';
 import { MODELS } from '../../src/catalog/models.ts';
 
-const spec = JSON.parse(readFileSync(new URL('../../../shared/spec/tokenlab-openapi-images.json', import.meta.url), 'utf8'));
+const spec = JSON.parse(readFileSync(new URL('../fixtures/tokenlab-openapi-images.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
 ajv.addSchema({ ...spec, $id: 'tokenlab.json' });
 

@@ -9,7 +9,10 @@ import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError | Error, request, reply) => {
     const apiError = toApiError(err);
-    if (apiError.code === 'database_unavailable') {
+    if (apiError.status === 499) {
+      // Nobody reads this answer; the log line is the record that the client left first.
+      request.log.info({ code: apiError.code, status: 499 }, 'The client closed the request before its answer; nothing was charged');
+    } else if (apiError.code === 'database_unavailable') {
       request.log.warn({ code: apiError.code, err: { code: (err as { code?: string }).code, message: err.message } }, 'database unavailable');
     } else if (apiError.status >= 500 && !(err instanceof ApiError)) {
       request.log.error({ err }, 'unhandled error');

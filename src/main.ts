@@ -50,7 +50,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     dataDir: config.data_dir,
     onConnectionLost: (err) => log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'A database connection was lost; the next query reconnects'),
   });
-  const blobs = new LocalBlobStore(path.resolve(config.data_dir, 'media'));
+  // The public URL is final only once the server listens (port 0): the store reads it when asked.
+  const blobs = new LocalBlobStore(path.resolve(config.data_dir, 'media'), () => services.publicUrl);
   const admin = loadOrCreateAdminToken(config);
   const starter = await bootstrapStarterAccount(db, config);
 

@@ -1,5 +1,5 @@
-// Turns what an upstream handed back into what the client asked for: Easel URLs (the image stored
-// in the blob store) or inline base64. Storing failures fail the request: never a silent fallback.
+// Turns what an upstream handed back into what the client asked for: the image stored in the blob
+// store (its key; the URL is made when it is shown) or inline base64. Storing failures fail the request: never a silent fallback.
 // An upstream URL asked for as a URL streams from the upstream into the blob store, never whole in memory.
 
 import { ApiError } from '../api/errors.ts';
@@ -11,14 +11,14 @@ import { readAll } from '../util/bytes.ts';
 import { sniffImageType } from '../util/image-type.ts';
 
 export interface DeliveredImage {
-  url?: string;
+  /** The blob store key of the stored image (format url). */
+  key?: string;
   b64_json?: string;
   revised_prompt?: string;
 }
 
 export interface DeliveryContext {
   blobs: BlobStore;
-  publicUrl: string;
   /** Opens an upstream result URL (with the channel's trust rules), its type sniffed. */
   open: (url: string) => Promise<OpenedImage>;
 }
@@ -33,7 +33,7 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
   if (image.bytes) {
     const mime = sniffImageType(image.bytes) ?? notAnImage();
     if (format === 'b64_json') out.b64_json = image.bytes.toString('base64');
-    else out.url = await store(ctx, () => ctx.blobs.put(image.bytes!, mime));
+    else out.key = await store(() => ctx.blobs.put(image.bytes!, mime));
   } else if (image.url) {
     const opened = await ctx.open(image.url);
     try {
@@ -42,9 +42,9 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
       } else if (opened.declaredBytes !== undefined && opened.declaredBytes <= STREAM_ABOVE_BYTES) {
         // A small image costs less read whole and written once than streamed chunk by chunk.
         const bytes = await readAll(opened.chunks);
-        out.url = await store(ctx, () => ctx.blobs.put(bytes, opened.mime));
+        out.key = await store(() => ctx.blobs.put(bytes, opened.mime));
       } else {
-        out.url = await store(ctx, () => ctx.blobs.putStream(opened.chunks, opened.mime));
+        out.key = await store(() => ctx.blobs.putStream(opened.chunks, opened.mime));
       }
     } catch (err) {
       opened.cancel();
@@ -60,10 +60,9 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
 /** Upstream results larger than this (or of unknown size) stream into the blob store. */
 export const STREAM_ABOVE_BYTES = 1024 * 1024;
 
-async function store(ctx: DeliveryContext, put: () => Promise<string>): Promise<string> {
-  let key: string;
+async function store(put: () => Promise<string>): Promise<string> {
   try {
-    key = await put();
+    return await put();
   } catch (err) {
     // A download that failed while streaming is the upstream's fault, not the store's.
     if (err instanceof ApiError) throw err;
@@ -74,7 +73,6 @@ async function store(ctx: DeliveryContext, put: () => Promise<string>): Promise<
       hints: { retryable: true },
     });
   }
-  return `${ctx.publicUrl}/media/${key}`;
 }
 
 function notAnImage(): never {

@@ -11,8 +11,7 @@ import { validateImageRequest } from '../catalog/contract.ts';
 import type { Services } from '../services.ts';
 import type { Outcome, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
-import { taskCreatedBody } from '../tasks/views.ts';
-import type { DeliveredImage } from './deliver.ts';
+import { imageView, taskCreatedBody } from '../tasks/views.ts';
 import { inputBlobKeys, resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
 
 export interface Caller {
@@ -29,7 +28,7 @@ export interface RequestContext {
 }
 
 export type CreateResult =
-  | { kind: 'inline'; body: { created: number; data: DeliveredImage[]; billing_transaction_id: string; normalized?: Record<string, string> }; billingTransactionId: string }
+  | { kind: 'inline'; body: { created: number; data: Array<Record<string, unknown>>; billing_transaction_id: string; normalized?: Record<string, string> }; billingTransactionId: string }
   | { kind: 'task'; body: ReturnType<typeof taskCreatedBody>; taskId: string }
   | { kind: 'dry_run'; body: Record<string, unknown> };
 
@@ -86,7 +85,7 @@ export async function createImages(
   if (ctx.signal.aborted) abandon();
   try {
     const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
-    if (outcome && outcome.status !== 'pending') return inlineResult(outcome, req);
+    if (outcome && outcome.status !== 'pending') return inlineResult(outcome, req, (key) => services.blobs.urlFor(key));
     // The client gets the task id: record that before answering, so a crash after it resumes the task.
     await makePublic(services.db.kysely, task.id);
     return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
@@ -113,12 +112,12 @@ async function waitForOutcome(handle: TaskHandle, budgetMs: number, taskUpstream
   }
 }
 
-function inlineResult(outcome: Exclude<Outcome, { status: 'pending' }>, req: NormalizedImageRequest): CreateResult {
+function inlineResult(outcome: Exclude<Outcome, { status: 'pending' }>, req: NormalizedImageRequest, urlFor: (key: string) => string): CreateResult {
   if (outcome.status === 'failed') throw outcome.error;
   const billingTransactionId = outcome.task.billing_transaction_id ?? outcome.task.reservation_id ?? '';
   const body: Extract<CreateResult, { kind: 'inline' }>['body'] = {
     created: Math.floor(Date.now() / 1000),
-    data: outcome.data,
+    data: outcome.data.map((image) => imageView(image, urlFor)),
     billing_transaction_id: billingTransactionId,
   };
   if (req.normalized && Object.keys(req.normalized).length > 0) body.normalized = req.normalized;

@@ -24,6 +24,7 @@ import { toApiError } from '../routing/upstream-errors.ts';
 import type { Services } from '../services.ts';
 import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 import { randomBase62 } from '../util/ids.ts';
+import type { StoredImage } from './views.ts';
 import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
 
 /** First poll delay when the adapter names none. */
@@ -349,7 +350,6 @@ export class TaskEngine {
     const format = state.inline ? req.responseFormat : 'url';
     const data = await deliverImages(result.images.slice(0, req.n), format, {
       blobs: this.services.blobs,
-      publicUrl: this.services.publicUrl,
       open: (url) => openUpstreamResult(url, state.controller.signal),
     });
     if (data.length === 0) {
@@ -399,8 +399,8 @@ export class TaskEngine {
   async sweep(): Promise<number> {
     const expired = await takeExpiredTasks(this.services.db.kysely);
     for (const task of expired) {
-      const data = task.result ? ((JSON.parse(task.result) as { data?: Array<{ url?: string }> }).data ?? []) : [];
-      const keys = [...data.map((item) => item.url?.split('/media/')[1]), ...inputBlobKeys(JSON.parse(task.request))];
+      const data = task.result ? ((JSON.parse(task.result) as { data?: StoredImage[] }).data ?? []) : [];
+      const keys = [...data.map((item) => item.key), ...inputBlobKeys(JSON.parse(task.request))];
       for (const key of keys) if (key) await this.services.blobs.delete(key).catch(() => {});
     }
     return expired.length;

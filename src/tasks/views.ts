@@ -18,7 +18,21 @@ export function taskCreatedBody(task: Pick<TaskRow, 'id' | 'model' | 'created_at
   };
 }
 
-export function taskSnapshotBody(task: TaskRow) {
+/** One delivered image as a task row keeps it: a blob key (or, delivered inline, only its prompt). */
+export interface StoredImage {
+  key?: string;
+  b64_json?: string;
+  revised_prompt?: string;
+  delivered_inline?: boolean;
+}
+
+/** The client's view of a delivered image: the key becomes a URL now, so stored rows never hold one. */
+export function imageView({ key, ...rest }: StoredImage, urlFor: (key: string) => string): Record<string, unknown> {
+  return key ? { url: urlFor(key), ...rest } : rest;
+}
+
+export function taskSnapshotBody(task: TaskRow, urlFor: (key: string) => string) {
+  const stored = task.status === 'completed' && task.result ? ((JSON.parse(task.result) as { data?: StoredImage[] }).data ?? []) : [];
   const body: Record<string, unknown> = {
     id: task.id,
     task_id: task.id,
@@ -28,7 +42,7 @@ export function taskSnapshotBody(task: TaskRow) {
     model: task.model,
     created: Math.floor(task.created_at / 1000),
     updated: Math.floor(task.updated_at / 1000),
-    data: task.status === 'completed' && task.result ? (JSON.parse(task.result) as { data?: unknown[] }).data ?? [] : [],
+    data: stored.map((image) => imageView(image, urlFor)),
   };
   if (task.progress !== null && task.status !== 'failed') body.progress = task.progress;
   if (task.status === 'failed' && task.error) body.error = JSON.parse(task.error);

@@ -19,6 +19,26 @@ describe.each(DIALECTS)('SQL store on %s', (dialect) => {
     return db;
   }
 
+  it('rewrites task results stored as URLs into blob keys (migration 0006)', async () => {
+    const url = await freshDatabaseUrl(dialect);
+    const dataDir = tempDir();
+    const first = await openDatabase({ databaseUrl: url, dataDir });
+    const account = await createAccount(first.kysely, 'a', 1);
+    const key = 'a'.repeat(32) + '.png';
+    const old = { data: [{ url: `http://old-host:8080/media/${key}`, revised_prompt: 'p' }, { revised_prompt: 'q', delivered_inline: true }, { url: 'https://elsewhere.example/x.png' }] };
+    await first.kysely.insertInto('tasks').values({
+      id: 'ldtask_m', account_id: account.id, key_id: 'k', request_id: 'r', model: 'dall-e-2', status: 'completed', progress: 100, request: '{}', channel_id: null, upstream: null,
+      result: JSON.stringify(old), error: null, usage: null, reservation_id: null, billing_transaction_id: null, public: 1, attempts: 0, created_at: 0, updated_at: 0,
+      deadline_at: 0, next_poll_at: 0, lease_owner: null, lease_until: 0, expires_at: Date.now() + 60_000, submit_id: null, uncertain_submits: 0,
+    }).execute();
+    // As if the row had been written before 0006 ran.
+    await first.kysely.deleteFrom('kysely_migration' as never).where('name' as never, '=', '0006_task_result_blob_keys' as never).execute();
+    await first.close();
+    db = await openDatabase({ databaseUrl: url, dataDir });
+    const row = await db.kysely.selectFrom('tasks').select('result').where('id', '=', 'ldtask_m').executeTakeFirstOrThrow();
+    expect(JSON.parse(row.result!)).toEqual({ data: [{ key, revised_prompt: 'p' }, { revised_prompt: 'q', delivered_inline: true }, { url: 'https://elsewhere.example/x.png' }] });
+  });
+
   it('applies migrations once and again without harm', async () => {
     const url = await freshDatabaseUrl(dialect);
     const dataDir = tempDir();

@@ -50,7 +50,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
     admin.get<{ Params: { id: string } }>('/admin/v1/tasks/:id', async (request) => {
       const task = await findTask(db, request.params.id.toLowerCase());
       if (!task) throw errors.notFound('Task not found.', 'task_not_found');
-      return adminTaskView(task);
+      return adminTaskView(task, (key) => services.blobs.urlFor(key));
     });
 
     admin.delete<{ Params: { id: string } }>('/admin/v1/keys/:id', async (request) => {
@@ -65,10 +65,10 @@ export function accountView(account: Account) {
   return { id: account.id, object: 'account', name: account.name, balance_usd: formatUsd(account.balance_micros), created_at: Math.floor(account.created_at / 1000) };
 }
 
-function adminTaskView(task: TaskRow) {
+function adminTaskView(task: TaskRow, urlFor: (key: string) => string) {
   const seconds = (ms: number) => Math.floor(ms / 1000);
   return {
-    ...taskSnapshotBody(task),
+    ...taskSnapshotBody(task, urlFor),
     object: 'admin.task',
     account_id: task.account_id,
     key_id: task.key_id,

@@ -23,7 +23,7 @@ export function taskRoutes(app: FastifyInstance, services: Services): void {
     if (!task || task.account_id !== caller.accountId || task.expires_at < Date.now()) throw notFound();
     reply.header('x-task-id', task.id);
     if (task.billing_transaction_id) reply.header('x-billing-transaction-id', task.billing_transaction_id);
-    return reply.send(taskSnapshotBody(task));
+    return reply.send(taskSnapshotBody(task, (key) => services.blobs.urlFor(key)));
   };
   app.get('/v1/tasks/:id', show);
   app.get('/v1/images/:id', show);

@@ -8,7 +8,18 @@ import { randomBase62 } from '../../util/ids.ts';
 import { type BlobStore, type StoredBlob, contentTypeOfKey, extensionFor } from './types.ts';
 
 export class LocalBlobStore implements BlobStore {
-  constructor(private readonly root: string) {}
+  /**
+   * `publicBase` is read at each urlFor: with port 0 the address is known only once the server listens.
+   * Easel serves the files itself at `<publicBase>/media/<key>`.
+   */
+  constructor(
+    private readonly root: string,
+    private readonly publicBase: () => string,
+  ) {}
+
+  urlFor(key: string): string {
+    return `${this.publicBase()}/media/${key}`;
+  }
 
   private pathOf(key: string): string {
     return path.join(this.root, key.slice(0, 2), key);

@@ -20,6 +20,11 @@ export interface BlobStore {
   ping(): Promise<void>;
   /** Deletes blobs written before `cutoff` (unix ms) unless `keep(key)`; returns how many went. */
   sweepOlderThan(cutoff: number, keep: (key: string) => boolean): Promise<number>;
+  /**
+   * Where a client fetches the blob. Made at read time, never stored: records keep keys, so moving
+   * the public URL, a CDN base or presigned URLs never breaks a stored task.
+   */
+  urlFor(key: string): string;
 }
 
 export const CONTENT_TYPES: Record<string, string> = {

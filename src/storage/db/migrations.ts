@@ -133,6 +133,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('tasks').addColumn('uncertain_submits', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0006_task_result_blob_keys': {
+    // Task results kept whole URLs (`<public_url>/media/<key>`); they keep the key now and the URL is
+    // made when shown. Rows written before are rewritten once, whatever public URL they were made with.
+    async up(db: Kysely<any>) {
+      const rows: Array<{ id: string; result: string }> = await db.selectFrom('tasks').select(['id', 'result']).where('result', 'like', '%/media/%').execute();
+      for (const row of rows) {
+        const parsed = JSON.parse(row.result) as { data?: Array<Record<string, unknown>> };
+        if (!Array.isArray(parsed.data)) continue;
+        parsed.data = parsed.data.map(({ url, ...rest }) => {
+          const key = typeof url === 'string' ? /\/media\/([0-9A-Za-z]{32}\.(?:png|jpg|webp))$/.exec(url)?.[1] : undefined;
+          return key ? { key, ...rest } : url === undefined ? rest : { url, ...rest };
+        });
+        await db.updateTable('tasks').set({ result: JSON.stringify(parsed) }).where('id', '=', row.id).execute();
+      }
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

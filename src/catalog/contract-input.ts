@@ -1,9 +1,11 @@
 // The generic layer under the contract engine: which fields exist on each endpoint, how multipart
-// strings become typed values, and the zod type check with its issues in Easel's error vocabulary.
+// strings become typed values, and the zod type check (its issues converted by api/validate.ts, the
+// one converter every schema shares).
 
 import type { z } from 'zod';
 import { imageEditRequestSchema, imageGenerationRequestSchema, imageVariationRequestSchema } from '../api/images.ts';
 import type { ValidationIssue } from '../api/errors.ts';
+import { zodIssue } from '../api/validate.ts';
 import { IMAGE_ENDPOINTS, type ImageEndpoint } from './types.ts';
 
 const SCHEMAS: Record<ImageEndpoint, z.ZodObject> = {
@@ -84,18 +86,14 @@ export function prepareBody(endpoint: ImageEndpoint, body: Record<string, unknow
   return out;
 }
 
-/** Type and generic-range check of the given fields; issues keyed by the offending field path. */
+/**
+ * Type and generic-range check of the given fields; issues keyed by the offending field path. Unknown
+ * fields are left out: the engine answers those itself, with MISPLACED_FIELDS' pointed messages.
+ */
 export function typeIssues(endpoint: ImageEndpoint, body: Record<string, unknown>): ValidationIssue[] {
   const result = PARTIAL[endpoint].safeParse(body);
   if (result.success) return [];
-  return result.error.issues
-    .filter((issue) => issue.code !== 'unrecognized_keys')
-    .map((issue) => ({ field: fieldPath(issue.path), message: issue.message, code: 'invalid_value' }));
-}
-
-/** ['image_urls', 1] → 'image_urls[1]'. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys').map(zodIssue);
 }
 
 /** The top-level field an issue path starts with. */

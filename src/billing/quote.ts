@@ -1,12 +1,13 @@
 // Prices of one request, from the catalogue's price data: the quote (the most the request can cost,
 // reserved before anything goes upstream) and the charge (what the delivered result costs, never
-// more than the quote). All arithmetic is integer micro-dollars.
+// more than the quote). All arithmetic is integer micro-dollars (util/money.ts): token rates are
+// micro-dollars per million tokens, and each cost is rounded up to the micro-dollar once it is known.
 
 import { outputDimensions } from '../catalog/dimensions.ts';
 import type { ModelEntry, PriceData, PriceSelector } from '../catalog/model-entry.ts';
 import { sizeParam } from '../catalog/size-rules.ts';
 import type { NormalizedImageRequest } from '../catalog/types.ts';
-import { parseUsd } from './money.ts';
+import { divideRoundingUp, priceMicros, tokenCostMicros } from '../util/money.ts';
 
 export interface Pricing {
   micros: number;
@@ -29,15 +30,9 @@ export const NO_ADJUSTMENTS: PriceAdjustments = { markupPercent: 0, overrides: {
 /** Input tokens assumed per reference image when quoting token-priced models (OpenAI bills ~ 1–2k). */
 const QUOTE_TOKENS_PER_INPUT_IMAGE = 2_000;
 
-function micros(usd: string): number {
-  const value = parseUsd(usd);
-  if (value === undefined) throw new Error(`bad price '${usd}' in the catalogue`);
-  return value;
-}
-
 /** Cost of `tokens` at a per-million rate, rounded up to the micro-dollar. */
 function tokenCost(tokens: number, perMillionUsd: string): number {
-  return Math.ceil((tokens * micros(perMillionUsd)) / 1_000_000);
+  return tokenCostMicros(tokens, priceMicros(perMillionUsd));
 }
 
 function selectorValues(req: NormalizedImageRequest): Record<string, string | undefined> {
@@ -54,7 +49,7 @@ function priceDataOf(entry: ModelEntry, adj: PriceAdjustments): PriceData {
 }
 
 function withMarkup(amount: number, adj: PriceAdjustments): number {
-  return adj.markupPercent ? Math.ceil((amount * (100 + adj.markupPercent)) / 100) : amount;
+  return adj.markupPercent ? divideRoundingUp(amount * (100 + adj.markupPercent), 100) : amount;
 }
 
 function version(price: PriceData, adj: PriceAdjustments): string {
@@ -63,11 +58,11 @@ function version(price: PriceData, adj: PriceAdjustments): string {
 
 /** Price of one image for per-image and per-request models (the first matching row, else the dearest). */
 function unitPrice(price: Exclude<PriceData, { unit: 'per_token' }>, req: NormalizedImageRequest): { micros: number; row: unknown } {
-  if (price.unit === 'per_request') return { micros: micros(price.price.usd), row: { per_request: price.price.usd } };
+  if (price.unit === 'per_request') return { micros: priceMicros(price.price.usd), row: { per_request: price.price.usd } };
   const values = selectorValues(req);
   const row = price.rows.find((r) => matches(r.when, values));
-  if (row) return { micros: micros(row.price.usd), row: { when: row.when, usd: row.price.usd } };
-  const dearest = Math.max(...price.rows.map((r) => micros(r.price.usd)));
+  if (row) return { micros: priceMicros(row.price.usd), row: { when: row.when, usd: row.price.usd } };
+  const dearest = Math.max(...price.rows.map((r) => priceMicros(r.price.usd)));
   return { micros: dearest, row: { when: 'no row matched: dearest row', micros: dearest } };
 }
 

@@ -1,25 +1,14 @@
 // Published price views of the catalogue's price data: the `pricing` objects of /v1/models, the
 // rows of /v1/pricing and the body of /v1/models/{id}/pricing. Quoting and charging live in billing/;
-// this file only describes. Arithmetic is in integer nano-dollars: no float ever holds money.
+// this file only describes. Amounts are integer micro-dollars (util/money.ts), rounded as billing
+// rounds a charge, so a published per-image figure is what one image's output tokens are charged.
 
+import { formatUsd, priceMicros, tokenCostMicros } from '../util/money.ts';
 import type { ModelEntry, PriceData, PriceFigure, PriceSelector } from './model-entry.ts';
 import { publicOperations } from './operations.ts';
 
-const NANO = 1_000_000_000;
 /** Token-priced models are summarised at 1024x1024, the size most clients ask for. */
 export const REFERENCE_MEGAPIXELS = 1;
-
-export function usdToNano(usd: string): number {
-  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(usd);
-  if (!m) throw new Error(`not a decimal USD amount: '${usd}'`);
-  return Number(m[1]) * NANO + Number((m[2] ?? '').padEnd(9, '0'));
-}
-
-export function nanoToUsd(nano: number): string {
-  const whole = Math.floor(nano / NANO);
-  const frac = String(nano % NANO).padStart(9, '0').replace(/0+$/, '');
-  return `${whole}.${frac.padEnd(2, '0')}`;
-}
 
 export function pricingUnit(entry: ModelEntry): PriceData['unit'] {
   return entry.price.unit;
@@ -34,23 +23,23 @@ export function hasComplexPricing(entry: ModelEntry): boolean {
 }
 
 /** Cost of one image per pricing row (token models: output tokens at the output rate). */
-function perImageAmounts(price: PriceData): Array<{ when: PriceSelector; nano: number }> {
+function perImageAmounts(price: PriceData): Array<{ when: PriceSelector; micros: number }> {
   switch (price.unit) {
     case 'per_image':
-      return price.rows.map((r) => ({ when: r.when, nano: usdToNano(r.price.usd) }));
+      return price.rows.map((r) => ({ when: r.when, micros: priceMicros(r.price.usd) }));
     case 'per_request':
-      return [{ when: {}, nano: usdToNano(price.price.usd) }];
+      return [{ when: {}, micros: priceMicros(price.price.usd) }];
     case 'per_token': {
-      const rate = usdToNano(price.perMillion.imageOutput.usd);
+      const rate = priceMicros(price.perMillion.imageOutput.usd);
       const mp = price.outputTokens.basis === 'per_megapixel' ? REFERENCE_MEGAPIXELS : 1;
-      return price.outputTokens.rows.map((r) => ({ when: r.when, nano: Math.round((r.tokens * mp * rate) / 1_000_000) }));
+      return price.outputTokens.rows.map((r) => ({ when: r.when, micros: tokenCostMicros(r.tokens * mp, rate) }));
     }
   }
 }
 
 export function priceRange(entry: ModelEntry): { min: string; max: string } {
-  const amounts = perImageAmounts(entry.price).map((a) => a.nano);
-  return { min: nanoToUsd(Math.min(...amounts)), max: nanoToUsd(Math.max(...amounts)) };
+  const amounts = perImageAmounts(entry.price).map((a) => a.micros);
+  return { min: formatUsd(Math.min(...amounts)), max: formatUsd(Math.max(...amounts)) };
 }
 
 /** Flat prices: the one amount a request (or image) costs; undefined when it depends on the request. */

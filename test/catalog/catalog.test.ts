@@ -5,7 +5,7 @@ import { ApiError } from '../../src/api/errors.ts';
 import { editDistance, listModels, requireModel, resolveModel, suggestModel, upstreamModelName } from '../../src/catalog/catalog.ts';
 import { PROVIDERS } from '../../src/catalog/model-entry.ts';
 import { MODELS } from '../../src/catalog/models.ts';
-import { usdToNano } from '../../src/catalog/pricing.ts';
+import { priceMicros } from '../../src/util/money.ts';
 
 const SPEC_MODELS = [
   'gpt-image-2',
@@ -152,7 +152,7 @@ describe('data consistency', () => {
     const figures =
       m.price.unit === 'per_image' ? m.price.rows.map((r) => r.price) : m.price.unit === 'per_request' ? [m.price.price] : Object.values(m.price.perMillion);
     for (const f of figures) {
-      expect(() => usdToNano(f!.usd)).not.toThrow();
+      expect(() => priceMicros(f!.usd)).not.toThrow();
       expect(f!.source.length).toBeGreaterThan(5);
     }
     expect(m.price.version).toMatch(/^\d{4}-\d{2}-\d{2}$/);

@@ -2,7 +2,7 @@
 // Result URLs handed back by a configured channel are trusted for their address (the operator chose
 // the channel); client-supplied URLs additionally go through the address guard (guard.ts).
 
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { readAll } from '../util/bytes.ts';
 import { sniffImageType, type ImageMime } from '../util/image-type.ts';
 
@@ -60,20 +60,39 @@ const SNIFF_BYTES = 12;
  */
 export async function openImage(rawUrl: string, opts: DownloadOptions = {}): Promise<OpenedImage> {
   const maxBytes = opts.maxBytes ?? MAX_IMAGE_BYTES;
+  const signal = downloadSignal(opts);
+  const res = await requestFollowingRedirects(parseHttpUrl(rawUrl), opts, signal);
+  const declaredBytes = refuseDeclaredOversize(res, maxBytes);
+  const body = res.body;
+  const limited = limitedChunks(body, maxBytes, signal, opts.onChunk);
+  const { head, mime } = await sniffHead(limited);
+  if (!mime) {
+    discard(body);
+    throw new DownloadError('the URL did not return a PNG, JPEG or WebP image', 'not_image');
+  }
+  return {
+    mime,
+    cancel: () => discard(body),
+    declaredBytes,
+    chunks: (async function* () {
+      yield* head;
+      yield* limited;
+    })(),
+  };
+}
+
+/** The caller's signal, if any, bounded by the download timeout. */
+function downloadSignal(opts: DownloadOptions): AbortSignal {
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? DOWNLOAD_TIMEOUT_MS);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  let url = parseHttpUrl(rawUrl);
+  return opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+}
+
+/** GETs the URL, following up to MAX_REDIRECTS redirects (each target checked first), to a 200 answer. */
+async function requestFollowingRedirects(firstUrl: URL, opts: DownloadOptions, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  let url = firstUrl;
   for (let redirects = 0; ; redirects++) {
     await opts.checkUrl?.(url, signal);
-    let res;
-    try {
-      // No headers of ours: nothing a channel or client sent Easel is ever forwarded to a download host.
-      res = await request(url, { method: 'GET', signal, dispatcher: opts.dispatcher ?? agent, headers: { accept: 'image/png, image/jpeg, image/webp' } });
-    } catch (err) {
-      throw signal.aborted
-        ? new DownloadError('the image download timed out', 'timeout')
-        : new DownloadError(`the image could not be downloaded (${(err as NodeJS.ErrnoException).code ?? 'network error'})`, 'network');
-    }
+    const res = await requestOnce(url, opts, signal);
     if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
       await res.body.dump();
       if (redirects >= MAX_REDIRECTS) throw new DownloadError(`more than ${MAX_REDIRECTS} redirects`, 'redirects');
@@ -84,59 +103,67 @@ export async function openImage(rawUrl: string, opts: DownloadOptions = {}): Pro
       await res.body.dump();
       throw new DownloadError(`the image URL answered HTTP ${res.statusCode}`, 'status');
     }
-    const declared = Number(res.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      // Nothing reads the body any more: without a listener its abort error would be uncaught.
-      res.body.on('error', () => {});
-      res.body.destroy();
-      throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
-    }
-    const body = res.body;
-    const limited = (async function* () {
-      let size = 0;
-      try {
-        for await (const chunk of body) {
-          size += chunk.length;
-          if (size > maxBytes) {
-            body.destroy();
-            throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
-          }
-          opts.onChunk?.(chunk.length);
-          yield chunk as Buffer;
-        }
-      } catch (err) {
-        if (err instanceof DownloadError) throw err;
-        throw signal.aborted ? new DownloadError('the image download timed out', 'timeout') : new DownloadError('the image download was cut off', 'network');
-      }
-    })();
-    // Read just enough to sniff the type, then hand back the head followed by the rest.
-    const head: Buffer[] = [];
-    let headSize = 0;
-    while (headSize < SNIFF_BYTES) {
-      const next = await limited.next();
-      if (next.done) break;
-      head.push(next.value);
-      headSize += next.value.length;
-    }
-    const mime = sniffImageType(Buffer.concat(head));
-    if (!mime) {
-      body.on('error', () => {});
-      body.destroy();
-      throw new DownloadError('the URL did not return a PNG, JPEG or WebP image', 'not_image');
-    }
-    return {
-      mime,
-      cancel: () => {
-        body.on('error', () => {});
-        body.destroy();
-      },
-      declaredBytes: Number.isFinite(declared) ? declared : undefined,
-      chunks: (async function* () {
-        yield* head;
-        yield* limited;
-      })(),
-    };
+    return res;
   }
+}
+
+async function requestOnce(url: URL, opts: DownloadOptions, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  try {
+    // No headers of ours: nothing a channel or client sent Easel is ever forwarded to a download host.
+    return await request(url, { method: 'GET', signal, dispatcher: opts.dispatcher ?? agent, headers: { accept: 'image/png, image/jpeg, image/webp' } });
+  } catch (err) {
+    throw signal.aborted
+      ? new DownloadError('the image download timed out', 'timeout')
+      : new DownloadError(`the image could not be downloaded (${(err as NodeJS.ErrnoException).code ?? 'network error'})`, 'network');
+  }
+}
+
+/** The Content-Length the server declared, when it did; refused before a byte is read when it is over the limit. */
+function refuseDeclaredOversize(res: Dispatcher.ResponseData, maxBytes: number): number | undefined {
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    discard(res.body);
+    throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
+  }
+  return Number.isFinite(declared) ? declared : undefined;
+}
+
+/** The body's chunks, stopped at maxBytes, with a cut or timed-out stream reported as a DownloadError. */
+async function* limitedChunks(body: Dispatcher.ResponseData['body'], maxBytes: number, signal: AbortSignal, onChunk: DownloadOptions['onChunk']): AsyncGenerator<Buffer> {
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.destroy();
+        throw new DownloadError(`the image is larger than ${maxBytes} bytes`, 'too_large');
+      }
+      onChunk?.(chunk.length);
+      yield chunk as Buffer;
+    }
+  } catch (err) {
+    if (err instanceof DownloadError) throw err;
+    throw signal.aborted ? new DownloadError('the image download timed out', 'timeout') : new DownloadError('the image download was cut off', 'network');
+  }
+}
+
+/** Reads just enough to sniff the type; the head read is handed back so the caller can replay it before the rest. */
+async function sniffHead(chunks: AsyncGenerator<Buffer>): Promise<{ head: Buffer[]; mime: ImageMime | undefined }> {
+  const head: Buffer[] = [];
+  let headSize = 0;
+  while (headSize < SNIFF_BYTES) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head.push(next.value);
+    headSize += next.value.length;
+  }
+  return { head, mime: sniffImageType(Buffer.concat(head)) };
+}
+
+/** Drops a body nothing will read: without a listener its abort error would be uncaught. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /** Downloads an image whole (when the bytes are needed in memory: base64, probing). */

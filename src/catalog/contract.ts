@@ -188,6 +188,7 @@ function toRef(item: Record<string, unknown>): ImageRef {
   return typeof item.file_id === 'string' ? { fileId: item.file_id } : { url: item.image_url as string };
 }
 
+/** The request in the one shape the adapters consume: the contract's choices filled in, unset keys dropped. */
 function normalize(entry: ModelEntry, op: OperationContract, endpoint: ImageEndpoint, body: Body, requestedModel: string, sizing: Sizing): NormalizedImageRequest {
   const req: NormalizedImageRequest = {
     model: entry.id,
@@ -199,18 +200,36 @@ function normalize(entry: ModelEntry, op: OperationContract, endpoint: ImageEndp
     responseFormat: (body.response_format as ResponseFormat | undefined) ?? 'url',
     async: body.async === true,
   };
+  // What the contract chose rather than the client sent, reported back so the client sees what it got.
   const normalized: Record<string, string> = {};
-  const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+  setSelectors(req, body, sizing, normalized);
+  applyDefaults(req, op, body, normalized);
+  setOutputOptions(req, body);
+  if (endpoint === IMAGE_ENDPOINTS.generations) setReferenceImages(req, body);
+  else if (endpoint === IMAGE_ENDPOINTS.edits) setEditSources(req, body);
+  if (Object.keys(normalized).length > 0) req.normalized = normalized;
+  return withoutUnsetKeys(req);
+}
 
+function stringField(body: Body, key: string): string | undefined {
+  return typeof body[key] === 'string' ? (body[key] as string) : undefined;
+}
+
+/** Size, aspect ratio, resolution, quality and style: as sent, else as the size alias mapped them. */
+function setSelectors(req: NormalizedImageRequest, body: Body, sizing: Sizing, normalized: Record<string, string>): void {
+  const aspectRatio = stringField(body, 'aspect_ratio');
+  const resolution = stringField(body, 'resolution');
   req.size = sizing.size;
-  req.aspectRatio = str('aspect_ratio') ?? sizing.aspectRatio;
-  req.resolution = str('resolution') ?? sizing.resolution;
-  // Values the size alias chose are reported back, so the client sees what it got.
-  if (!str('aspect_ratio') && sizing.aspectRatio) normalized.aspect_ratio = sizing.aspectRatio;
-  if (!str('resolution') && sizing.resolution) normalized.resolution = sizing.resolution;
-  req.quality = str('quality');
-  req.style = str('style');
+  req.aspectRatio = aspectRatio ?? sizing.aspectRatio;
+  req.resolution = resolution ?? sizing.resolution;
+  if (!aspectRatio && sizing.aspectRatio) normalized.aspect_ratio = sizing.aspectRatio;
+  if (!resolution && sizing.resolution) normalized.resolution = sizing.resolution;
+  req.quality = stringField(body, 'quality');
+  req.style = stringField(body, 'style');
+}
 
+/** The operation's defaults for the selectors neither the client nor the size alias set. */
+function applyDefaults(req: NormalizedImageRequest, op: OperationContract, body: Body, normalized: Record<string, string>): void {
   for (const [param, value] of Object.entries(op.defaults ?? {})) {
     if (body[param] !== undefined || normalized[param] !== undefined) continue;
     normalized[param] = value;
@@ -220,33 +239,43 @@ function normalize(entry: ModelEntry, op: OperationContract, endpoint: ImageEndp
     else if (param === 'quality') req.quality = value;
     else if (param === 'style') req.style = value;
   }
+}
 
-  req.background = str('background');
-  req.outputFormat = str('output_format') as NormalizedImageRequest['outputFormat'];
+function setOutputOptions(req: NormalizedImageRequest, body: Body): void {
+  req.background = stringField(body, 'background');
+  req.outputFormat = stringField(body, 'output_format') as NormalizedImageRequest['outputFormat'];
   req.outputCompression = (body.output_compression ?? body.compression) as number | undefined;
-  req.moderation = str('moderation');
-  req.negativePrompt = str('negative_prompt');
+  req.moderation = stringField(body, 'moderation');
+  req.negativePrompt = stringField(body, 'negative_prompt');
   req.seed = body.seed as number | undefined;
-  req.user = str('user');
+  req.user = stringField(body, 'user');
   req.partialImages = body.partial_images as number | undefined;
   req.expandPrompt = body.expand_prompt as boolean | undefined;
+}
 
-  if (endpoint === IMAGE_ENDPOINTS.generations) {
-    const urls = [...(str('image_url') ? [str('image_url')!] : []), ...((body.image_urls as string[] | undefined) ?? [])];
-    if (urls.length) req.imageUrls = urls;
-    if (body.reference_image_urls) req.referenceImageUrls = body.reference_image_urls as string[];
-    req.maskUrl = str('mask_url');
-  } else if (endpoint === IMAGE_ENDPOINTS.edits) {
-    const refs: ImageRef[] = [
-      ...(str('image_url') ? [{ url: str('image_url')! }] : []),
-      ...((body.image_urls as string[] | undefined) ?? []).map((url) => ({ url })),
-      ...((body.images as Array<Record<string, unknown>> | undefined) ?? []).map(toRef),
-    ];
-    if (refs.length) req.imageRefs = refs;
-    if (body.mask) req.maskRef = toRef(body.mask as Record<string, unknown>);
-  }
-  if (Object.keys(normalized).length > 0) req.normalized = normalized;
-  // Drop unset keys so the adapters (and tests) see only what the contract produced.
+/** Generations: image_url and image_urls become one list; references and the mask URL pass as sent. */
+function setReferenceImages(req: NormalizedImageRequest, body: Body): void {
+  const imageUrl = stringField(body, 'image_url');
+  const urls = [...(imageUrl ? [imageUrl] : []), ...((body.image_urls as string[] | undefined) ?? [])];
+  if (urls.length) req.imageUrls = urls;
+  if (body.reference_image_urls) req.referenceImageUrls = body.reference_image_urls as string[];
+  req.maskUrl = stringField(body, 'mask_url');
+}
+
+/** Edits: image_url, image_urls and images[] become one list of references (URLs or file ids), and the mask one more. */
+function setEditSources(req: NormalizedImageRequest, body: Body): void {
+  const imageUrl = stringField(body, 'image_url');
+  const refs: ImageRef[] = [
+    ...(imageUrl ? [{ url: imageUrl }] : []),
+    ...((body.image_urls as string[] | undefined) ?? []).map((url) => ({ url })),
+    ...((body.images as Array<Record<string, unknown>> | undefined) ?? []).map(toRef),
+  ];
+  if (refs.length) req.imageRefs = refs;
+  if (body.mask) req.maskRef = toRef(body.mask as Record<string, unknown>);
+}
+
+/** Drops unset keys so the adapters (and tests) see only what the contract produced. */
+function withoutUnsetKeys(req: NormalizedImageRequest): NormalizedImageRequest {
   for (const key of Object.keys(req) as Array<keyof NormalizedImageRequest>) if (req[key] === undefined) delete req[key];
   return req;
 }

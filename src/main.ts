@@ -1,30 +1,45 @@
-// Start-up: load config, open stores, build the HTTP app, listen; and a graceful stop on SIGTERM.
+// Start-up, the one place that wires Easel together: load config, open the stores, build the image
+// work and the task engine that drives it, build the HTTP app, listen; and a graceful stop on SIGTERM.
 
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { priceAdjustments } from './billing/adjustments.ts';
+import type { PriceAdjustments } from './billing/quote.ts';
 import { reconcileReservations } from './billing/reconcile.ts';
 import { bootstrapBanner, bootstrapStarterAccount, loadOrCreateAdminToken } from './bootstrap.ts';
 import { publicBaseUrl } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
-import { createMetrics } from './http/metrics.ts';
+import { Auth } from './http/auth.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
 import { KeyRateLimiter } from './http/rate-limit.ts';
 import { trackUnusedConnections } from './http/unused-connections.ts';
+import { ImageExecutor } from './pipeline/executor.ts';
+import type { ImagePipelineDeps, ImageTaskEngine } from './pipeline/generate.ts';
 import { buildChannels, DEMO_CHANNEL_ID } from './routing/channels.ts';
 import { ChannelHealth } from './routing/health.ts';
 import { Router } from './routing/router.ts';
-import type { Services } from './services.ts';
+import type { BlobStore } from './storage/blobs/types.ts';
 import { LocalBlobStore } from './storage/blobs/local.ts';
-import { openDatabase } from './storage/db/open.ts';
+import { type Db, openDatabase } from './storage/db/open.ts';
+import { BlobRetention } from './storage/retention.ts';
 import { TaskEngine } from './tasks/engine.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
-  services: Services;
+  config: Config;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** Base of the URLs of Easel's own media, without a trailing slash. */
+  readonly publicUrl: string;
+  db: Db;
+  blobs: BlobStore;
+  router: Router;
+  engine: ImageTaskEngine;
+  retention: BlobRetention;
+  adminToken: string;
+  log: Logger;
   /** Stops accepting, waits for in-flight requests (bounded), closes the stores. */
   close(): Promise<void>;
 }
@@ -45,42 +60,34 @@ export function createLogger(config: Config): Logger {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config);
   const channels = buildChannels(config.channels);
-  const db = await openDatabase({
-    databaseUrl: config.database_url,
-    dataDir: config.data_dir,
-    onConnectionLost: (err) => log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'A database connection was lost; the next query reconnects'),
-  });
-  // The public URL is final only once the server listens (port 0): the store reads it when asked.
-  const blobs = new LocalBlobStore(path.resolve(config.data_dir, 'media'), () => services.publicUrl);
+  // With port 0 the real address is known only once the server listens; until then the configured one.
+  let publicUrl = publicBaseUrl(config);
+  const { db, blobs } = await openStores(config, log, () => publicUrl);
   const admin = loadOrCreateAdminToken(config);
   const starter = await bootstrapStarterAccount(db, config);
-
   const reconciled = await reconcileReservations(db.kysely);
   if (reconciled.settled + reconciled.released > 0) log.warn(reconciled, 'Closed reservations left open by an earlier stop');
 
   const metrics = createMetrics();
-  const partial: Omit<Services, 'tasks'> & { tasks?: TaskEngine } = {
-    config,
-    db,
+  const router = new Router(channels, new ChannelHealth(), (channel, outcome) => metrics.upstreamCalls.inc({ channel: channel.id, provider: channel.provider, outcome }));
+  const pricing = priceAdjustments(config.pricing);
+  const engine = buildTaskEngine(config, { db, blobs, router, pricing, metrics, log });
+  const images: ImagePipelineDeps = {
+    db: db.kysely,
     blobs,
-    router: new Router(channels, new ChannelHealth(), (channel, outcome) => metrics.upstreamCalls.inc({ channel: channel.id, provider: channel.provider, outcome })),
-    rateLimiter: new KeyRateLimiter(config.limits.requests_per_minute),
-    metrics,
-    pricing: priceAdjustments(config.pricing),
-    publicUrl: publicBaseUrl(config),
-    adminToken: admin.token,
-    log,
+    pricing,
+    engine,
+    tasks: config.tasks,
+    inputs: { db: db.kysely, blobs, allowPrivateAddresses: config.fetch.allow_private_addresses },
   };
-  // The engine needs the services and the services carry the engine.
-  partial.tasks = new TaskEngine(partial as Services);
-  const services = partial as Services;
-  const app = await buildApp(services);
+  const auth = new Auth(db.kysely, new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
+  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
-  const port = Number(new URL(address).port);
-  // With port 0 the real port is known only now.
-  services.publicUrl = publicBaseUrl(config, port);
-  services.tasks.start();
+  publicUrl = publicBaseUrl(config, Number(new URL(address).port));
+  engine.start();
+  const retention = new BlobRetention(db.kysely, blobs, config.tasks.retention_hours);
+  retention.start((err) => log.error({ err }, 'blob sweep failed'));
 
   log.info({ database: db.description, media: path.resolve(config.data_dir, 'media'), url: address }, 'Easel is listening');
   if (channels.length === 1 && channels[0].id === DEMO_CHANNEL_ID && config.channels.length === 0) {
@@ -88,7 +95,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } else {
     log.info({ channels: channels.map((c) => `${c.id} (${c.provider}: ${c.models.length} models)`) }, 'Channels loaded');
   }
-  (opts.print ?? ((t) => process.stdout.write(t)))(bootstrapBanner({ url: services.publicUrl, admin, starter }));
+  (opts.print ?? ((t) => process.stdout.write(t)))(bootstrapBanner({ url: publicUrl, admin, starter }));
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -106,7 +113,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       }, 100);
       sweeper.unref();
       // Stop taking tasks while HTTP drains; tasks driven here are handed back for another worker.
-      const tasksStopped = services.tasks.stop(grace);
+      retention.stop();
+      const tasksStopped = engine.stop(grace);
       await app.close();
       clearTimeout(timer);
       clearInterval(sweeper);
@@ -114,5 +122,46 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       await db.close();
     })());
 
-  return { app, services, url: address, close };
+  return {
+    app,
+    config,
+    url: address,
+    get publicUrl() {
+      return publicUrl;
+    },
+    db,
+    blobs,
+    router,
+    engine,
+    retention,
+    adminToken: admin.token,
+    log,
+    close,
+  };
+}
+
+async function openStores(config: Config, log: Logger, publicUrl: () => string): Promise<{ db: Db; blobs: BlobStore }> {
+  const db = await openDatabase({
+    databaseUrl: config.database_url,
+    dataDir: config.data_dir,
+    onConnectionLost: (err) => log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'A database connection was lost; the next query reconnects'),
+  });
+  return { db, blobs: new LocalBlobStore(path.resolve(config.data_dir, 'media'), publicUrl) };
+}
+
+/** The engine that drives every task, and the image work it drives; closes are counted for /metrics. */
+function buildTaskEngine(config: Config, parts: { db: Db; blobs: BlobStore; router: Router; pricing: PriceAdjustments; metrics: Metrics; log: Logger }): ImageTaskEngine {
+  const { db, blobs, router, pricing, metrics, log } = parts;
+  const executor = new ImageExecutor({
+    router,
+    blobs,
+    pricing,
+    defaultTaskTimeoutMs: config.tasks.timeout_ms,
+    counters: {
+      recovered: (channel, outcome) => metrics.recoveredSubmits.inc({ channel, outcome }),
+      uncertain: (channel, decision) => metrics.uncertainSubmits.inc({ channel, decision }),
+    },
+    log,
+  });
+  return new TaskEngine({ db, executor, config: config.tasks, log, onClosed: ({ task, status }) => metrics.tasksClosed.inc({ model: task.model, status }) });
 }

@@ -53,9 +53,9 @@ async function serve(config: Config): Promise<number> {
   const server = await startServer(config);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      server.services.log.info({ signal }, 'Stopping: finishing in-flight requests');
+      server.log.info({ signal }, 'Stopping: finishing in-flight requests');
       server.close().then(resolve, (err) => {
-        server.services.log.error({ err }, 'Error while stopping');
+        server.log.error({ err }, 'Error while stopping');
         resolve();
       });
     };

@@ -1,8 +1,15 @@
 // The Fastify application: request ids, limits, the error envelope and the routes.
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Services } from '../services.ts';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { ImagePipelineDeps } from '../pipeline/generate.ts';
+import type { Router } from '../routing/router.ts';
+import type { BlobStore } from '../storage/blobs/types.ts';
+import type { Db } from '../storage/db/open.ts';
 import { randomBase62 } from '../util/ids.ts';
+import type { Auth } from './auth.ts';
+import type { Metrics } from './metrics.ts';
 import { installErrorHandling } from './errors.ts';
 import { registerMultipart } from './multipart.ts';
 import { installMetrics } from './metrics.ts';
@@ -19,10 +26,25 @@ import { usageRoutes } from './routes/usage.ts';
 /** An incoming X-Request-ID is echoed only when it looks like an id, so logs cannot be injected into. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export async function buildApp(services: Services): Promise<FastifyInstance> {
+/** What the HTTP edge uses; each route takes only its part. */
+export interface AppDeps {
+  limits: Config['limits'];
+  db: Db;
+  blobs: BlobStore;
+  auth: Auth;
+  images: ImagePipelineDeps;
+  metrics: Metrics;
+  /** Channels and their health, for the availability gauge. */
+  router: Router;
+  /** Base of Easel's own URLs (known once it listens). */
+  publicUrl: () => string;
+  log: Logger;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: services.log as FastifyBaseLogger,
-    bodyLimit: services.config.limits.json_body_bytes,
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.limits.json_body_bytes,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : `req_${randomBase62(24)}`;
@@ -39,19 +61,19 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   installErrorHandling(app);
-  installMetrics(app, services);
-  await registerMultipart(app, services.config.limits.multipart_body_bytes);
-  healthRoutes(app, services);
+  installMetrics(app, deps);
+  await registerMultipart(app, deps.limits.multipart_body_bytes);
+  healthRoutes(app, deps);
   modelRoutes(app);
-  imageRoutes(app, services);
-  taskRoutes(app, services);
-  usageRoutes(app, services);
-  fileRoutes(app, services);
-  mediaRoutes(app, services);
-  adminRoutes(app, services);
+  imageRoutes(app, deps);
+  taskRoutes(app, deps);
+  usageRoutes(app, deps);
+  fileRoutes(app, deps);
+  mediaRoutes(app, deps);
+  adminRoutes(app, deps);
 
   let openapi: Record<string, unknown> | undefined;
-  app.get('/openapi.json', async () => (openapi ??= buildOpenApiDocument(services.publicUrl)));
+  app.get('/openapi.json', async () => (openapi ??= buildOpenApiDocument(deps.publicUrl())));
 
   await app.ready();
   return app;

@@ -1,11 +1,15 @@
-// Who is calling. API keys guard the /v1 image routes; the admin token guards /admin/v1.
+// API keys on the public routes, the admin token on /admin and /metrics. Keys are checked against
+// their stored SHA-256 in constant time (storage/db/api-keys.ts); each accepted key takes one request
+// from its per-minute allowance.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import { errors } from '../api/errors.ts';
-import type { Caller } from '../pipeline/generate.ts';
+import type { Caller } from '../api/requests.ts';
 import { verifyApiKey } from '../storage/db/api-keys.ts';
-import type { Services } from '../services.ts';
+import type { Database } from '../storage/db/schema.ts';
+import type { KeyRateLimiter } from './rate-limit.ts';
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -14,18 +18,28 @@ function bearer(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-export async function authenticate(services: Services, request: FastifyRequest): Promise<Caller> {
-  const key = bearer(request);
-  if (!key) throw errors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
-  const record = await verifyApiKey(services.db.kysely, key);
-  if (!record) throw errors.invalidApiKey();
-  services.rateLimiter.take(record.id);
-  return { accountId: record.account_id, keyId: record.id };
-}
+export class Auth {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly rateLimiter: KeyRateLimiter,
+    /** The token that guards /admin/v1 (configured, or generated on the first start). */
+    private readonly adminToken: string,
+  ) {}
 
-export function requireAdmin(services: Services, request: FastifyRequest): void {
-  const token = bearer(request);
-  // Hash both sides so the comparison is constant-time whatever the lengths.
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  if (!token || !timingSafeEqual(digest(token), digest(services.adminToken))) throw errors.adminUnauthorized();
+  /** The account and key behind the request's API key; 401 otherwise, 429 past the key's limit. */
+  async caller(request: FastifyRequest): Promise<Caller> {
+    const key = bearer(request);
+    if (!key) throw errors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
+    const record = await verifyApiKey(this.db, key);
+    if (!record) throw errors.invalidApiKey();
+    this.rateLimiter.take(record.id);
+    return { accountId: record.account_id, keyId: record.id };
+  }
+
+  requireAdmin(request: FastifyRequest): void {
+    const token = bearer(request);
+    // Hash both sides so the comparison is constant-time whatever the lengths.
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    if (!token || !timingSafeEqual(digest(token), digest(this.adminToken))) throw errors.adminUnauthorized();
+  }
 }

@@ -3,8 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Services } from '../services.ts';
-import { requireAdmin } from './auth.ts';
+import type { AppDeps } from './app.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -28,8 +27,8 @@ export function createMetrics(): Metrics {
   };
 }
 
-export function installMetrics(app: FastifyInstance, services: Services): void {
-  const { registry } = services.metrics;
+export function installMetrics(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'metrics' | 'router'>): void {
+  const { registry } = deps.metrics;
   const requests = new Histogram({
     name: 'easel_http_request_duration_seconds',
     help: 'HTTP requests by route, method and status.',
@@ -43,7 +42,7 @@ export function installMetrics(app: FastifyInstance, services: Services): void {
     labelNames: ['channel', 'provider'],
     registers: [registry],
     collect() {
-      for (const c of services.router.channels) this.set({ channel: c.id, provider: c.provider }, services.router.health.snapshot(c.id).available ? 1 : 0);
+      for (const c of deps.router.channels) this.set({ channel: c.id, provider: c.provider }, deps.router.health.snapshot(c.id).available ? 1 : 0);
     },
   });
   void available;
@@ -55,7 +54,7 @@ export function installMetrics(app: FastifyInstance, services: Services): void {
   });
 
   app.get('/metrics', async (request, reply) => {
-    requireAdmin(services, request);
+    deps.auth.requireAdmin(request);
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

@@ -3,20 +3,34 @@
 //   (one transaction) → drive the work while the client waits, up to the wait budget → answer inline,
 //   or with the task to poll.
 
+import type { Kysely } from 'kysely';
+import type { Caller } from '../api/requests.ts';
 import { formatUsd } from '../billing/money.ts';
-import { quote } from '../billing/quote.ts';
+import { type PriceAdjustments, quote } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
 import type { ImageEndpoint, NormalizedImageRequest } from '../catalog/types.ts';
 import { validateImageRequest } from '../catalog/contract.ts';
-import type { Services } from '../services.ts';
-import type { Outcome, TaskHandle } from '../tasks/engine.ts';
+import type { Config } from '../config/schema.ts';
+import type { GenerateResult } from '../providers/types.ts';
+import type { BlobStore } from '../storage/blobs/types.ts';
+import type { Database } from '../storage/db/schema.ts';
+import type { Outcome, TaskEngine, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
 import { imageView, taskCreatedBody } from '../tasks/views.ts';
-import { inputBlobKeys, resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
+import type { DeliveredImage } from './deliver.ts';
+import type { ImageJob } from './executor.ts';
+import { type InputSources, inputBlobKeys, resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
 
-export interface Caller {
-  accountId: string;
-  keyId: string;
+export type ImageTaskEngine = TaskEngine<ImageJob, GenerateResult, DeliveredImage[]>;
+
+/** What a create takes, handed in by main.ts. */
+export interface ImagePipelineDeps {
+  db: Kysely<Database>;
+  blobs: BlobStore;
+  pricing: PriceAdjustments;
+  engine: ImageTaskEngine;
+  tasks: Config['tasks'];
+  inputs: InputSources;
 }
 
 export interface RequestContext {
@@ -33,7 +47,7 @@ export type CreateResult =
   | { kind: 'dry_run'; body: Record<string, unknown> };
 
 export async function createImages(
-  services: Services,
+  deps: ImagePipelineDeps,
   ctx: RequestContext,
   endpoint: ImageEndpoint,
   body: Record<string, unknown>,
@@ -41,9 +55,9 @@ export async function createImages(
 ): Promise<CreateResult> {
   const uploads = opts.uploads ?? { images: [] };
   const req = validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) });
-  await resolveInputs(services, ctx.caller.accountId, req, uploads, ctx.signal);
+  await resolveInputs(deps.inputs, ctx.caller.accountId, req, uploads, ctx.signal);
   const entry = requireModel(req.model, 400);
-  const price = quote(entry, req, services.pricing);
+  const price = quote(entry, req, deps.pricing);
 
   if (ctx.dryRun) {
     return {
@@ -52,12 +66,12 @@ export async function createImages(
     };
   }
 
-  const cfg = services.config.tasks;
+  const cfg = deps.tasks;
   const now = Date.now();
-  const stored = await serializeRequest(req, services.blobs);
+  const stored = await serializeRequest(req, deps.blobs);
   let task;
   try {
-    task = await createTask(services.db.kysely, {
+    task = await createTask(deps.db, {
       id: newTaskId(),
       accountId: ctx.caller.accountId,
       keyId: ctx.caller.keyId,
@@ -68,15 +82,15 @@ export async function createImages(
       public: req.async,
       deadlineAt: now + cfg.timeout_ms,
       expiresAt: now + cfg.retention_hours * 3_600_000,
-      leaseOwner: services.tasks.owner,
+      leaseOwner: deps.engine.owner,
       leaseMs: cfg.lease_ms,
     });
   } catch (err) {
     // No task (402, quota): its input images have nothing to belong to.
-    await Promise.all(inputBlobKeys(stored).map((key) => services.blobs.delete(key).catch(() => {})));
+    await Promise.all(inputBlobKeys(stored).map((key) => deps.blobs.delete(key).catch(() => {})));
     throw err;
   }
-  const handle = services.tasks.drive(task, req, { inline: !req.async });
+  const handle = deps.engine.drive(task, { req, entry }, { inline: !req.async });
   if (req.async) return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
 
   const abandon = () => handle.abandon();
@@ -85,9 +99,9 @@ export async function createImages(
   if (ctx.signal.aborted) abandon();
   try {
     const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
-    if (outcome && outcome.status !== 'pending') return inlineResult(outcome, req, (key) => services.blobs.urlFor(key));
+    if (outcome && outcome.status !== 'pending') return inlineResult(outcome, req, (key) => deps.blobs.urlFor(key));
     // The client gets the task id: record that before answering, so a crash after it resumes the task.
-    await makePublic(services.db.kysely, task.id);
+    await makePublic(deps.db, task.id);
     return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
   } finally {
     ctx.signal.removeEventListener('abort', abandon);
@@ -95,7 +109,7 @@ export async function createImages(
 }
 
 /** The outcome if it came within the budget (or delivery to this client had begun), else undefined. */
-async function waitForOutcome(handle: TaskHandle, budgetMs: number, taskUpstreamWaitMs: number): Promise<Outcome | undefined> {
+async function waitForOutcome(handle: TaskHandle<DeliveredImage[]>, budgetMs: number, taskUpstreamWaitMs: number): Promise<Outcome<DeliveredImage[]> | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<'budget'>((resolve) => (timer = setTimeout(() => resolve('budget'), budgetMs)));
   const submittedThenWait = handle.submitted.then(
@@ -112,7 +126,7 @@ async function waitForOutcome(handle: TaskHandle, budgetMs: number, taskUpstream
   }
 }
 
-function inlineResult(outcome: Exclude<Outcome, { status: 'pending' }>, req: NormalizedImageRequest, urlFor: (key: string) => string): CreateResult {
+function inlineResult(outcome: Exclude<Outcome<DeliveredImage[]>, { status: 'pending' }>, req: NormalizedImageRequest, urlFor: (key: string) => string): CreateResult {
   if (outcome.status === 'failed') throw outcome.error;
   const billingTransactionId = outcome.task.billing_transaction_id ?? outcome.task.reservation_id ?? '';
   const body: Extract<CreateResult, { kind: 'inline' }>['body'] = {

@@ -2,14 +2,15 @@
 // fetched, sniffed and measured before any money is reserved, then checked against the operation's
 // rules. For durability they are also kept in the blob store, so a task can be resumed by any worker.
 
+import type { Kysely } from 'kysely';
 import { ApiError, errors, invalidRequest } from '../api/errors.ts';
 import { requireModel, resolveModel } from '../catalog/catalog.ts';
 import { findOperation } from '../catalog/operations.ts';
 import type { ImageRef, InputImage, NormalizedImageRequest } from '../catalog/types.ts';
 import { ClientImageFetcher, FetchBudget, MAX_CLIENT_IMAGE_BYTES } from '../fetch/guard.ts';
-import type { UploadedFile } from '../http/multipart.ts';
-import type { Services } from '../services.ts';
+import type { UploadedFile } from '../api/requests.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
+import type { Database } from '../storage/db/schema.ts';
 import { findFile } from '../storage/db/files.ts';
 import { readAll } from '../util/bytes.ts';
 import { probeImage } from '../util/image-probe.ts';
@@ -25,19 +26,30 @@ interface Source {
   load: () => Promise<{ bytes: Buffer }>;
 }
 
-/** Fills req.images and req.mask from whatever the request named, or throws a 400/413 naming the input. */
-export async function resolveInputs(services: Services, accountId: string, req: NormalizedImageRequest, uploads: Uploads, signal: AbortSignal): Promise<void> {
+/** What reading a request's input images takes. */
+export interface InputSources {
+  db: Kysely<Database>;
+  blobs: BlobStore;
+  /** Client URLs may reach private and loopback addresses (fetch.allow_private_addresses). */
+  allowPrivateAddresses: boolean;
+}
+
+/**
+ * Fills req.images and req.mask from whatever the request named, or throws a 400/413 naming the input.
+ * Afterwards every image the request named by URL, file id or upload is loaded: adapters rely on it.
+ */
+export async function resolveInputs(sources: InputSources, accountId: string, req: NormalizedImageRequest, uploads: Uploads, signal: AbortSignal): Promise<void> {
   // One guarded fetcher per request (it owns a connection pool), made only when a URL is fetched.
   let fetcher: ClientImageFetcher | undefined;
   const budget = new FetchBudget();
   const fetchUrl = (url: string, field: string) => {
-    fetcher ??= new ClientImageFetcher({ allowPrivate: services.config.fetch.allow_private_addresses });
+    fetcher ??= new ClientImageFetcher({ allowPrivate: sources.allowPrivateAddresses });
     return fetcher.fetch(url, { field, signal, budget });
   };
   const fromUrl = (url: string, field: string): Source =>
     url.startsWith('data:') ? { field, load: async () => decodeDataUrl(url, field, budget) } : { field, load: () => fetchUrl(url, field) };
   const fromRef = (ref: ImageRef, field: string): Source =>
-    'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(services, accountId, req.model, ref.fileId, `${field}.file_id`) };
+    'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(sources, accountId, req.model, ref.fileId, `${field}.file_id`) };
   const fromUpload = (file: UploadedFile, field: string): Source => ({ field, load: async () => ({ bytes: file.bytes }) });
 
   const images: Source[] = [
@@ -77,9 +89,9 @@ async function measure(source: Source): Promise<InputImage> {
 }
 
 /** A /v1/files upload of this account, bound to the model it was uploaded for (tokenlab-api.md §2.2). */
-async function loadFile(services: Services, accountId: string, model: string, fileId: string, field: string): Promise<{ bytes: Buffer }> {
-  const file = await findFile(services.db.kysely, accountId, fileId);
-  const blob = file ? await services.blobs.get(file.blob_key) : undefined;
+async function loadFile(sources: InputSources, accountId: string, model: string, fileId: string, field: string): Promise<{ bytes: Buffer }> {
+  const file = await findFile(sources.db, accountId, fileId);
+  const blob = file ? await sources.blobs.get(file.blob_key) : undefined;
   if (!file || !blob) throw invalidRequest(`${field}: no file '${fileId.slice(0, 100)}' for this account.`, field, 'file_not_found');
   if (resolveModel(file.model)?.id !== model) {
     throw invalidRequest(`${field}: the file was uploaded for '${file.model}', not '${model}'; upload it again with model=${model}.`, field, 'file_model_mismatch');

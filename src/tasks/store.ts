@@ -63,7 +63,7 @@ export async function createTask(db: Kysely<Database>, t: NewTask): Promise<Task
       reservation_id: reservation.id,
       billing_transaction_id: null,
       public: t.public ? 1 : 0,
-      attempts: 0,
+      polls: 0,
       created_at: now,
       updated_at: now,
       deadline_at: t.deadlineAt,
@@ -105,7 +105,7 @@ export function updateOpenTask(
   db: Kysely<Database>,
   id: string,
   owner: string,
-  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'attempts' | 'deadline_at' | 'submit_id' | 'uncertain_submits'>>,
+  patch: Partial<Pick<TaskRow, 'status' | 'progress' | 'upstream' | 'channel_id' | 'next_poll_at' | 'polls' | 'deadline_at' | 'submit_id' | 'uncertain_submits'>>,
 ): Promise<boolean> {
   return updateHeldOpenTask(db, id, owner, { ...patch, updated_at: Date.now() });
 }
@@ -120,10 +120,10 @@ export function renewLease(db: Kysely<Database>, id: string, owner: string, leas
  * client has been (or is being) given the task id, so it becomes public in the same write: no worker
  * may ever mistake it for an orphaned synchronous request.
  */
-export async function releaseLease(db: Kysely<Database>, id: string, owner: string, nextPollAt: number): Promise<void> {
+export async function releaseLease(db: Kysely<Database>, id: string, owner: string, nextPollAt: number, polls: number): Promise<void> {
   await db
     .updateTable('tasks')
-    .set({ lease_owner: null, lease_until: 0, next_poll_at: nextPollAt, public: 1, updated_at: Date.now() })
+    .set({ lease_owner: null, lease_until: 0, next_poll_at: nextPollAt, polls, public: 1, updated_at: Date.now() })
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .execute();
@@ -138,7 +138,7 @@ export async function leaseDueTasks(db: Db, owner: string, limit: number, leaseM
   const now = Date.now();
   const skipLocked = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
   const result = await sql<TaskRow>`
-    UPDATE tasks SET lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1
+    UPDATE tasks SET lease_owner = ${owner}, lease_until = ${now + leaseMs}
     WHERE id IN (
       SELECT id FROM tasks
       WHERE status IN ('pending', 'processing') AND next_poll_at <= ${now} AND lease_until < ${now}

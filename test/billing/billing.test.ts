@@ -22,7 +22,7 @@ describe.each(DIALECTS)('billing on %s', (dialect) => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(await server.balance(acct.id)).toBe('0.952');
-    const entries = await server.services.db.kysely.selectFrom('ledger_entries').selectAll().where('account_id', '=', acct.id).orderBy('created_at').execute();
+    const entries = await server.db.kysely.selectFrom('ledger_entries').selectAll().where('account_id', '=', acct.id).orderBy('created_at').execute();
     expect(entries.map((e) => e.kind)).toEqual(['credit', 'reserve', 'settle']);
     const settle = entries[2];
     expect(settle).toMatchObject({ charge_micros: 48_000, reservation_id: body.billing_transaction_id, model: 'dall-e-2' });
@@ -60,7 +60,7 @@ describe.each(DIALECTS)('billing on %s', (dialect) => {
     expect(ok).toBe(10);
     expect(results.filter((s) => s !== 200).every((s) => s === 402)).toBe(true);
     expect(await server.balance(acct.id)).toBe('0.00');
-    const check = await checkLedger(server.services.db.kysely);
+    const check = await checkLedger(server.db.kysely);
     expect(check.totals.openMicros).toBe(0);
   }, 120_000);
 
@@ -72,7 +72,7 @@ describe.each(DIALECTS)('billing on %s', (dialect) => {
     const body = await res.json();
     expect(body).toMatchObject({ object: 'image.dry_run', estimated_cost_usd: '0.032', normalized_request: { model: 'dall-e-2', n: 2 } });
     expect(await server.balance(acct.id)).toBe('1.00');
-    const count = await server.services.db.kysely.selectFrom('reservations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await server.db.kysely.selectFrom('reservations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
     const invalid = await server.call('/v1/images/generations', { method: 'POST', key: acct.key, json: { model: 'dall-e-2', prompt: 'x', size: '13x13' }, headers: { 'x-easel-dry-run': '1' } });
     expect(invalid.status).toBe(400);

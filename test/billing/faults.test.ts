@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   openai.reset();
-  server.services.router.health.recordSuccess('openai');
+  server.router.health.recordSuccess('openai');
   acct = await server.newAccount('1');
 });
 

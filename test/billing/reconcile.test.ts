@@ -23,7 +23,7 @@ describe.each(DIALECTS)('reconciler on %s', (dialect) => {
     const task = (id: string, status: string, reservationId: string) =>
       k.insertInto('tasks').values({
         id, account_id: account.id, key_id: key.id, request_id: 'req', model: 'dall-e-2', status: status as never, progress: null, request: '{}', channel_id: null, upstream: null, result: null,
-        error: null, usage: null, reservation_id: reservationId, billing_transaction_id: null, public: 1, attempts: 0, created_at: 0, updated_at: 0, deadline_at: 0, next_poll_at: 0,
+        error: null, usage: null, reservation_id: reservationId, billing_transaction_id: null, public: 1, polls: 0, created_at: 0, updated_at: 0, deadline_at: 0, next_poll_at: 0,
         lease_owner: null, lease_until: 0, expires_at: Date.now() + 60_000, submit_id: null, uncertain_submits: 0,
       }).execute();
 

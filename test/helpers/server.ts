@@ -48,9 +48,9 @@ export async function startTestServer(opts: { dialect?: TestDialect; config?: Re
     }
     return fetch(`${server.url}${path}`, { ...init, headers, body });
   };
-  const adminToken = server.services.adminToken;
+  const adminToken = server.adminToken;
   const assertLedger = async () => {
-    const check = await checkLedger(server.services.db.kysely);
+    const check = await checkLedger(server.db.kysely);
     expect(check.problems).toEqual([]);
   };
   const newAccount: TestServer['newAccount'] = async (creditUsd, o = {}) => {
@@ -66,7 +66,7 @@ export async function startTestServer(opts: { dialect?: TestDialect; config?: Re
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      const check = await checkLedger(server.services.db.kysely);
+      const check = await checkLedger(server.db.kysely);
       await server.close();
       if (!check.ok) throw new Error(`ledger check failed:\n${check.problems.join('\n')}`);
     })());

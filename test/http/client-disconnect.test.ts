@@ -70,11 +70,11 @@ async function hangUpAfter(ms: number, path: string, key: string, body: { json?:
 }
 
 async function tasksOf(accountId: string) {
-  return server.services.db.kysely.selectFrom('tasks').select(['status', 'error', 'reservation_id']).where('account_id', '=', accountId).execute();
+  return server.db.kysely.selectFrom('tasks').select(['status', 'error', 'reservation_id']).where('account_id', '=', accountId).execute();
 }
 
 async function reservationsOf(accountId: string) {
-  return server.services.db.kysely.selectFrom('reservations').select(['status', 'charged_micros']).where('account_id', '=', accountId).execute();
+  return server.db.kysely.selectFrom('reservations').select(['status', 'charged_micros']).where('account_id', '=', accountId).execute();
 }
 
 describe('a client that hangs up on a sync create', () => {

@@ -109,7 +109,7 @@ describe('discovery filters over HTTP', () => {
 describe('internal errors', () => {
   it('answer 500 server_error with no stack or internals, and readiness fails', async () => {
     const broken = await startTestServer();
-    await broken.services.db.close();
+    await broken.db.close();
     const res = await broken.call('/v1/images/generations', { method: 'POST', json: { model: 'gpt-image-2', prompt: 'x' } });
     expect(res.status).toBe(500);
     const body = await res.json();
@@ -117,7 +117,7 @@ describe('internal errors', () => {
     expect(JSON.stringify(body)).not.toMatch(/kysely|sqlite|node_modules|\.ts:\d+|at \w+ \(/i);
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect((await broken.call('/readyz')).status).toBe(503);
-    await broken.services.tasks.stop(0);
+    await broken.engine.stop(0);
     await broken.app.close();
   });
 });

@@ -53,7 +53,7 @@ describe.each(DIALECTS)('/v1/files on %s', (dialect) => {
       expires_at: null,
     });
     expect(file.created_at).toBeGreaterThanOrEqual(before);
-    const row = await server.services.db.kysely.selectFrom('files').selectAll().where('id', '=', file.id).executeTakeFirstOrThrow();
+    const row = await server.db.kysely.selectFrom('files').selectAll().where('id', '=', file.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ model: 'gpt-image-2', mime: 'image/png', width: 7, height: 5, deleted_at: null });
   });
 
@@ -100,7 +100,7 @@ describe.each(DIALECTS)('/v1/files on %s', (dialect) => {
 
   it('deletes a file: gone from get, content and list, its blob removed', async () => {
     const file = await uploadPng('gone.png');
-    const { blob_key } = await server.services.db.kysely.selectFrom('files').select('blob_key').where('id', '=', file.id).executeTakeFirstOrThrow();
+    const { blob_key } = await server.db.kysely.selectFrom('files').select('blob_key').where('id', '=', file.id).executeTakeFirstOrThrow();
     const res = await server.call(`/v1/files/${file.id}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: file.id, object: 'file', deleted: true });
@@ -112,7 +112,7 @@ describe.each(DIALECTS)('/v1/files on %s', (dialect) => {
     expect((await server.call(`/v1/files/${file.id}`, { method: 'DELETE' })).status).toBe(404);
     const list = await (await server.call('/v1/files')).json();
     expect(list.data.map((f: { id: string }) => f.id)).not.toContain(file.id);
-    expect(await server.services.blobs.get(blob_key)).toBeUndefined();
+    expect(await server.blobs.get(blob_key)).toBeUndefined();
   });
 
   it('keeps files to their account: another account sees 404, exactly like an unknown id', async () => {

@@ -32,7 +32,7 @@ describe('generations on the demo provider', () => {
     const asB64 = await (await post({ ...request, response_format: 'b64_json' })).json();
     expect(asUrl.data).toHaveLength(3);
     for (const [i, item] of asUrl.data.entries()) {
-      expect(item.url.startsWith(`${server.services.publicUrl}/media/`)).toBe(true);
+      expect(item.url.startsWith(`${server.publicUrl}/media/`)).toBe(true);
       const media = await fetch(item.url);
       expect(media.status).toBe(200);
       expect(media.headers.get('content-type')).toBe('image/png');

@@ -101,7 +101,7 @@ describe('cool-down', () => {
     for (let i = 0; i < 3; i++) expect((await generate(s)).status).toBe(200);
     expect(calls(a)).toBe(FAILURES_BEFORE_COOLDOWN);
     expect(calls(b)).toBe(FAILURES_BEFORE_COOLDOWN + 3);
-    expect(s.services.router.health.snapshot('a').available).toBe(false);
+    expect(s.router.health.snapshot('a').available).toBe(false);
   });
 
   it('answers 503 with retry_after while every channel cools down', async () => {
@@ -121,7 +121,7 @@ describe('weights', () => {
   it('splits traffic by weight within one priority', async () => {
     const s = await easel([channel('a', a, { weight: 3 }), channel('b', b, { weight: 1 })]);
     const picks = { a: 0, b: 0 };
-    for (let i = 0; i < 2_000; i++) picks[s.services.router.candidates('dall-e-3')[0].id as 'a' | 'b']++;
+    for (let i = 0; i < 2_000; i++) picks[s.router.candidates('dall-e-3')[0].id as 'a' | 'b']++;
     expect(picks.a / 2_000).toBeGreaterThan(0.7);
     expect(picks.a / 2_000).toBeLessThan(0.8);
   });

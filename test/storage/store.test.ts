@@ -28,7 +28,7 @@ describe.each(DIALECTS)('SQL store on %s', (dialect) => {
     const old = { data: [{ url: `http://old-host:8080/media/${key}`, revised_prompt: 'p' }, { revised_prompt: 'q', delivered_inline: true }, { url: 'https://elsewhere.example/x.png' }] };
     await first.kysely.insertInto('tasks').values({
       id: 'ldtask_m', account_id: account.id, key_id: 'k', request_id: 'r', model: 'dall-e-2', status: 'completed', progress: 100, request: '{}', channel_id: null, upstream: null,
-      result: JSON.stringify(old), error: null, usage: null, reservation_id: null, billing_transaction_id: null, public: 1, attempts: 0, created_at: 0, updated_at: 0,
+      result: JSON.stringify(old), error: null, usage: null, reservation_id: null, billing_transaction_id: null, public: 1, polls: 0, created_at: 0, updated_at: 0,
       deadline_at: 0, next_poll_at: 0, lease_owner: null, lease_until: 0, expires_at: Date.now() + 60_000, submit_id: null, uncertain_submits: 0,
     }).execute();
     // As if the row had been written before 0006 ran.

@@ -129,9 +129,9 @@ describe('retention', () => {
     const { body } = await pollTask(server, `/v1/tasks/${id}`);
     const url = body.data[0].url as string;
     expect((await fetch(url)).status).toBe(200);
-    await server.services.db.kysely.updateTable('tasks').set({ expires_at: Date.now() - 1 }).where('id', '=', id).execute();
+    await server.db.kysely.updateTable('tasks').set({ expires_at: Date.now() - 1 }).where('id', '=', id).execute();
     expect((await server.call(`/v1/tasks/${id}`)).status).toBe(404);
-    expect(await server.services.tasks.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await server.engine.sweep()).toBeGreaterThanOrEqual(1);
     expect((await fetch(url)).status).toBe(404);
   });
 });

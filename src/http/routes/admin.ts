@@ -7,16 +7,15 @@ import { parseWith } from '../../api/validate.ts';
 import { formatUsd } from '../../billing/money.ts';
 import { type Account, createAccount, creditAccount, findAccount } from '../../storage/db/accounts.ts';
 import { type ApiKeyRecord, createApiKey, listApiKeys, revokeApiKey } from '../../storage/db/api-keys.ts';
-import type { Services } from '../../services.ts';
+import type { AppDeps } from '../app.ts';
 import { findTask, type TaskRow } from '../../tasks/store.ts';
 import { taskSnapshotBody } from '../../tasks/views.ts';
-import { requireAdmin } from '../auth.ts';
 
-export function adminRoutes(app: FastifyInstance, services: Services): void {
-  const db = services.db.kysely;
+export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db' | 'blobs'>): void {
+  const db = deps.db.kysely;
 
   app.register(async (admin) => {
-    admin.addHook('onRequest', async (request) => requireAdmin(services, request));
+    admin.addHook('onRequest', async (request) => deps.auth.requireAdmin(request));
 
     admin.post('/admin/v1/accounts', async (request, reply) => {
       const body = parseWith(createAccountSchema, request.body);
@@ -50,7 +49,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
     admin.get<{ Params: { id: string } }>('/admin/v1/tasks/:id', async (request) => {
       const task = await findTask(db, request.params.id.toLowerCase());
       if (!task) throw errors.notFound('Task not found.', 'task_not_found');
-      return adminTaskView(task, (key) => services.blobs.urlFor(key));
+      return adminTaskView(task, (key) => deps.blobs.urlFor(key));
     });
 
     admin.delete<{ Params: { id: string } }>('/admin/v1/keys/:id', async (request) => {
@@ -79,7 +78,7 @@ function adminTaskView(task: TaskRow, urlFor: (key: string) => string) {
     submit_in_progress: task.submit_id !== null,
     /** Submits repeated after a crash without knowing whether the first reached the upstream. */
     uncertain_submits: task.uncertain_submits,
-    attempts: task.attempts,
+    polls: task.polls,
     reservation_id: task.reservation_id,
     lease_owner: task.lease_owner,
     updated_at: seconds(task.updated_at),

@@ -13,16 +13,15 @@ import {
   MAX_FILE_BYTES,
 } from '../../api/files.ts';
 import { requireModel } from '../../catalog/catalog.ts';
-import type { Services } from '../../services.ts';
+import type { AppDeps } from '../app.ts';
 import { createFile, type FileRecord, findFile, listFiles, markFileDeleted } from '../../storage/db/files.ts';
 import { probeImage } from '../../util/image-probe.ts';
-import { authenticate } from '../auth.ts';
 import { fieldValue, readMultipart } from '../multipart.ts';
 
 const MAX_FILENAME_LENGTH = 255;
 
-export function fileRoutes(app: FastifyInstance, services: Services): void {
-  const db = services.db.kysely;
+export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db' | 'blobs'>): void {
+  const db = deps.db.kysely;
 
   const ownFile = async (accountId: string, id: string): Promise<FileRecord> => {
     const record = await findFile(db, accountId, id);
@@ -31,7 +30,7 @@ export function fileRoutes(app: FastifyInstance, services: Services): void {
   };
 
   app.post('/v1/files', async (request) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     const form = await readMultipart(request, { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 });
 
     const issues: ValidationIssue[] = [];
@@ -61,7 +60,7 @@ export function fileRoutes(app: FastifyInstance, services: Services): void {
     const probed = await probeImage(upload!.bytes);
     if (!probed) throw invalidRequest('file: only PNG, JPEG and WebP images can be uploaded.', 'file', 'unsupported_image_type');
 
-    const blobKey = await services.blobs.put(upload!.bytes, probed.mime);
+    const blobKey = await deps.blobs.put(upload!.bytes, probed.mime);
     let record: FileRecord;
     try {
       record = await createFile(db, {
@@ -76,14 +75,14 @@ export function fileRoutes(app: FastifyInstance, services: Services): void {
         blob_key: blobKey,
       });
     } catch (err) {
-      await services.blobs.delete(blobKey).catch(() => {});
+      await deps.blobs.delete(blobKey).catch(() => {});
       throw err;
     }
     return fileObject(record);
   });
 
   app.get<{ Querystring: { limit?: string; after?: string; purpose?: string } }>('/v1/files', async (request) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     const { limit: rawLimit, after, purpose } = request.query;
     let limit = FILE_LIST_DEFAULT_LIMIT;
     if (rawLimit !== undefined) {
@@ -102,14 +101,14 @@ export function fileRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.get<{ Params: { id: string } }>('/v1/files/:id', async (request) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     return fileObject(await ownFile(caller.accountId, request.params.id));
   });
 
   app.get<{ Params: { id: string } }>('/v1/files/:id/content', async (request, reply) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     const record = await ownFile(caller.accountId, request.params.id);
-    const blob = await services.blobs.get(record.blob_key);
+    const blob = await deps.blobs.get(record.blob_key);
     if (!blob) {
       request.log.error({ file: record.id }, 'the blob of a live file is missing');
       throw errors.notFound(`No content for file '${record.id}'.`, 'file_not_found');
@@ -124,11 +123,11 @@ export function fileRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.delete<{ Params: { id: string } }>('/v1/files/:id', async (request) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     const record = await markFileDeleted(db, caller.accountId, request.params.id);
     if (!record) throw errors.notFound(`No file with id '${request.params.id.slice(0, 100)}'.`, 'file_not_found');
     // The row stays (deleted_at) for the record; the image itself goes now.
-    await services.blobs.delete(record.blob_key).catch((err: unknown) => request.log.warn({ err, file: record.id }, 'could not delete the blob of a deleted file'));
+    await deps.blobs.delete(record.blob_key).catch((err: unknown) => request.log.warn({ err, file: record.id }, 'could not delete the blob of a deleted file'));
     return { id: record.id, object: 'file', deleted: true };
   });
 }

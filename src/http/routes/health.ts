@@ -1,15 +1,15 @@
 // Liveness and readiness for orchestrators.
 
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { AppDeps } from '../app.ts';
 
-export function healthRoutes(app: FastifyInstance, services: Services): void {
+export function healthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 'blobs'>): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
     const checks = await Promise.all([
-      check('database', () => services.db.ping()),
-      check('blob_store', () => services.blobs.ping()),
+      check('database', () => deps.db.ping()),
+      check('blob_store', () => deps.blobs.ping()),
     ]);
     const ready = checks.every((c) => c.ok);
     reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(checks.map((c) => [c.name, c.ok ? 'ok' : 'failing'])) });

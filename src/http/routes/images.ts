@@ -7,30 +7,29 @@ import { type ImageEndpoint, IMAGE_ENDPOINTS } from '../../catalog/types.ts';
 import { MAX_CLIENT_IMAGE_BYTES } from '../../fetch/guard.ts';
 import { type CreateResult, createImages } from '../../pipeline/generate.ts';
 import type { Uploads } from '../../pipeline/inputs.ts';
-import type { Services } from '../../services.ts';
+import type { AppDeps } from '../app.ts';
 import { abortSignalOf } from '../abort.ts';
-import { authenticate } from '../auth.ts';
 import { readMultipart } from '../multipart.ts';
 
 /** Edits take up to 16 sources and a mask. */
 const MAX_IMAGE_PARTS = 17;
 
-export function imageRoutes(app: FastifyInstance, services: Services): void {
+export function imageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'images' | 'limits'>): void {
   const create = (endpoint: ImageEndpoint, multipartOnly = false) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     const ctx = { caller, requestId: request.id, signal: abortSignalOf(reply), dryRun: isDryRun(request) };
     let result: CreateResult;
     if (request.isMultipart() || multipartOnly) {
       const { body, uploads } = await multipartBody(request);
-      result = await createImages(services, ctx, endpoint, body, { multipart: true, uploads });
+      result = await createImages(deps.images, ctx, endpoint, body, { multipart: true, uploads });
     } else {
-      result = await createImages(services, ctx, endpoint, jsonObject(request));
+      result = await createImages(deps.images, ctx, endpoint, jsonObject(request));
     }
     return sendCreateResult(reply, result);
   };
   app.post('/v1/images/generations', create(IMAGE_ENDPOINTS.generations));
   // JSON edits may carry their sources as data URLs: the body may be as large as a multipart upload.
-  app.post('/v1/images/edits', { bodyLimit: services.config.limits.multipart_body_bytes }, create(IMAGE_ENDPOINTS.edits));
+  app.post('/v1/images/edits', { bodyLimit: deps.limits.multipart_body_bytes }, create(IMAGE_ENDPOINTS.edits));
   app.post('/v1/images/variations', create(IMAGE_ENDPOINTS.variations, true));
 }
 

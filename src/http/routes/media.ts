@@ -2,11 +2,11 @@
 
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../../api/errors.ts';
-import type { Services } from '../../services.ts';
+import type { AppDeps } from '../app.ts';
 
-export function mediaRoutes(app: FastifyInstance, services: Services): void {
+export function mediaRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'blobs'>): void {
   app.get<{ Params: { key: string } }>('/media/:key', async (request, reply) => {
-    const blob = await services.blobs.get(request.params.key);
+    const blob = await deps.blobs.get(request.params.key);
     if (!blob) throw errors.notFound('Image not found.', 'media_not_found');
     reply
       .header('content-type', blob.contentType)

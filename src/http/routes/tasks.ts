@@ -3,10 +3,9 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../api/errors.ts';
-import type { Services } from '../../services.ts';
+import type { AppDeps } from '../app.ts';
 import { findTask } from '../../tasks/store.ts';
 import { taskSnapshotBody } from '../../tasks/views.ts';
-import { authenticate } from '../auth.ts';
 
 const TASK_ID = /^ldtask_[0-9a-fA-F]{32}$/;
 
@@ -14,24 +13,24 @@ function notFound(): ApiError {
   return new ApiError('Task not found or no longer available.', { status: 404, type: 'invalid_request_error', code: 'async_task_not_found' });
 }
 
-export function taskRoutes(app: FastifyInstance, services: Services): void {
+export function taskRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db' | 'blobs'>): void {
   const show = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     const id = request.params.id;
     if (!TASK_ID.test(id)) throw notFound();
-    const task = await findTask(services.db.kysely, id.toLowerCase());
+    const task = await findTask(deps.db.kysely, id.toLowerCase());
     if (!task || task.account_id !== caller.accountId || task.expires_at < Date.now()) throw notFound();
     reply.header('x-task-id', task.id);
     if (task.billing_transaction_id) reply.header('x-billing-transaction-id', task.billing_transaction_id);
-    return reply.send(taskSnapshotBody(task, (key) => services.blobs.urlFor(key)));
+    return reply.send(taskSnapshotBody(task, (key) => deps.blobs.urlFor(key)));
   };
   app.get('/v1/tasks/:id', show);
   app.get('/v1/images/:id', show);
   app.get('/v1/images/generations/:id', show);
 
   app.delete<{ Params: { id: string } }>('/v1/tasks/:id', async (request) => {
-    const caller = await authenticate(services, request);
-    const task = TASK_ID.test(request.params.id) ? await findTask(services.db.kysely, request.params.id.toLowerCase()) : undefined;
+    const caller = await deps.auth.caller(request);
+    const task = TASK_ID.test(request.params.id) ? await findTask(deps.db.kysely, request.params.id.toLowerCase()) : undefined;
     if (!task || task.account_id !== caller.accountId) throw notFound();
     throw new ApiError('Image tasks cannot be cancelled.', { status: 400, type: 'invalid_request_error', code: 'unsupported_task_cancel' });
   });

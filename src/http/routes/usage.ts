@@ -3,9 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { errors, invalidRequest } from '../../api/errors.ts';
 import { LEDGER_PAGE_MAX, ledgerCsv, ledgerView, listLedger, usageReport } from '../../billing/usage.ts';
-import type { Services } from '../../services.ts';
+import type { AppDeps } from '../app.ts';
 import { findAccount } from '../../storage/db/accounts.ts';
-import { authenticate, requireAdmin } from '../auth.ts';
 
 type UsageQs = { start_date?: string; end_date?: string; group_by?: string; key_id?: string };
 type LedgerQs = { limit?: string; before?: string; format?: string };
@@ -23,18 +22,18 @@ function limitOf(value: string | undefined): number {
   return n;
 }
 
-export function usageRoutes(app: FastifyInstance, services: Services): void {
-  const db = services.db.kysely;
+export function usageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db'>): void {
+  const db = deps.db.kysely;
 
   app.get<{ Querystring: UsageQs }>('/v1/usage', async (request) => {
-    const caller = await authenticate(services, request);
+    const caller = await deps.auth.caller(request);
     const q = request.query;
     const report = await usageReport(db, { accountId: caller.accountId, startDate: q.start_date, endDate: q.end_date, groupBy: groupBy(q.group_by, ['model', 'key']) });
     return { object: 'usage', group_by: q.group_by ?? 'model', ...report };
   });
 
   app.register(async (admin) => {
-    admin.addHook('onRequest', async (request) => requireAdmin(services, request));
+    admin.addHook('onRequest', async (request) => deps.auth.requireAdmin(request));
 
     admin.get<{ Querystring: UsageQs }>('/admin/v1/usage', async (request) => {
       const q = request.query;

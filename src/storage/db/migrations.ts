@@ -149,6 +149,12 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0007_task_polls': {
+    // `attempts` counted both leases and polls; it counts polls, and says so.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('tasks').renameColumn('attempts', 'polls').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -93,7 +93,8 @@ export interface TasksTable {
   billing_transaction_id: string | null;
   /** 1 once the client was handed the task id (async, upstream task, or wait budget passed). */
   public: number;
-  attempts: number;
+  /** Polls of the upstream task so far (paces the backoff). */
+  polls: number;
   created_at: number;
   updated_at: number;
   /** The task fails with a timeout when not finished by then (counted from creation). */

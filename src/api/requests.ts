@@ -1,0 +1,18 @@
+// Who is calling and what they uploaded: the types the HTTP edge hands down to the pipeline.
+
+/** The authenticated caller of a public route. */
+export interface Caller {
+  accountId: string;
+  keyId: string;
+}
+
+/** One file part of a multipart upload, read whole within its limit. */
+export interface UploadedFile {
+  /** The form field it came in (`file`, `image`, `image[]`, `mask`). */
+  field: string;
+  /** The name the client gave, path removed; '' when none. Never used to decide the type. */
+  filename: string;
+  /** The Content-Type the client declared for the part; informational only. */
+  declaredType: string;
+  bytes: Buffer;
+}

@@ -1,0 +1,192 @@
+// The image work the task engine drives (tasks/executor.ts): route to a channel, call its provider
+// (generate, edit and vary now; submit and poll for task-based upstreams), find a submit a crash cut
+// off, store what came back and price it.
+
+import type { Logger } from 'pino';
+import { ApiError } from '../api/errors.ts';
+import { charge, type PriceAdjustments } from '../billing/quote.ts';
+import { requireModel } from '../catalog/catalog.ts';
+import type { ModelEntry } from '../catalog/model-entry.ts';
+import type { NormalizedImageRequest } from '../catalog/types.ts';
+import { PROVIDERS } from '../providers/registry.ts';
+import { type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
+import { callContext, isRetryable, type Router } from '../routing/router.ts';
+import { toApiError } from '../routing/upstream-errors.ts';
+import type { BlobStore } from '../storage/blobs/types.ts';
+import type { PollOutcome, RecoverOutcome, StartOutcome, StepContext, Submitted, TaskExecutor } from '../tasks/executor.ts';
+import type { TaskRow } from '../tasks/store.ts';
+import type { StoredImage } from '../tasks/views.ts';
+import { type DeliveredImage, deliverImages } from './deliver.ts';
+import { callWithFanOut } from './fan-out.ts';
+import { hydrateRequest, inputBlobKeys } from './inputs.ts';
+import { openUpstreamResult } from './upstream-download.ts';
+
+/** First poll delay when the adapter names none. */
+const DEFAULT_POLL_MS = 2_000;
+const MAX_POLL_MS = 15_000;
+
+export interface ImageJob {
+  req: NormalizedImageRequest;
+  entry: ModelEntry;
+}
+
+/** Told of what recovery did with each submit a crash cut off (metrics). */
+export interface RecoveryCounters {
+  /** Looked up at an upstream that can find its own submissions: found there, or absent. */
+  recovered(channelId: string, outcome: 'found' | 'absent'): void;
+  /** Decided by the channel's on_uncertain_submit, the upstream being unable to tell. */
+  uncertain(channelId: string, decision: 'resubmit' | 'fail'): void;
+}
+
+export interface ImageExecutorDeps {
+  router: Router;
+  blobs: BlobStore;
+  pricing: PriceAdjustments;
+  /** The longest any task may take when neither channel nor adapter says (tasks.timeout_ms). */
+  defaultTaskTimeoutMs: number;
+  counters: RecoveryCounters;
+  log: Logger;
+}
+
+export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, DeliveredImage[]> {
+  constructor(private readonly deps: ImageExecutorDeps) {}
+
+  async load(task: TaskRow): Promise<ImageJob> {
+    const req = await hydrateRequest(JSON.parse(task.request), this.deps.blobs);
+    return { req, entry: requireModel(req.model, 400) };
+  }
+
+  async start({ req, entry }: ImageJob, ctx: StepContext): Promise<StartOutcome<GenerateResult>> {
+    const attempt = await this.deps.router.run<StartOutcome<GenerateResult>>(
+      entry,
+      ctx.signal,
+      async (adapter, call) => {
+        if (usesTasks(adapter, entry)) {
+          // The intent is durable before the call: a crash from here on leaves a trace recovery can read.
+          const submissionId = await ctx.recordSubmitIntent(call.channel.id);
+          return this.submitted(call.channel, adapter, await adapter.submit!(req, call, submissionId));
+        }
+        const operation = operationOf(adapter, req)!;
+        return { kind: 'done', result: await callWithFanOut(adapter, operation.bind(adapter), req, call) };
+      },
+      (adapter) => usesTasks(adapter, entry) || operationOf(adapter, req) !== undefined,
+    );
+    return attempt.result;
+  }
+
+  /**
+   * An adapter that can find its own submission settles whether the submit arrived; otherwise the
+   * channel's on_uncertain_submit does.
+   */
+  async recover({ entry }: ImageJob, task: TaskRow, ctx: StepContext): Promise<RecoverOutcome> {
+    const found = this.channelOf(task);
+    const findSubmission = found?.adapter.findSubmission;
+    if (found && findSubmission) {
+      const { channel, adapter } = found;
+      let upstream: UpstreamTaskRef | undefined;
+      try {
+        upstream = await findSubmission(task.submit_id!, callContext(channel, entry, withTimeout(ctx.signal, channel)));
+      } catch (err) {
+        // The upstream cannot tell yet: ask again later, until the deadline decides.
+        if (err instanceof UpstreamError && isRetryable(err)) return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 3) };
+        throw err;
+      }
+      this.deps.counters.recovered(channel.id, upstream ? 'found' : 'absent');
+      this.deps.log.info({ task: task.id, channel: channel.id, found: Boolean(upstream) }, 'Recovered a submit cut off by a restart');
+      return upstream ? this.submitted(channel, adapter, upstream) : { kind: 'start_again', uncertain: false };
+    }
+    const decision = found?.channel.onUncertainSubmit ?? 'fail';
+    this.deps.counters.uncertain(task.channel_id ?? '', decision);
+    this.deps.log.warn({ task: task.id, channel: task.channel_id, decision }, 'A submit was cut off by a restart and the upstream cannot be asked whether it arrived');
+    if (decision === 'fail') {
+      return { kind: 'failed', error: new ApiError('The image task was interrupted while it was being submitted, and the provider cannot say whether it arrived; nothing was charged.', { status: 502, type: 'upstream_error', code: 'uncertain_submit' }) };
+    }
+    return { kind: 'start_again', uncertain: true };
+  }
+
+  async poll({ entry }: ImageJob, task: TaskRow, ctx: StepContext): Promise<PollOutcome<GenerateResult>> {
+    const found = this.channelOf(task);
+    const pollUpstream = found?.adapter.poll;
+    if (!found || !pollUpstream) {
+      return { kind: 'failed', error: new ApiError('The channel that ran this task is no longer configured.', { status: 503, type: 'all_channels_failed', code: 'channel_unavailable' }) };
+    }
+    const { channel, adapter } = found;
+    let poll;
+    try {
+      poll = await pollUpstream(JSON.parse(task.upstream!) as UpstreamTaskRef, callContext(channel, entry, withTimeout(ctx.signal, channel)));
+    } catch (err) {
+      if (err instanceof UpstreamError && isRetryable(err) && err.kind !== 'auth') {
+        // A failed poll is not a failed task: try again later, until the deadline decides.
+        return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 3) };
+      }
+      if (err instanceof UpstreamError) return { kind: 'failed', error: toApiError([err]) };
+      throw err;
+    }
+    if (poll.status === 'completed') return { kind: 'done', result: poll.result };
+    if (poll.status === 'failed') return { kind: 'failed', error: toApiError([poll.error]) };
+    return { kind: 'wait', ms: poll.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 1), status: poll.status, progress: poll.progress };
+  }
+
+  async finish({ req, entry }: ImageJob, result: GenerateResult, opts: { inline: boolean; signal: AbortSignal }) {
+    const format = opts.inline ? req.responseFormat : 'url';
+    const data = await deliverImages(result.images.slice(0, req.n), format, {
+      blobs: this.deps.blobs,
+      open: (url) => openUpstreamResult(url, opts.signal),
+    });
+    if (data.length === 0) throw new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' });
+    // Inline base64 is not kept: the client has it, and the record keeps what was delivered.
+    const stored: StoredImage[] = format === 'url' ? data : data.map((d) => ({ revised_prompt: d.revised_prompt, delivered_inline: true }));
+    return { record: { data: stored }, delivered: data, images: data.length, usage: result.usage, charge: charge(entry, req, data.length, result.usage, this.deps.pricing) };
+  }
+
+  /** A task's blobs: the images it stored and the inputs its request kept. */
+  async discard(task: TaskRow): Promise<void> {
+    const data = task.result ? ((JSON.parse(task.result) as { data?: StoredImage[] }).data ?? []) : [];
+    const keys = [...data.map((item) => item.key), ...inputBlobKeys(JSON.parse(task.request))];
+    for (const key of keys) if (key) await this.deps.blobs.delete(key).catch(() => {});
+  }
+
+  private submitted(channel: Channel, adapter: ProviderAdapter, upstream: UpstreamTaskRef): Submitted {
+    return {
+      kind: 'submitted',
+      channelId: channel.id,
+      upstream,
+      timeoutMs: Number(channel.options.task_timeout_ms ?? adapter.taskTimeoutMs ?? this.deps.defaultTaskTimeoutMs),
+      pollInMs: pollDelay(adapter, channel, 0),
+    };
+  }
+
+  private channelOf(task: TaskRow): { channel: Channel; adapter: ProviderAdapter } | undefined {
+    const channel = this.deps.router.channels.find((c) => c.id === task.channel_id);
+    const adapter = channel ? PROVIDERS[channel.provider] : undefined;
+    return channel && adapter ? { channel, adapter } : undefined;
+  }
+}
+
+function withTimeout(signal: AbortSignal, channel: Channel): AbortSignal {
+  return AbortSignal.any([signal, AbortSignal.timeout(channel.timeoutMs)]);
+}
+
+/** The adapter method that performs the request's operation, if the adapter has it. */
+function operationOf(adapter: ProviderAdapter, req: NormalizedImageRequest): ProviderAdapter['generate'] {
+  if (req.operation === 'image-edit') return adapter.edit;
+  if (req.operation === 'variation') return adapter.vary;
+  return adapter.generate;
+}
+
+/** Task-based upstreams (BFL, midjourney-proxy) submit and poll; an adapter that can do both follows the catalogue. */
+function usesTasks(adapter: ProviderAdapter, entry: ModelEntry): boolean {
+  return Boolean(adapter.submit && adapter.poll && (!adapter.generate || entry.delivery === 'task'));
+}
+
+/**
+ * The wait before the next poll: the channel's fixed `options.poll_interval_ms` when set, else the
+ * adapter's pace backed off with jitter: base × 1.3^n, capped, ±20 %.
+ */
+function pollDelay(adapter: ProviderAdapter, channel: Channel, polls: number): number {
+  const fixed = Number(channel.options.poll_interval_ms);
+  if (Number.isFinite(fixed) && fixed > 0) return fixed;
+  const base = adapter.pollIntervalMs ?? DEFAULT_POLL_MS;
+  const delay = Math.min(Math.max(base, MAX_POLL_MS), base * 1.3 ** Math.min(polls, 20));
+  return Math.round(Math.min(delay, Math.max(base, MAX_POLL_MS)) * (0.8 + Math.random() * 0.4));
+}

@@ -3,7 +3,7 @@
 // (src/catalog/contract.ts) enforces that after these types pass. /openapi.json is generated from here.
 
 import { z } from 'zod';
-import { PUBLIC_MAX_IMAGES } from '../catalog/models/shared.ts';
+import { PUBLIC_MAX_IMAGES } from './limits.ts';
 
 /** Public reference URLs: http(s) only; the fetcher applies the SSRF rules when it downloads them. */
 const httpUrl = z.url({ protocol: /^https?$/ });

@@ -3,12 +3,7 @@
 
 import type { ContractParam, Lifecycle } from '../model-entry.ts';
 
-/** tokenlab-openapi-images.json ImageGenerationRequest.prompt.maxLength. */
-export const PUBLIC_PROMPT_MAX = 4000;
-/** Public `n` range (1–10); each operation may cap it lower. */
-export const PUBLIC_N_MAX = 10;
-/** Public reference/source image arrays: 1–16 items. */
-export const PUBLIC_MAX_IMAGES = 16;
+export { PUBLIC_MAX_IMAGES, PUBLIC_N_MAX, PUBLIC_PROMPT_MAX } from '../../api/limits.ts';
 
 /** Bump when any price figure changes; every charge records the version it used. */
 export const PRICE_VERSION = '2026-08-23';

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkLedger } from '../../src/billing/ledger.ts';
 import { openDatabase } from '../../src/storage/db/open.ts';
 import { tempDir } from '../helpers/databases.ts';
+import { waitUntil } from '../helpers/poll.ts';
 import { type EaselProcess, spawnEasel, waitFor } from '../helpers/process.ts';
 
 const config = {
@@ -15,6 +16,11 @@ const config = {
   tasks: { lease_ms: 1_000, worker_interval_ms: 100, wait_budget_ms: 30_000 },
   channels: [{ id: 'demo', provider: 'demo', models: ['midjourney', 'gpt-image-2'], options: { task_ms: 1_500 } }],
 };
+
+/** Bounds of the waits below, each well inside its test's own timeout so a stuck wait names itself. */
+const RESERVATION_WAIT_MS = 5_000;
+const TASK_END_WAIT_MS = 45_000;
+const RESTARTED_TASK_WAIT_MS = 30_000;
 
 let running: EaselProcess | undefined;
 afterEach(async () => {
@@ -35,11 +41,31 @@ async function post(url: string, key: string, json: unknown) {
   return fetch(`${url}/v1/images/generations`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(json) });
 }
 
+/** What the process printed for `pattern` (its first group), once it has; bounded by waitFor. */
+function printed(pattern: RegExp): Promise<string> {
+  return waitFor(() => pattern.exec(running!.output())?.[1], () => running!.output());
+}
+
+/** Polls GET /v1/tasks/{id} until the task is completed or failed; fails, with the last status seen, when it is not within timeoutMs. */
+async function endedTask(url: string, key: string, id: string, timeoutMs: number): Promise<any> {
+  let snap: any;
+  const ended = async () => {
+    snap = await (await fetch(`${url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${key}` } })).json();
+    return snap.status === 'completed' || snap.status === 'failed';
+  };
+  try {
+    await waitUntil(ended, timeoutMs, `task ${id} to complete or fail`);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (last seen: ${JSON.stringify(snap?.status)})`);
+  }
+  return snap;
+}
+
 describe('crash safety', () => {
   it('finishes every task exactly once after a SIGKILL mid-task', async () => {
     const dataDir = tempDir();
     running = await spawnEasel(dataDir, config);
-    const key = await waitFor(() => /API key:\s+(sk-\S+)/.exec(running!.output())?.[1]);
+    const key = await printed(/API key:\s+(sk-\S+)/);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const body = await (await post(running.url, key, { model: 'midjourney', prompt: `castle ${i}` })).json();
@@ -49,15 +75,7 @@ describe('crash safety', () => {
     expect(await running.kill('SIGKILL')).toBe(null);
 
     running = await spawnEasel(dataDir, config);
-    const statuses = await Promise.all(
-      ids.map(async (id) => {
-        for (;;) {
-          const snap = await (await fetch(`${running!.url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${key}` } })).json();
-          if (snap.status === 'completed' || snap.status === 'failed') return snap;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }),
-    );
+    const statuses = await Promise.all(ids.map((id) => endedTask(running!.url, key, id, TASK_END_WAIT_MS)));
     for (const snap of statuses) {
       expect(snap.status).toBe('completed');
       expect(snap.data).toHaveLength(1);
@@ -82,29 +100,19 @@ describe('crash safety', () => {
   it('releases the money of a synchronous request killed between reserve and settle', async () => {
     const dataDir = tempDir();
     running = await spawnEasel(dataDir, config);
-    const key = await waitFor(() => /API key:\s+(sk-\S+)/.exec(running!.output())?.[1]);
-    const account = await waitFor(() => /Account:\s+(acct_\S+)/.exec(running!.output())?.[1]);
+    const key = await printed(/API key:\s+(sk-\S+)/);
+    const account = await printed(/Account:\s+(acct_\S+)/);
     // A slow synchronous request: the process dies while it renders, after its money was reserved.
     void post(running.url, key, { model: 'gpt-image-2', prompt: 'never finished', size: '3840x2160', n: 2, response_format: 'b64_json' }).catch(() => {});
     const db = await openDatabase({ dataDir });
     try {
-      let reservedSeen = false;
-      for (let i = 0; i < 100 && !reservedSeen; i++) {
-        const open = await db.kysely.selectFrom('reservations').select('id').where('status', '=', 'open').execute();
-        reservedSeen = open.length > 0;
-        if (!reservedSeen) await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(reservedSeen).toBe(true);
+      const reservationOpen = async () => (await db.kysely.selectFrom('reservations').select('id').where('status', '=', 'open').execute()).length > 0;
+      await waitUntil(reservationOpen, RESERVATION_WAIT_MS, 'the synchronous request to reserve its money');
       await running.kill('SIGKILL');
 
       running = await spawnEasel(dataDir, config);
-      let status = '';
-      for (let i = 0; i < 200 && status !== 'failed'; i++) {
-        const row = await db.kysely.selectFrom('tasks').select(['status', 'error']).executeTakeFirst();
-        status = row?.status ?? '';
-        if (status !== 'failed') await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(status).toBe('failed');
+      const taskFailed = async () => (await db.kysely.selectFrom('tasks').select('status').executeTakeFirst())?.status === 'failed';
+      await waitUntil(taskFailed, RESTARTED_TASK_WAIT_MS, 'the restarted process to fail the interrupted request');
       const row = await db.kysely.selectFrom('tasks').select('error').executeTakeFirstOrThrow();
       expect(JSON.parse(row.error!).code).toBe('interrupted');
       const balance = await db.kysely.selectFrom('accounts').select('balance_micros').where('id', '=', account).executeTakeFirstOrThrow();
@@ -120,7 +128,7 @@ describe('graceful stop', () => {
   it('hands leased tasks back on SIGTERM, exits 0, and a restart finishes them', async () => {
     const dataDir = tempDir();
     running = await spawnEasel(dataDir, { ...config, channels: [{ ...config.channels[0], options: { task_ms: 2_000 } }] });
-    const key = await waitFor(() => /API key:\s+(sk-\S+)/.exec(running!.output())?.[1]);
+    const key = await printed(/API key:\s+(sk-\S+)/);
     const { id } = await (await post(running.url, key, { model: 'midjourney', prompt: 'stop gracefully' })).json();
     expect(await running.kill('SIGTERM')).toBe(0);
     running = undefined;
@@ -134,11 +142,7 @@ describe('graceful stop', () => {
       await db.close();
     }
     running = await spawnEasel(dataDir, config);
-    let snap: { status: string } = { status: '' };
-    for (let i = 0; i < 200 && snap.status !== 'completed'; i++) {
-      snap = await (await fetch(`${running.url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${key}` } })).json();
-      if (snap.status !== 'completed') await new Promise((r) => setTimeout(r, 100));
-    }
+    const snap = await endedTask(running.url, key, id, RESTARTED_TASK_WAIT_MS);
     expect(snap.status).toBe('completed');
   }, 60_000);
 });

@@ -12,11 +12,12 @@ import {
   LISTED_FILE_PURPOSES,
   MAX_FILE_BYTES,
 } from '../../api/files.ts';
+import type { UploadedFile } from '../../api/requests.ts';
 import { requireModel } from '../../catalog/catalog.ts';
 import type { AppDeps } from '../app.ts';
 import { createFile, type FileRecord, findFile, listFiles, markFileDeleted } from '../../storage/db/files.ts';
 import { probeImage } from '../../util/image-probe.ts';
-import { fieldValue, readMultipart } from '../multipart.ts';
+import { fieldValue, type MultipartBody, readMultipart } from '../multipart.ts';
 
 const MAX_FILENAME_LENGTH = 255;
 
@@ -31,54 +32,29 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
 
   app.post('/v1/files', async (request) => {
     const caller = await deps.auth.caller(request);
-    const form = await readMultipart(request, { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 });
-
-    const issues: ValidationIssue[] = [];
-    const purpose = fieldValue(form, 'purpose');
-    if (purpose === undefined || purpose === '') {
-      issues.push({ field: 'purpose', message: `purpose is required (${FILE_PURPOSES.join(', ')})`, code: 'missing_required_parameter' });
-    } else if (!(FILE_PURPOSES as readonly string[]).includes(purpose)) {
-      issues.push({ field: 'purpose', message: `purpose must be one of ${FILE_PURPOSES.join(', ')}`, code: 'invalid_value' });
-    }
-    const upload = form.files[0];
-    if (!upload) {
-      issues.push({ field: 'file', message: 'file is required (a multipart file part named "file")', code: 'missing_required_parameter' });
-    } else if (upload.field !== 'file') {
-      issues.push({ field: upload.field, message: `send the file in a part named "file", not "${upload.field}"`, code: 'unsupported_parameter' });
-    }
-    if (issues.length > 0) throw validationFailed(issues);
-    if (!IMAGE_FILE_PURPOSES.has(purpose!)) {
-      throw invalidRequest(
-        `purpose '${purpose}' is for the Batch API, which Easel does not offer; upload images for /v1/images/edits with purpose user_data or vision.`,
-        'purpose',
-        'unsupported_purpose',
-      );
-    }
-    const model = requireModel(fieldValue(form, 'model') || DEFAULT_FILE_MODEL, 400);
-
+    const { purpose, upload, model } = readUploadForm(await readMultipart(request, { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 }));
     // The type comes from the bytes; the file name and the declared Content-Type are not trusted.
-    const probed = await probeImage(upload!.bytes);
+    const probed = await probeImage(upload.bytes);
     if (!probed) throw invalidRequest('file: only PNG, JPEG and WebP images can be uploaded.', 'file', 'unsupported_image_type');
 
-    const blobKey = await deps.blobs.put(upload!.bytes, probed.mime);
-    let record: FileRecord;
+    const blobKey = await deps.blobs.put(upload.bytes, probed.mime);
     try {
-      record = await createFile(db, {
+      const record = await createFile(db, {
         account_id: caller.accountId,
-        filename: cleanFilename(upload!.filename, probed.mime),
-        purpose: purpose!,
-        model: model.id,
-        bytes: upload!.bytes.length,
+        filename: cleanFilename(upload.filename, probed.mime),
+        purpose,
+        model,
+        bytes: upload.bytes.length,
         mime: probed.mime,
         width: probed.width,
         height: probed.height,
         blob_key: blobKey,
       });
+      return fileObject(record);
     } catch (err) {
       await deps.blobs.delete(blobKey).catch(() => {});
       throw err;
     }
-    return fileObject(record);
   });
 
   app.get<{ Querystring: { limit?: string; after?: string; purpose?: string } }>('/v1/files', async (request) => {
@@ -130,6 +106,32 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
     await deps.blobs.delete(record.blob_key).catch((err: unknown) => request.log.warn({ err, file: record.id }, 'could not delete the blob of a deleted file'));
     return { id: record.id, object: 'file', deleted: true };
   });
+}
+
+/** The upload's fields checked: every problem of purpose and file part reported at once, then the purpose's use and the model. */
+function readUploadForm(form: MultipartBody): { purpose: string; upload: UploadedFile; model: string } {
+  const issues: ValidationIssue[] = [];
+  const purpose = fieldValue(form, 'purpose');
+  if (purpose === undefined || purpose === '') {
+    issues.push({ field: 'purpose', message: `purpose is required (${FILE_PURPOSES.join(', ')})`, code: 'missing_required_parameter' });
+  } else if (!(FILE_PURPOSES as readonly string[]).includes(purpose)) {
+    issues.push({ field: 'purpose', message: `purpose must be one of ${FILE_PURPOSES.join(', ')}`, code: 'invalid_value' });
+  }
+  const upload = form.files[0];
+  if (!upload) {
+    issues.push({ field: 'file', message: 'file is required (a multipart file part named "file")', code: 'missing_required_parameter' });
+  } else if (upload.field !== 'file') {
+    issues.push({ field: upload.field, message: `send the file in a part named "file", not "${upload.field}"`, code: 'unsupported_parameter' });
+  }
+  if (issues.length > 0 || !purpose || !upload) throw validationFailed(issues);
+  if (!IMAGE_FILE_PURPOSES.has(purpose)) {
+    throw invalidRequest(
+      `purpose '${purpose}' is for the Batch API, which Easel does not offer; upload images for /v1/images/edits with purpose user_data or vision.`,
+      'purpose',
+      'unsupported_purpose',
+    );
+  }
+  return { purpose, upload, model: requireModel(fieldValue(form, 'model') || DEFAULT_FILE_MODEL, 400).id };
 }
 
 /** FileObject of the OpenAI/TokenLab files API. */

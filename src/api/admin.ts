@@ -2,7 +2,7 @@
 // micro-dollars here, so nothing past this point sees a float.
 
 import { z } from 'zod';
-import { parseUsd } from '../billing/money.ts';
+import { parseUsd } from '../util/money.ts';
 
 const usd = (field: string, opts: { positive: boolean }) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {

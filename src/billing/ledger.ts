@@ -10,7 +10,7 @@
 // Reservations close exactly once: settle and release are compare-and-set on status 'open'.
 
 import { type Kysely, type Transaction, sql } from 'kysely';
-import { ApiError } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 import type { Database, LedgerKind, ReservationsTable } from '../storage/db/schema.ts';
 import { newId } from '../util/ids.ts';
 import { formatUsd } from './money.ts';
@@ -93,7 +93,7 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
     .where((eb) => eb.or([eb('spend_limit_micros', 'is', null), eb(eb('spent_micros', '+', amount), '<=', eb.ref('spend_limit_micros'))]))
     .executeTakeFirst();
   if (Number(key.numUpdatedRows) === 0) {
-    throw new ApiError("This API key's spend limit is reached.", { status: 402, type: 'quota_exceeded', code: 'quota_exceeded', hints: { estimated_cost_usd: Number(formatUsd(amount)) } });
+    throw apiErrors.quotaExceeded(formatUsd(amount));
   }
   const account = await trx
     .updateTable('accounts')
@@ -104,12 +104,7 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
   if (Number(account.numUpdatedRows) === 0) {
     const row = await trx.selectFrom('accounts').select('balance_micros').where('id', '=', input.accountId).executeTakeFirst();
     const balance = row?.balance_micros ?? 0;
-    throw new ApiError(`Insufficient balance: this request may cost up to $${formatUsd(amount)} and the account has $${formatUsd(balance)}.`, {
-      status: 402,
-      type: 'insufficient_balance',
-      code: 'insufficient_balance',
-      hints: { balance_usd: Number(formatUsd(balance)), estimated_cost_usd: Number(formatUsd(amount)) },
-    });
+    throw apiErrors.insufficientBalance(formatUsd(amount), formatUsd(balance));
   }
   const reservation: Reservation = {
     id: newId('billtxn'),

@@ -1,7 +1,7 @@
 // Which of a model's operations a request asks for, and the 400 that points to the right endpoint
 // and operation when the model does not serve it where it was sent.
 
-import { ApiError } from '../api/errors.ts';
+import { type ApiError, apiErrors, type InvalidRequestCode } from '../api/errors.ts';
 import { listModels } from './catalog.ts';
 import type { ModelEntry, OperationContract } from './model-entry.ts';
 import { contractHints, findOperation, operationsOn } from './operations.ts';
@@ -81,13 +81,7 @@ function describeOperations(entry: ModelEntry): string {
   return entry.operations.map((o) => `${o.operation} on ${o.endpoint}`).join(', ');
 }
 
-function fail(message: string, param: string, code: string, entry: ModelEntry, op?: OperationContract, alternatives?: string[]): ApiError {
-  return new ApiError(message, {
-    status: 400,
-    type: 'invalid_request_error',
-    code,
-    param,
-    hints: { ...contractHints(entry, op), ...(alternatives ? { alternatives: alternatives.map((id) => ({ id })) } : {}) },
-    validationErrors: [{ field: param, message, code }],
-  });
+function fail(message: string, param: string, code: InvalidRequestCode, entry: ModelEntry, op?: OperationContract, alternatives?: string[]): ApiError {
+  const hints = { ...contractHints(entry, op), ...(alternatives ? { alternatives: alternatives.map((id) => ({ id })) } : {}) };
+  return apiErrors.invalidRequest(message, param, code, hints);
 }

@@ -3,7 +3,7 @@
 // whose details go to the log only.
 
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError, errors } from '../api/errors.ts';
+import { ApiError, apiErrors } from '../api/errors.ts';
 import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 
 export function installErrorHandling(app: FastifyInstance): void {
@@ -23,43 +23,35 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const e = new ApiError(`No route for ${request.method} ${request.url.split('?')[0]}`, {
-      status: 404,
-      type: 'not_found_error',
-      code: 'route_not_found',
-    });
-    reply.status(404).send(e.toBody());
+    const e = apiErrors.routeNotFound(request.method, request.url);
+    reply.status(e.status).send(e.toBody());
   });
 }
 
 function toApiError(err: FastifyError | ApiError | Error): ApiError {
   if (err instanceof ApiError) return err;
-  if (isDatabaseUnavailable(err)) return errors.databaseUnavailable();
+  if (isDatabaseUnavailable(err)) return apiErrors.databaseUnavailable();
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
     case 'FST_FILES_LIMIT':
     case 'FST_PARTS_LIMIT':
-      return errors.payloadTooLarge('The request body is larger than this endpoint accepts.');
+      return apiErrors.payloadTooLarge('The request body is larger than this endpoint accepts.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(`Unsupported Content-Type. Send application/json${''}.`, {
-        status: 415,
-        type: 'invalid_request_error',
-        code: 'unsupported_media_type',
-      });
+      return apiErrors.unsupportedMediaType('application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError('The request body is empty; send a JSON object.', { status: 400, type: 'invalid_request_error', code: 'invalid_json' });
+      return apiErrors.invalidJson('The request body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ApiError('Content-Length does not match the body.', { status: 400, type: 'invalid_request_error', code: 'invalid_request' });
+      return apiErrors.invalidRequestFromFramework('Content-Length does not match the body.', 400);
   }
   if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return new ApiError('The request body is not valid JSON.', { status: 400, type: 'invalid_request_error', code: 'invalid_json' });
+    return apiErrors.invalidJson('The request body is not valid JSON.');
   }
   const status = fe.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // Fastify's own 4xx messages are safe and useful (e.g. malformed headers).
-    return new ApiError(fe.message, { status, type: 'invalid_request_error', code: 'invalid_request' });
+    return apiErrors.invalidRequestFromFramework(fe.message, status);
   }
-  return errors.internal();
+  return apiErrors.serverError();
 }

@@ -5,7 +5,7 @@
 
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, errors, invalidRequest } from '../api/errors.ts';
+import { ApiError, apiErrors } from '../api/errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,10 +62,10 @@ export interface ReadMultipartOptions {
 /** Reads the whole multipart body of the request into memory, within the limits. */
 export async function readMultipart(request: FastifyRequest, opts: ReadMultipartOptions): Promise<MultipartBody> {
   if (!request.isMultipart()) {
-    throw new ApiError('Send this request as multipart/form-data.', { status: 415, type: 'invalid_request_error', code: 'unsupported_media_type' });
+    throw apiErrors.unsupportedMediaType('multipart/form-data');
   }
   const bodyLimit = request.multipartBodyLimit;
-  const tooLarge = () => errors.payloadTooLarge(`The request body is larger than ${formatBytes(bodyLimit)}.`);
+  const tooLarge = () => apiErrors.payloadTooLarge(`The request body is larger than ${formatBytes(bodyLimit)}.`);
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > bodyLimit) throw tooLarge();
 
@@ -101,7 +101,7 @@ export async function readMultipart(request: FastifyRequest, opts: ReadMultipart
         const bytes = await within(part.toBuffer());
         body.files.push({ field: part.fieldname, filename: part.filename ?? '', declaredType: part.mimetype, bytes });
       } else {
-        if (part.valueTruncated) throw errors.payloadTooLarge(`${part.fieldname}: the field is longer than ${formatBytes(MAX_MULTIPART_FIELD_BYTES)}.`, part.fieldname);
+        if (part.valueTruncated) throw apiErrors.payloadTooLarge(`${part.fieldname}: the field is longer than ${formatBytes(MAX_MULTIPART_FIELD_BYTES)}.`, part.fieldname);
         const value = String(part.value);
         const previous = body.fields[part.fieldname];
         body.fields[part.fieldname] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
@@ -130,17 +130,17 @@ function translate(err: unknown, maxFileBytes: number, maxFiles: number): ApiErr
   switch (e.code) {
     case 'FST_REQ_FILE_TOO_LARGE': {
       const field = e.part?.fieldname ?? null;
-      return errors.payloadTooLarge(`${field ? `${field}: ` : ''}the file is larger than ${formatBytes(maxFileBytes)}.`, field);
+      return apiErrors.payloadTooLarge(`${field ? `${field}: ` : ''}the file is larger than ${formatBytes(maxFileBytes)}.`, field);
     }
     case 'FST_FILES_LIMIT':
-      return invalidRequest(`At most ${maxFiles} file${maxFiles === 1 ? '' : 's'} may be sent.`, null, 'too_many_files');
+      return apiErrors.tooManyFiles(maxFiles);
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
-      return errors.payloadTooLarge(`The form has more than ${MAX_MULTIPART_FIELDS} fields.`);
+      return apiErrors.payloadTooLarge(`The form has more than ${MAX_MULTIPART_FIELDS} fields.`);
     case 'FST_PROTO_VIOLATION':
-      return invalidRequest('A form field name is not allowed.', null, 'invalid_multipart');
+      return apiErrors.invalidMultipart('A form field name is not allowed.');
   }
-  return invalidRequest(`The multipart body could not be read (${(err as Error).message ?? 'malformed'}).`, null, 'invalid_multipart');
+  return apiErrors.invalidMultipart(`The multipart body could not be read (${(err as Error).message ?? 'malformed'}).`);
 }
 
 function formatBytes(n: number): string {

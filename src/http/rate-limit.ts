@@ -1,7 +1,7 @@
 // Requests per API key per minute (tokenlab-api.md §5.6), counted in a fixed one-minute window in
 // this process. Several replicas each count their own share; shared counters (Redis) come later.
 
-import { ApiError } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 
 const WINDOW_MS = 60_000;
 
@@ -27,14 +27,8 @@ export class KeyRateLimiter {
     window.count += 1;
     if (window.count <= this.perMinute) return;
     const reset = start + WINDOW_MS;
-    const retryAfter = Math.max(1, Math.ceil((reset - now) / 1000));
-    throw new ApiError('Rate limit exceeded. Please retry later.', {
-      status: 429,
-      type: 'rate_limit_exceeded',
-      code: 'rate_limit_exceeded',
-      hints: { retryable: true, retry_after: retryAfter },
+    throw apiErrors.rateLimitExceeded((reset - now) / 1000, {
       headers: {
-        'retry-after': String(retryAfter),
         'x-ratelimit-limit': String(this.perMinute),
         'x-ratelimit-remaining': '0',
         'x-ratelimit-reset': String(Math.floor(reset / 1000)),

@@ -4,7 +4,7 @@
 
 import type { ModelEntry } from '../catalog/model-entry.ts';
 import { upstreamModelName } from '../catalog/catalog.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError, apiErrors } from '../api/errors.ts';
 import { PROVIDERS } from '../providers/registry.ts';
 import { type CallContext, type Channel, type ProviderAdapter, UpstreamError } from '../providers/types.ts';
 import { ChannelHealth } from './health.ts';
@@ -54,13 +54,7 @@ export class Router {
   ): Promise<Attempt<T>> {
     const serving = this.candidates(entry.id).filter((c) => accepts(PROVIDERS[c.provider]));
     if (serving.length === 0) {
-      throw new ApiError(`No channel is configured for model '${entry.id}'.`, {
-        status: 503,
-        type: 'all_channels_failed',
-        code: 'all_channels_failed',
-        param: 'model',
-        hints: { retryable: false },
-      });
+      throw apiErrors.noChannelConfigured(entry.id);
     }
     const candidates = serving.filter((c) => this.health.isAvailable(c.id)).slice(0, MAX_ATTEMPTS);
     if (candidates.length === 0) {

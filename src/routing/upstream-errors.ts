@@ -1,67 +1,35 @@
 // What the client sees when every attempt failed. Upstream bodies, keys and URLs never reach it: the
 // message says what kind of failure happened, not what the upstream said.
 
-import { ApiError } from '../api/errors.ts';
+import { type ApiError, apiErrors } from '../api/errors.ts';
 import type { UpstreamError } from '../providers/types.ts';
 
-/** One code for a content-policy refusal, whatever the provider (documented in the README). */
-export const MODERATION_CODE = 'content_policy_violation';
+/** How long a client is told to wait when several channels failed in different ways. */
+const MIXED_FAILURES_RETRY_AFTER_S = 5;
 
 export function toApiError(failures: UpstreamError[]): ApiError {
   const last = failures[failures.length - 1];
-  if (!last) {
-    return new ApiError('No channel could take the request.', { status: 503, type: 'all_channels_failed', code: 'all_channels_failed', hints: { retryable: true } });
-  }
+  if (!last) return apiErrors.allChannelsFailed();
   switch (last.kind) {
     case 'moderated':
-      return new ApiError('The request was rejected by the content safety system of the image provider.', {
-        status: 400,
-        type: 'invalid_request_error',
-        code: MODERATION_CODE,
-      });
+      return apiErrors.contentPolicyViolation();
     case 'bad_request':
-      return new ApiError(`The image provider rejected the request: ${last.message}`, {
-        status: 400,
-        type: 'invalid_request_error',
-        code: 'upstream_rejected',
-      });
+      return apiErrors.upstreamRejected(last.message);
     case 'timeout':
-      return new ApiError('The image provider did not answer in time.', {
-        status: 504,
-        type: 'timeout_error',
-        code: 'timeout_error',
-        hints: { retryable: true },
-      });
+      return apiErrors.timeoutError();
     case 'rate_limited': {
       if (failures.every((f) => f.kind === 'rate_limited')) {
-        const retryAfter = Math.max(1, Math.ceil(Math.max(...failures.map((f) => f.retryAfterMs ?? 1000)) / 1000));
-        return new ApiError('Every channel for this model is rate limited. Please retry later.', {
-          status: 429,
-          type: 'rate_limit_exceeded',
-          code: 'rate_limit_exceeded',
-          hints: { retryable: true, retry_after: retryAfter },
-          headers: { 'retry-after': String(retryAfter) },
-        });
+        const waitMs = Math.max(...failures.map((f) => f.retryAfterMs ?? 1000));
+        return apiErrors.rateLimitExceeded(waitMs / 1000, { message: 'Every channel for this model is rate limited. Please retry later.' });
       }
-      return allChannelsFailed(5);
+      return allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S);
     }
     default:
-      return failures.length > 1 ? allChannelsFailed(5) : new ApiError('The image provider failed to produce the image.', {
-        status: 502,
-        type: 'upstream_error',
-        code: 'upstream_error',
-        hints: { retryable: true },
-      });
+      return failures.length > 1 ? allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S) : apiErrors.upstreamError();
   }
 }
 
+/** Every channel serving the model is cooling down or failed; a retry after `retryAfterSeconds` may find one. */
 export function allChannelsFailed(retryAfterSeconds: number): ApiError {
-  const retryAfter = Math.max(1, retryAfterSeconds);
-  return new ApiError('No healthy channel can serve this model right now. The model is temporarily unavailable; please retry.', {
-    status: 503,
-    type: 'all_channels_failed',
-    code: 'all_channels_failed',
-    hints: { retryable: true, retry_after: retryAfter },
-    headers: { 'retry-after': String(retryAfter) },
-  });
+  return apiErrors.allChannelsFailed(retryAfterSeconds);
 }

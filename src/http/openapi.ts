@@ -2,6 +2,7 @@
 // cannot drift from what the server enforces.
 
 import { z } from 'zod';
+import { errorTypes, errorVariants, invalidRequestCodes } from '../api/errors.ts';
 import { createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
 import { fileOpenApiPaths, fileOpenApiSchemas } from '../api/files.ts';
 import { imageEditRequestSchema, imageGenerationRequestSchema, imageVariationRequestSchema } from '../api/images.ts';
@@ -16,6 +17,38 @@ function schema(s: z.ZodType): Record<string, unknown> {
   const json = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   delete json.$schema;
   return json;
+}
+
+/**
+ * The error envelope, its `type` and `code` enums and the list of codes (x-error-codes: status, type,
+ * retryable, when) all read from api/errors.ts's ERROR_CODES, the table the server raises errors from.
+ */
+function apiErrorSchema(): Record<string, unknown> {
+  const variants = errorVariants();
+  return {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['message', 'type'],
+        properties: {
+          message: { type: 'string' },
+          type: { type: 'string', enum: errorTypes() },
+          code: { type: ['string', 'null'], enum: [...new Set(variants.map((v) => v.code)), null] },
+          param: { type: ['string', 'null'] },
+          retryable: { type: 'boolean', description: 'A retry of the same request may succeed (after retry_after seconds when given).' },
+          retry_after: { type: 'integer', description: 'Seconds to wait before retrying, as in the Retry-After header.' },
+        },
+        additionalProperties: true,
+      },
+      validation_errors: {
+        type: 'array',
+        items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' }, code: { type: 'string', enum: invalidRequestCodes() } } },
+      },
+    },
+    'x-error-codes': variants.map((v) => ({ code: v.code, status: v.status, type: v.type, retryable: v.retryable, description: v.when })),
+  };
 }
 
 type Operation = { operationId: string; security?: unknown; requestBody?: unknown; parameters?: unknown[]; responses: Record<string, unknown> };
@@ -57,27 +90,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
         CreditAccountRequest: schema(creditAccountSchema),
         CreateKeyRequest: schema(createKeySchema),
         ...fileOpenApiSchemas,
-        ApiError: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['message', 'type'],
-              properties: {
-                message: { type: 'string' },
-                type: { type: 'string' },
-                code: { type: ['string', 'null'] },
-                param: { type: ['string', 'null'] },
-              },
-              additionalProperties: true,
-            },
-            validation_errors: {
-              type: 'array',
-              items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } },
-            },
-          },
-        },
+        ApiError: apiErrorSchema(),
       },
     },
     paths: withCommonErrors({

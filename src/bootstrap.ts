@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config/schema.ts';
-import { parseUsd } from './billing/money.ts';
+import { parseUsd } from './util/money.ts';
 import { countAccounts, createAccount } from './storage/db/accounts.ts';
 import { createApiKey } from './storage/db/api-keys.ts';
 import type { Db } from './storage/db/open.ts';

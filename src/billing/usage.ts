@@ -4,7 +4,7 @@
 import { type Kysely, sql } from 'kysely';
 import { invalidRequest } from '../api/errors.ts';
 import type { Database, LedgerEntriesTable } from '../storage/db/schema.ts';
-import { formatUsd } from './money.ts';
+import { formatUsd } from '../util/money.ts';
 
 const DAY_MS = 86_400_000;
 /** The longest range one usage query covers. */

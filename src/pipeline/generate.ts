@@ -5,7 +5,7 @@
 
 import type { Kysely } from 'kysely';
 import type { Caller } from '../api/requests.ts';
-import { formatUsd } from '../billing/money.ts';
+import { formatUsd } from '../util/money.ts';
 import { type PriceAdjustments, quote } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
 import type { ImageEndpoint, NormalizedImageRequest } from '../catalog/types.ts';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAccountSchema, createKeySchema, creditAccountSchema } from '../../api/admin.ts';
 import { errors } from '../../api/errors.ts';
 import { parseWith } from '../../api/validate.ts';
-import { formatUsd } from '../../billing/money.ts';
+import { formatUsd } from '../../util/money.ts';
 import { type Account, createAccount, creditAccount, findAccount } from '../../storage/db/accounts.ts';
 import { type ApiKeyRecord, createApiKey, listApiKeys, revokeApiKey } from '../../storage/db/api-keys.ts';
 import type { AppDeps } from '../app.ts';

@@ -61,15 +61,17 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
       entry,
       ctx.signal,
       async (adapter, call) => {
-        if (usesTasks(adapter, entry)) {
+        const submit = taskSubmit(adapter, entry);
+        if (submit) {
           // The intent is durable before the call: a crash from here on leaves a trace recovery can read.
           const submissionId = await ctx.recordSubmitIntent(call.channel.id);
-          return this.submitted(call.channel, adapter, await adapter.submit!(req, call, submissionId));
+          return this.submitted(call.channel, adapter, await submit(req, call, submissionId));
         }
-        const operation = operationOf(adapter, req)!;
+        const operation = operationOf(adapter, req);
+        if (!operation) throw new Error(`routing chose a channel whose adapter cannot do ${req.operation}`);
         return { kind: 'done', result: await callWithFanOut(adapter, operation.bind(adapter), req, call) };
       },
-      (adapter) => usesTasks(adapter, entry) || operationOf(adapter, req) !== undefined,
+      (adapter) => taskSubmit(adapter, entry) !== undefined || operationOf(adapter, req) !== undefined,
     );
     return attempt.result;
   }
@@ -174,9 +176,12 @@ function operationOf(adapter: ProviderAdapter, req: NormalizedImageRequest): Pro
   return adapter.generate;
 }
 
-/** Task-based upstreams (BFL, midjourney-proxy) submit and poll; an adapter that can do both follows the catalogue. */
-function usesTasks(adapter: ProviderAdapter, entry: ModelEntry): boolean {
-  return Boolean(adapter.submit && adapter.poll && (!adapter.generate || entry.delivery === 'task'));
+/**
+ * The submit to use when this request goes to a task-based upstream (BFL, midjourney-proxy): an
+ * adapter that can submit and poll and also generate at once follows the catalogue's delivery.
+ */
+function taskSubmit(adapter: ProviderAdapter, entry: ModelEntry): ProviderAdapter['submit'] {
+  return adapter.submit && adapter.poll && (!adapter.generate || entry.delivery === 'task') ? adapter.submit.bind(adapter) : undefined;
 }
 
 /**

@@ -385,15 +385,3 @@ export const apiErrors = {
   timeoutError: () => raise('timeout_error', 'The image provider did not answer in time.'),
   taskTimeout: () => raise('task_timeout', 'The image task did not finish in time.'),
 };
-
-/**
- * The names the sites not yet converted use (http/routes, pipeline, tasks, fetch, catalog, billing/usage).
- * Remove with the last of them.
- */
-export const errors = {
-  ...apiErrors,
-  adminUnauthorized: apiErrors.invalidAdminToken,
-  internal: () => apiErrors.serverError(),
-  notFound: (message: string, code: NotFoundCode) => raise(code, message, { inPath: true }),
-};
-export { invalidRequest, validationFailed };

@@ -3,7 +3,7 @@
 // (catalog/contract-input.ts) both speak this vocabulary.
 
 import type { z } from 'zod';
-import { type ValidationIssue, validationFailed } from './errors.ts';
+import { apiErrors, type ValidationIssue } from './errors.ts';
 
 /** ['image_urls', 1] → 'image_urls[1]', ['mask', 'file_id'] → 'mask.file_id'; '' for the body itself. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -27,6 +27,6 @@ export function zodIssues(error: z.ZodError): ValidationIssue[] {
 
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value ?? {});
-  if (!result.success) throw validationFailed(zodIssues(result.error));
+  if (!result.success) throw apiErrors.validationFailed(zodIssues(result.error));
   return result.data;
 }

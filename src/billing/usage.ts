@@ -2,7 +2,7 @@
 // delivered and cost; and the ledger itself, for listing and CSV export.
 
 import { type Kysely, sql } from 'kysely';
-import { invalidRequest } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 import type { Database, LedgerEntriesTable } from '../storage/db/schema.ts';
 import { formatUsd } from '../util/money.ts';
 
@@ -30,13 +30,13 @@ export interface UsageRow {
 
 export function parseDateRange(start: string | undefined, end: string | undefined, now = Date.now()): { from: number; to: number; startDate: string; endDate: string } {
   const parse = (value: string, field: string) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw invalidRequest(`${field} must be a date YYYY-MM-DD`, field);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw apiErrors.invalidRequest(`${field} must be a date YYYY-MM-DD`, field);
     return Date.parse(`${value}T00:00:00Z`);
   };
   const to = end ? parse(end, 'end_date') + DAY_MS : Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
   const from = start ? parse(start, 'start_date') : to - 30 * DAY_MS;
-  if (from >= to) throw invalidRequest('start_date must not be after end_date', 'start_date');
-  if (to - from > MAX_USAGE_DAYS * DAY_MS) throw invalidRequest(`A usage query covers at most ${MAX_USAGE_DAYS} days`, 'start_date');
+  if (from >= to) throw apiErrors.invalidRequest('start_date must not be after end_date', 'start_date');
+  if (to - from > MAX_USAGE_DAYS * DAY_MS) throw apiErrors.invalidRequest(`A usage query covers at most ${MAX_USAGE_DAYS} days`, 'start_date');
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
   return { from, to, startDate: day(from), endDate: day(to - DAY_MS) };
 }

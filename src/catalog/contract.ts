@@ -3,7 +3,7 @@
 // operation accepts, and the request normalized into the one shape the adapters consume. All rules
 // come from the catalogue data; nothing here knows a model by name.
 
-import { type ValidationIssue, validationFailed } from '../api/errors.ts';
+import { type ValidationIssue, apiErrors } from '../api/errors.ts';
 import { requireModel } from './catalog.ts';
 import { MISPLACED_FIELDS, knownFields, prepareBody, rootField, typeIssues } from './contract-input.ts';
 import type { EnumParam, ModelEntry, OperationContract } from './model-entry.ts';
@@ -29,7 +29,7 @@ export function validateImageRequest(endpoint: ImageEndpoint, rawBody: Body, opt
   const body = prepareBody(endpoint, rawBody, opts.multipart ?? false);
   const requestedModel = body.model;
   if (typeof requestedModel !== 'string' || requestedModel.trim() === '') {
-    throw validationFailed([{ field: 'model', message: 'Model is required. Pick one from GET /v1/models?recommended_for=image.', code: 'missing_required_parameter' }]);
+    throw apiErrors.validationFailed([{ field: 'model', message: 'Model is required. Pick one from GET /v1/models?recommended_for=image.', code: 'missing_required_parameter' }]);
   }
   const entry = requireModel(requestedModel, 400);
   const op = selectOperation(entry, endpoint, body, requestedModel, opts);
@@ -64,7 +64,7 @@ export function validateImageRequest(endpoint: ImageEndpoint, rawBody: Body, opt
   const sizing = ok('size') ? checkSizeField(op, body.size as string, issues) : {};
   checkImageInputs(endpoint, op, body, rejected, typeBad, opts, issues);
 
-  if (issues.length > 0) throw validationFailed(issues, hints);
+  if (issues.length > 0) throw apiErrors.validationFailed(issues, hints);
   return normalize(entry, op, endpoint, body, requestedModel, sizing);
 }
 

@@ -15,7 +15,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent } from 'undici';
-import { ApiError, errors, invalidRequest } from '../api/errors.ts';
+import { ApiError, apiErrors } from '../api/errors.ts';
 import { probeImage } from '../util/image-probe.ts';
 import type { ImageMime } from '../util/image-type.ts';
 import { DOWNLOAD_TIMEOUT_MS, DownloadError, MAX_IMAGE_BYTES, downloadImage } from './download.ts';
@@ -196,7 +196,7 @@ export class FetchBudget {
   charge(bytes: number, param: string | null): void {
     this.used += bytes;
     if (this.used > this.limitBytes) {
-      throw errors.payloadTooLarge(
+      throw apiErrors.payloadTooLarge(
         `${param ? `${param}: ` : ''}the input images of this request together are larger than ${formatBytes(this.limitBytes)} (the mask included).`,
         param,
       );
@@ -261,7 +261,7 @@ export class ClientImageFetcher {
       throw err;
     }
     const probed = await probeImage(downloaded.bytes);
-    if (!probed) throw invalidRequest(`${field}: the URL did not return a readable PNG, JPEG or WebP image.`, field, 'unsupported_image_type');
+    if (!probed) throw apiErrors.invalidRequest(`${field}: the URL did not return a readable PNG, JPEG or WebP image.`, field, 'unsupported_image_type');
     return { bytes: downloaded.bytes, ...probed };
   }
 
@@ -289,16 +289,16 @@ function toApiError(err: DownloadError, field: string, maxBytes: number): ApiErr
     case 'credentials':
     case 'fragment':
     case 'address':
-      return invalidRequest(message, field, 'invalid_image_url');
+      return apiErrors.invalidRequest(message, field, 'invalid_image_url');
     case 'too_large':
-      return errors.payloadTooLarge(`${field}: the image is larger than ${formatBytes(maxBytes)}.`, field);
+      return apiErrors.payloadTooLarge(`${field}: the image is larger than ${formatBytes(maxBytes)}.`, field);
     case 'not_image':
-      return invalidRequest(message, field, 'unsupported_image_type');
+      return apiErrors.invalidRequest(message, field, 'unsupported_image_type');
     case 'redirects':
     case 'status':
     case 'timeout':
     case 'network':
-      return invalidRequest(message, field, 'image_fetch_failed');
+      return apiErrors.invalidRequest(message, field, 'image_fetch_failed');
   }
 }
 

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { errors } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 import type { Caller } from '../api/requests.ts';
 import { verifyApiKey } from '../storage/db/api-keys.ts';
 import type { Database } from '../storage/db/schema.ts';
@@ -29,9 +29,9 @@ export class Auth {
   /** The account and key behind the request's API key; 401 otherwise, 429 past the key's limit. */
   async caller(request: FastifyRequest): Promise<Caller> {
     const key = bearer(request);
-    if (!key) throw errors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
+    if (!key) throw apiErrors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
     const record = await verifyApiKey(this.db, key);
-    if (!record) throw errors.invalidApiKey();
+    if (!record) throw apiErrors.invalidApiKey();
     this.rateLimiter.take(record.id);
     return { accountId: record.account_id, keyId: record.id };
   }
@@ -40,6 +40,6 @@ export class Auth {
     const token = bearer(request);
     // Hash both sides so the comparison is constant-time whatever the lengths.
     const digest = (s: string) => createHash('sha256').update(s).digest();
-    if (!token || !timingSafeEqual(digest(token), digest(this.adminToken))) throw errors.adminUnauthorized();
+    if (!token || !timingSafeEqual(digest(token), digest(this.adminToken))) throw apiErrors.invalidAdminToken();
   }
 }

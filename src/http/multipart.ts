@@ -6,6 +6,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, apiErrors } from '../api/errors.ts';
+import type { UploadedFile } from '../api/requests.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,15 +37,7 @@ export async function registerMultipart(app: FastifyInstance, bodyLimitBytes: nu
   app.decorateRequest('multipartBodyLimit', bodyLimitBytes);
 }
 
-export interface UploadedFile {
-  /** The form field it came in (`file`, `image`, `image[]`, `mask`). */
-  field: string;
-  /** The name the client gave, path removed; '' when none. Never used to decide the type. */
-  filename: string;
-  /** The Content-Type the client declared for the part; informational only. */
-  declaredType: string;
-  bytes: Buffer;
-}
+export type { UploadedFile };
 
 export interface MultipartBody {
   /** Text fields; a name sent more than once keeps every value, in order. */

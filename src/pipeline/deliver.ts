@@ -2,7 +2,7 @@
 // store (its key; the URL is made when it is shown) or inline base64. Storing failures fail the request: never a silent fallback.
 // An upstream URL asked for as a URL streams from the upstream into the blob store, never whole in memory.
 
-import { ApiError } from '../api/errors.ts';
+import { ApiError, apiErrors } from '../api/errors.ts';
 import type { ResponseFormat } from '../catalog/types.ts';
 import type { OpenedImage } from '../fetch/download.ts';
 import type { UpstreamImage } from '../providers/types.ts';
@@ -51,7 +51,7 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
       throw err;
     }
   } else {
-    throw new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' });
+    throw apiErrors.upstreamError('The image provider returned no image.');
   }
   if (image.revisedPrompt) out.revised_prompt = image.revisedPrompt;
   return out;
@@ -66,20 +66,10 @@ async function store(put: () => Promise<string>): Promise<string> {
   } catch (err) {
     // A download that failed while streaming is the upstream's fault, not the store's.
     if (err instanceof ApiError) throw err;
-    throw new ApiError('The generated image could not be stored, so no URL can be returned. Please retry.', {
-      status: 503,
-      type: 'server_error',
-      code: 'storage_unavailable',
-      hints: { retryable: true },
-    });
+    throw apiErrors.storageUnavailable();
   }
 }
 
 function notAnImage(): never {
-  throw new ApiError('The image provider returned something that is not a PNG, JPEG or WebP image.', {
-    status: 502,
-    type: 'upstream_error',
-    code: 'upstream_error',
-    hints: { retryable: true },
-  });
+  throw apiErrors.upstreamError('The image provider returned something that is not a PNG, JPEG or WebP image.');
 }

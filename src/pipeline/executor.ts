@@ -3,7 +3,7 @@
 // off, store what came back and price it.
 
 import type { Logger } from 'pino';
-import { ApiError } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 import { charge, type PriceAdjustments } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
 import type { ModelEntry } from '../catalog/model-entry.ts';
@@ -101,7 +101,7 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
     this.deps.counters.uncertain(task.channel_id ?? '', decision);
     this.deps.log.warn({ task: task.id, channel: task.channel_id, decision }, 'A submit was cut off by a restart and the upstream cannot be asked whether it arrived');
     if (decision === 'fail') {
-      return { kind: 'failed', error: new ApiError('The image task was interrupted while it was being submitted, and the provider cannot say whether it arrived; nothing was charged.', { status: 502, type: 'upstream_error', code: 'uncertain_submit' }) };
+      return { kind: 'failed', error: apiErrors.uncertainSubmit() };
     }
     return { kind: 'start_again', uncertain: true };
   }
@@ -110,7 +110,7 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
     const found = this.channelOf(task);
     const pollUpstream = found?.adapter.poll;
     if (!found || !pollUpstream) {
-      return { kind: 'failed', error: new ApiError('The channel that ran this task is no longer configured.', { status: 503, type: 'all_channels_failed', code: 'channel_unavailable' }) };
+      return { kind: 'failed', error: apiErrors.channelUnavailable() };
     }
     const { channel, adapter } = found;
     let poll;
@@ -135,7 +135,7 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
       blobs: this.deps.blobs,
       open: (url) => openUpstreamResult(url, opts.signal),
     });
-    if (data.length === 0) throw new ApiError('The image provider returned no image.', { status: 502, type: 'upstream_error', code: 'upstream_error' });
+    if (data.length === 0) throw apiErrors.upstreamError('The image provider returned no image.');
     // Inline base64 is not kept: the client has it, and the record keeps what was delivered.
     const stored: StoredImage[] = format === 'url' ? data : data.map((d) => ({ revised_prompt: d.revised_prompt, delivered_inline: true }));
     return { record: { data: stored }, delivered: data, images: data.length, usage: result.usage, charge: charge(entry, req, data.length, result.usage, this.deps.pricing) };

@@ -3,7 +3,7 @@
 // rules. For durability they are also kept in the blob store, so a task can be resumed by any worker.
 
 import type { Kysely } from 'kysely';
-import { ApiError, errors, invalidRequest } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 import { requireModel, resolveModel } from '../catalog/catalog.ts';
 import { findOperation } from '../catalog/operations.ts';
 import type { ImageRef, InputImage, NormalizedImageRequest } from '../catalog/types.ts';
@@ -74,9 +74,9 @@ export async function resolveInputs(sources: InputSources, accountId: string, re
 /** `data:image/...;base64,...` inputs (OpenAI's JSON edits accept them): decoded within the same limits as fetched ones. */
 function decodeDataUrl(url: string, field: string, budget: FetchBudget): { bytes: Buffer } {
   const m = /^data:(image\/(?:png|jpeg|webp));base64,([A-Za-z0-9+/=\s]*)$/.exec(url);
-  if (!m) throw invalidRequest(`${field}: a data URL must be data:image/png|jpeg|webp;base64,...`, field, 'invalid_image_url');
+  if (!m) throw apiErrors.invalidRequest(`${field}: a data URL must be data:image/png|jpeg|webp;base64,...`, field, 'invalid_image_url');
   const bytes = Buffer.from(m[2], 'base64');
-  if (bytes.length > MAX_CLIENT_IMAGE_BYTES) throw errors.payloadTooLarge(`${field}: the image is larger than ${MAX_CLIENT_IMAGE_BYTES / (1024 * 1024)} MiB.`, field);
+  if (bytes.length > MAX_CLIENT_IMAGE_BYTES) throw apiErrors.payloadTooLarge(`${field}: the image is larger than ${MAX_CLIENT_IMAGE_BYTES / (1024 * 1024)} MiB.`, field);
   budget.charge(bytes.length, field);
   return { bytes };
 }
@@ -84,7 +84,7 @@ function decodeDataUrl(url: string, field: string, budget: FetchBudget): { bytes
 async function measure(source: Source): Promise<InputImage> {
   const { bytes } = await source.load();
   const probed = await probeImage(bytes);
-  if (!probed) throw invalidRequest(`${source.field}: not a readable PNG, JPEG or WebP image.`, source.field, 'unsupported_image_type');
+  if (!probed) throw apiErrors.invalidRequest(`${source.field}: not a readable PNG, JPEG or WebP image.`, source.field, 'unsupported_image_type');
   return { bytes, mime: probed.mime, width: probed.width, height: probed.height, source: source.field };
 }
 
@@ -92,9 +92,9 @@ async function measure(source: Source): Promise<InputImage> {
 async function loadFile(sources: InputSources, accountId: string, model: string, fileId: string, field: string): Promise<{ bytes: Buffer }> {
   const file = await findFile(sources.db, accountId, fileId);
   const blob = file ? await sources.blobs.get(file.blob_key) : undefined;
-  if (!file || !blob) throw invalidRequest(`${field}: no file '${fileId.slice(0, 100)}' for this account.`, field, 'file_not_found');
+  if (!file || !blob) throw apiErrors.invalidRequest(`${field}: no file '${fileId.slice(0, 100)}' for this account.`, field, 'file_not_found');
   if (resolveModel(file.model)?.id !== model) {
-    throw invalidRequest(`${field}: the file was uploaded for '${file.model}', not '${model}'; upload it again with model=${model}.`, field, 'file_model_mismatch');
+    throw apiErrors.invalidRequest(`${field}: the file was uploaded for '${file.model}', not '${model}'; upload it again with model=${model}.`, field, 'file_model_mismatch');
   }
   return { bytes: await readAll(blob.stream) };
 }
@@ -106,18 +106,18 @@ function checkRules(req: NormalizedImageRequest): void {
   const all = [...(req.images ?? []), ...(req.mask ? [req.mask] : [])];
   for (const image of rules ? all : []) {
     if (rules!.formats && !rules!.formats.includes(image.mime)) {
-      throw invalidRequest(`${image.source}: ${req.model} takes ${rules!.formats.map((f) => f.slice(6).toUpperCase()).join(' or ')} images only.`, image.source, 'unsupported_image_type');
+      throw apiErrors.invalidRequest(`${image.source}: ${req.model} takes ${rules!.formats.map((f) => f.slice(6).toUpperCase()).join(' or ')} images only.`, image.source, 'unsupported_image_type');
     }
     if (rules!.square && image.width !== image.height) {
-      throw invalidRequest(`${image.source}: ${req.model} takes square images only (got ${image.width}x${image.height}).`, image.source, 'invalid_image_dimensions');
+      throw apiErrors.invalidRequest(`${image.source}: ${req.model} takes square images only (got ${image.width}x${image.height}).`, image.source, 'invalid_image_dimensions');
     }
     if (rules!.maxBytes && image.bytes.length > rules!.maxBytes) {
-      throw new ApiError(`${image.source}: ${req.model} takes images up to ${rules!.maxBytes / (1024 * 1024)} MiB.`, { status: 413, type: 'invalid_request_error', code: 'payload_too_large', param: image.source });
+      throw apiErrors.payloadTooLarge(`${image.source}: ${req.model} takes images up to ${rules!.maxBytes / (1024 * 1024)} MiB.`, image.source);
     }
   }
   const first = req.images?.[0];
   if (req.mask && first && (req.mask.width !== first.width || req.mask.height !== first.height)) {
-    throw invalidRequest(`mask: must have the same size as the image (${first.width}x${first.height}), got ${req.mask.width}x${req.mask.height}.`, 'mask', 'invalid_image_dimensions');
+    throw apiErrors.invalidRequest(`mask: must have the same size as the image (${first.width}x${first.height}), got ${req.mask.width}x${req.mask.height}.`, 'mask', 'invalid_image_dimensions');
   }
 }
 
@@ -144,7 +144,7 @@ export async function hydrateRequest(stored: unknown, blobs: BlobStore): Promise
   const req = stored as NormalizedImageRequest & { images?: StoredInput[]; mask?: StoredInput };
   const load = async (image: StoredInput): Promise<InputImage> => {
     const blob = await blobs.get(image.blobKey);
-    if (!blob) throw new ApiError('An input image of this task is no longer available.', { status: 410, type: 'invalid_request_error', code: 'input_expired' });
+    if (!blob) throw apiErrors.inputExpired();
     const { blobKey: _key, ...rest } = image;
     return { ...rest, bytes: await readAll(blob.stream) };
   };

@@ -2,7 +2,7 @@
 // once. The channel is trusted for the address, but the download carries no credentials, and a
 // failure — opening it or while it streams — is the upstream's, reported as 502.
 
-import { ApiError } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 import { DownloadError, openImage, type OpenedImage } from '../fetch/download.ts';
 
 export async function openUpstreamResult(url: string, signal: AbortSignal): Promise<OpenedImage> {
@@ -24,10 +24,5 @@ async function* translated(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer>
 
 function asUpstreamError(err: unknown): unknown {
   if (!(err instanceof DownloadError)) return err;
-  return new ApiError(`The image provider's result could not be fetched: ${err.message}.`, {
-    status: 502,
-    type: 'upstream_error',
-    code: 'upstream_error',
-    hints: { retryable: true },
-  });
+  return apiErrors.upstreamError(`The image provider's result could not be fetched: ${err.message}.`);
 }

@@ -13,7 +13,7 @@
 
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ApiError, errors } from '../api/errors.ts';
+import { ApiError, apiErrors } from '../api/errors.ts';
 import type { Config } from '../config/schema.ts';
 import type { Db } from '../storage/db/open.ts';
 import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
@@ -204,13 +204,13 @@ export class TaskEngine<Job, Result, Delivered> {
       }
       // Without the database the task cannot be closed here. It stays open under a lease that lapses:
       // once the database is back a worker resumes it (async) or releases it (a sync client got 503).
-      if (isDatabaseUnavailable(err)) return { status: 'failed', task: state.task, error: errors.databaseUnavailable() };
-      const apiError = state.clientGone ? errors.clientClosedRequest() : err instanceof ApiError ? err : this.unexpected(err);
+      if (isDatabaseUnavailable(err)) return { status: 'failed', task: state.task, error: apiErrors.databaseUnavailable() };
+      const apiError = state.clientGone ? apiErrors.clientClosedRequest() : err instanceof ApiError ? err : this.unexpected(err);
       try {
         await this.closeFailed(state.task, { code: apiError.code ?? 'server_error', message: apiError.message });
       } catch (closeErr) {
         if (!isDatabaseUnavailable(closeErr)) this.log.error({ err: closeErr, task: state.task.id }, 'could not close a failed task');
-        return { status: 'failed', task: state.task, error: errors.databaseUnavailable() };
+        return { status: 'failed', task: state.task, error: apiErrors.databaseUnavailable() };
       }
       return { status: 'failed', task: state.task, error: apiError };
     } finally {
@@ -222,9 +222,9 @@ export class TaskEngine<Job, Result, Delivered> {
   private async step(state: DriveState<Job>): Promise<StepResult<Delivered>> {
     const { task, job } = state;
     if (Date.now() > task.deadline_at) {
-      return this.fail(state, new ApiError('The image task did not finish in time.', { status: 504, type: 'timeout_error', code: 'task_timeout' }));
+      return this.fail(state, apiErrors.taskTimeout());
     }
-    if (state.clientGone) return this.fail(state, errors.clientClosedRequest());
+    if (state.clientGone) return this.fail(state, apiErrors.clientClosedRequest());
     const ctx = this.stepContext(state);
 
     if (task.upstream && task.channel_id) {
@@ -292,7 +292,7 @@ export class TaskEngine<Job, Result, Delivered> {
     const closed = await completeTask(this.db.kysely, state.task, finished.record, finished.usage, finished.charge, finished.images);
     if (!closed) {
       // Someone else closed it first (a timeout sweep, another worker): theirs is the outcome.
-      return { kind: 'done', outcome: { status: 'failed', task: state.task, error: new ApiError('The task was closed elsewhere.', { status: 409, type: 'invalid_request_error', code: 'task_closed' }) } };
+      return { kind: 'done', outcome: { status: 'failed', task: state.task, error: apiErrors.taskClosed() } };
     }
     this.onClosed({ task: closed, status: 'completed', chargedMicros: finished.charge.micros });
     return { kind: 'done', outcome: { status: 'completed', task: closed, data: finished.delivered } };
@@ -316,7 +316,7 @@ export class TaskEngine<Job, Result, Delivered> {
 
   private unexpected(err: unknown): ApiError {
     this.log.error({ err }, 'task failed unexpectedly');
-    return new ApiError('The server had an error while processing the image task.', { status: 500, type: 'server_error', code: 'server_error' });
+    return apiErrors.serverError('The server had an error while processing the image task.');
   }
 
   /** Removes tasks past retention, and what they left behind. */

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { countAccounts, createAccount, creditAccount, findAccount } from '../../src/storage/db/accounts.ts';
 import { API_KEY_PREFIX, createApiKey, hashApiKey, listApiKeys, revokeApiKey, verifyApiKey } from '../../src/storage/db/api-keys.ts';
+import { migrations } from '../../src/storage/db/migrations.ts';
 import { type Db, openDatabase } from '../../src/storage/db/open.ts';
 import { DIALECTS, freshDatabaseUrl, tempDir } from '../helpers/databases.ts';
 
@@ -31,8 +32,8 @@ describe.each(DIALECTS)('SQL store on %s', (dialect) => {
       result: JSON.stringify(old), error: null, usage: null, reservation_id: null, billing_transaction_id: null, public: 1, polls: 0, created_at: 0, updated_at: 0,
       deadline_at: 0, next_poll_at: 0, lease_owner: null, lease_until: 0, expires_at: Date.now() + 60_000, submit_id: null, uncertain_submits: 0,
     }).execute();
-    // As if the row had been written before 0006 ran.
-    await first.kysely.deleteFrom('kysely_migration' as never).where('name' as never, '=', '0006_task_result_blob_keys' as never).execute();
+    // The row was written the old way: run the migration over it as an upgrade would.
+    await migrations['0006_task_result_blob_keys'].up(first.kysely);
     await first.close();
     db = await openDatabase({ databaseUrl: url, dataDir });
     const row = await db.kysely.selectFrom('tasks').select('result').where('id', '=', 'ldtask_m').executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { createAccountSchema, createKeySchema, creditAccountSchema } from '../../api/admin.ts';
-import { errors } from '../../api/errors.ts';
+import { apiErrors } from '../../api/errors.ts';
 import { parseWith } from '../../api/validate.ts';
 import { formatUsd } from '../../util/money.ts';
 import { type Account, createAccount, creditAccount, findAccount } from '../../storage/db/accounts.ts';
@@ -25,7 +25,7 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
 
     admin.get<{ Params: { id: string } }>('/admin/v1/accounts/:id', async (request) => {
       const account = await findAccount(db, request.params.id);
-      if (!account) throw errors.notFound('Account not found.', 'account_not_found');
+      if (!account) throw apiErrors.accountNotFound();
       const keys = await listApiKeys(db, account.id);
       return { ...accountView(account), keys: keys.map(keyView) };
     });
@@ -33,14 +33,14 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
     admin.post<{ Params: { id: string } }>('/admin/v1/accounts/:id/credit', async (request) => {
       const body = parseWith(creditAccountSchema, request.body);
       const account = await creditAccount(db, request.params.id, body.amount_usd);
-      if (!account) throw errors.notFound('Account not found.', 'account_not_found');
+      if (!account) throw apiErrors.accountNotFound();
       return accountView(account);
     });
 
     admin.post<{ Params: { id: string } }>('/admin/v1/accounts/:id/keys', async (request, reply) => {
       const body = parseWith(createKeySchema, request.body);
       const account = await findAccount(db, request.params.id);
-      if (!account) throw errors.notFound('Account not found.', 'account_not_found');
+      if (!account) throw apiErrors.accountNotFound();
       const { record, key } = await createApiKey(db, account.id, body.name ?? 'default', body.spend_limit_usd ?? null);
       reply.status(201).send({ ...keyView(record), key });
     });
@@ -48,13 +48,13 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
     // The operator's view of one task: where it ran and what its recovery did, beside what the owner sees.
     admin.get<{ Params: { id: string } }>('/admin/v1/tasks/:id', async (request) => {
       const task = await findTask(db, request.params.id.toLowerCase());
-      if (!task) throw errors.notFound('Task not found.', 'task_not_found');
+      if (!task) throw apiErrors.taskNotFound();
       return adminTaskView(task, (key) => deps.blobs.urlFor(key));
     });
 
     admin.delete<{ Params: { id: string } }>('/admin/v1/keys/:id', async (request) => {
       const record = await revokeApiKey(db, request.params.id);
-      if (!record) throw errors.notFound('API key not found.', 'api_key_not_found');
+      if (!record) throw apiErrors.apiKeyNotFound();
       return { ...keyView(record), revoked: true };
     });
   });

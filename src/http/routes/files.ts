@@ -2,7 +2,7 @@
 // account that uploaded it; to every other account it does not exist (404, like an unknown id).
 
 import type { FastifyInstance } from 'fastify';
-import { errors, invalidRequest, type ValidationIssue, validationFailed } from '../../api/errors.ts';
+import { apiErrors, type ValidationIssue } from '../../api/errors.ts';
 import {
   DEFAULT_FILE_MODEL,
   FILE_LIST_DEFAULT_LIMIT,
@@ -26,7 +26,7 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
 
   const ownFile = async (accountId: string, id: string): Promise<FileRecord> => {
     const record = await findFile(db, accountId, id);
-    if (!record) throw errors.notFound(`No file with id '${id.slice(0, 100)}'.`, 'file_not_found');
+    if (!record) throw apiErrors.fileNotFound(`No file with id '${id.slice(0, 100)}'.`);
     return record;
   };
 
@@ -35,7 +35,7 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
     const { purpose, upload, model } = readUploadForm(await readMultipart(request, { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 }));
     // The type comes from the bytes; the file name and the declared Content-Type are not trusted.
     const probed = await probeImage(upload.bytes);
-    if (!probed) throw invalidRequest('file: only PNG, JPEG and WebP images can be uploaded.', 'file', 'unsupported_image_type');
+    if (!probed) throw apiErrors.invalidRequest('file: only PNG, JPEG and WebP images can be uploaded.', 'file', 'unsupported_image_type');
 
     const blobKey = await deps.blobs.put(upload.bytes, probed.mime);
     try {
@@ -64,14 +64,14 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
     if (rawLimit !== undefined) {
       limit = Number(rawLimit);
       if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > FILE_LIST_MAX_LIMIT) {
-        throw invalidRequest(`limit must be an integer from 1 to ${FILE_LIST_MAX_LIMIT}.`, 'limit');
+        throw apiErrors.invalidRequest(`limit must be an integer from 1 to ${FILE_LIST_MAX_LIMIT}.`, 'limit');
       }
     }
     if (purpose !== undefined && !LISTED_FILE_PURPOSES.has(purpose)) {
-      throw invalidRequest(`purpose must be one of ${[...LISTED_FILE_PURPOSES].join(', ')}.`, 'purpose');
+      throw apiErrors.invalidRequest(`purpose must be one of ${[...LISTED_FILE_PURPOSES].join(', ')}.`, 'purpose');
     }
     const page = await listFiles(db, caller.accountId, { limit, afterId: after, purpose });
-    if (!page) throw invalidRequest(`after: no file with id '${String(after).slice(0, 100)}'.`, 'after');
+    if (!page) throw apiErrors.invalidRequest(`after: no file with id '${String(after).slice(0, 100)}'.`, 'after');
     const data = page.files.map(fileObject);
     return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };
   });
@@ -87,7 +87,7 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
     const blob = await deps.blobs.get(record.blob_key);
     if (!blob) {
       request.log.error({ file: record.id }, 'the blob of a live file is missing');
-      throw errors.notFound(`No content for file '${record.id}'.`, 'file_not_found');
+      throw apiErrors.fileNotFound(`No content for file '${record.id}'.`);
     }
     reply
       .header('content-type', record.mime)
@@ -101,7 +101,7 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
   app.delete<{ Params: { id: string } }>('/v1/files/:id', async (request) => {
     const caller = await deps.auth.caller(request);
     const record = await markFileDeleted(db, caller.accountId, request.params.id);
-    if (!record) throw errors.notFound(`No file with id '${request.params.id.slice(0, 100)}'.`, 'file_not_found');
+    if (!record) throw apiErrors.fileNotFound(`No file with id '${request.params.id.slice(0, 100)}'.`);
     // The row stays (deleted_at) for the record; the image itself goes now.
     await deps.blobs.delete(record.blob_key).catch((err: unknown) => request.log.warn({ err, file: record.id }, 'could not delete the blob of a deleted file'));
     return { id: record.id, object: 'file', deleted: true };
@@ -123,9 +123,9 @@ function readUploadForm(form: MultipartBody): { purpose: string; upload: Uploade
   } else if (upload.field !== 'file') {
     issues.push({ field: upload.field, message: `send the file in a part named "file", not "${upload.field}"`, code: 'unsupported_parameter' });
   }
-  if (issues.length > 0 || !purpose || !upload) throw validationFailed(issues);
+  if (issues.length > 0 || !purpose || !upload) throw apiErrors.validationFailed(issues);
   if (!IMAGE_FILE_PURPOSES.has(purpose)) {
-    throw invalidRequest(
+    throw apiErrors.invalidRequest(
       `purpose '${purpose}' is for the Batch API, which Easel does not offer; upload images for /v1/images/edits with purpose user_data or vision.`,
       'purpose',
       'unsupported_purpose',

@@ -2,7 +2,7 @@
 // multipart), variations (multipart).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidRequest } from '../../api/errors.ts';
+import { apiErrors } from '../../api/errors.ts';
 import { type ImageEndpoint, IMAGE_ENDPOINTS } from '../../catalog/types.ts';
 import { MAX_CLIENT_IMAGE_BYTES } from '../../fetch/guard.ts';
 import { type CreateResult, createImages } from '../../pipeline/generate.ts';
@@ -40,11 +40,11 @@ async function multipartBody(request: FastifyRequest): Promise<{ body: Record<st
   for (const file of parsed.files) {
     if (file.field === 'image' || file.field === 'image[]') uploads.images.push(file);
     else if (file.field === 'mask' && !uploads.mask) uploads.mask = file;
-    else throw invalidRequest(`Unexpected file part '${file.field}': send images as 'image' (or 'image[]') and the mask as 'mask'.`, file.field, 'unsupported_parameter');
+    else throw apiErrors.invalidRequest(`Unexpected file part '${file.field}': send images as 'image' (or 'image[]') and the mask as 'mask'.`, file.field, 'unsupported_parameter');
   }
   const body: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(parsed.fields)) {
-    if (Array.isArray(value) && value.length > 1) throw invalidRequest(`${name}: sent more than once.`, name);
+    if (Array.isArray(value) && value.length > 1) throw apiErrors.invalidRequest(`${name}: sent more than once.`, name);
     body[name] = Array.isArray(value) ? value[0] : value;
   }
   return { body, uploads };
@@ -65,7 +65,7 @@ export function isDryRun(request: FastifyRequest): boolean {
 function jsonObject(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+    throw apiErrors.invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
   }
   return body as Record<string, unknown>;
 }

@@ -1,13 +1,13 @@
 // Serves stored images. Keys are random and immutable, so they can be cached forever.
 
 import type { FastifyInstance } from 'fastify';
-import { errors } from '../../api/errors.ts';
+import { apiErrors } from '../../api/errors.ts';
 import type { AppDeps } from '../app.ts';
 
 export function mediaRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'blobs'>): void {
   app.get<{ Params: { key: string } }>('/media/:key', async (request, reply) => {
     const blob = await deps.blobs.get(request.params.key);
-    if (!blob) throw errors.notFound('Image not found.', 'media_not_found');
+    if (!blob) throw apiErrors.mediaNotFound();
     reply
       .header('content-type', blob.contentType)
       .header('content-length', blob.size)

@@ -2,24 +2,20 @@
 // another account is indistinguishable from one that does not exist.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../api/errors.ts';
+import { apiErrors } from '../../api/errors.ts';
 import type { AppDeps } from '../app.ts';
 import { findTask } from '../../tasks/store.ts';
 import { taskSnapshotBody } from '../../tasks/views.ts';
 
 const TASK_ID = /^ldtask_[0-9a-fA-F]{32}$/;
 
-function notFound(): ApiError {
-  return new ApiError('Task not found or no longer available.', { status: 404, type: 'invalid_request_error', code: 'async_task_not_found' });
-}
-
 export function taskRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db' | 'blobs'>): void {
   const show = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     const caller = await deps.auth.caller(request);
     const id = request.params.id;
-    if (!TASK_ID.test(id)) throw notFound();
+    if (!TASK_ID.test(id)) throw apiErrors.asyncTaskNotFound();
     const task = await findTask(deps.db.kysely, id.toLowerCase());
-    if (!task || task.account_id !== caller.accountId || task.expires_at < Date.now()) throw notFound();
+    if (!task || task.account_id !== caller.accountId || task.expires_at < Date.now()) throw apiErrors.asyncTaskNotFound();
     reply.header('x-task-id', task.id);
     if (task.billing_transaction_id) reply.header('x-billing-transaction-id', task.billing_transaction_id);
     return reply.send(taskSnapshotBody(task, (key) => deps.blobs.urlFor(key)));
@@ -31,7 +27,7 @@ export function taskRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
   app.delete<{ Params: { id: string } }>('/v1/tasks/:id', async (request) => {
     const caller = await deps.auth.caller(request);
     const task = TASK_ID.test(request.params.id) ? await findTask(deps.db.kysely, request.params.id.toLowerCase()) : undefined;
-    if (!task || task.account_id !== caller.accountId) throw notFound();
-    throw new ApiError('Image tasks cannot be cancelled.', { status: 400, type: 'invalid_request_error', code: 'unsupported_task_cancel' });
+    if (!task || task.account_id !== caller.accountId) throw apiErrors.asyncTaskNotFound();
+    throw apiErrors.unsupportedTaskCancel();
   });
 }

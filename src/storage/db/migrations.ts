@@ -3,7 +3,8 @@
 
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 
-const migrations: Record<string, Migration> = {
+/** Exported for the tests that replay one migration on rows written the old way. */
+export const migrations: Record<string, Migration> = {
   '0001_accounts_and_keys': {
     async up(db: Kysely<any>) {
       await db.schema

@@ -1,6 +1,6 @@
 // Looking models up: ids and aliases resolve to one entry; an unknown id gets a `did_you_mean`.
 
-import { errors } from '../api/errors.ts';
+import { apiErrors } from '../api/errors.ts';
 import type { ModelEntry, Provider } from './model-entry.ts';
 import { MODELS } from './models.ts';
 
@@ -22,7 +22,7 @@ export function resolveModel(id: string): ModelEntry | undefined {
 export function requireModel(id: string, status: 400 | 404): ModelEntry {
   const entry = resolveModel(id);
   if (entry) return entry;
-  throw errors.modelNotFound(id, status, suggestModel(id));
+  throw apiErrors.modelNotFound(id, status, suggestModel(id));
 }
 
 export function listModels(): readonly ModelEntry[] {

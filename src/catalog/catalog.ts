@@ -1,7 +1,7 @@
 // Looking models up: ids and aliases resolve to one entry; an unknown id gets a `did_you_mean`.
 
 import { apiErrors } from '../api/errors.ts';
-import type { ModelEntry, Provider } from './model-entry.ts';
+import type { ModelEntry, UpstreamProvider } from './model-entry.ts';
 import { MODELS } from './models.ts';
 
 const byName = new Map<string, ModelEntry>();
@@ -31,7 +31,7 @@ export function listModels(): readonly ModelEntry[] {
 
 /** The upstream's own name for a model on a provider, or undefined when that provider does not serve it. */
 export function upstreamModelName(entry: ModelEntry, provider: string): string | undefined {
-  return entry.upstream[provider as Provider];
+  return entry.upstream[provider as UpstreamProvider];
 }
 
 /**

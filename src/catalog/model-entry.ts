@@ -3,9 +3,47 @@
 
 import type { ImageEndpoint, Operation } from './types.ts';
 
-/** Upstream provider folders under src/providers/ that a model can be routed to. */
-export const PROVIDERS = ['openai', 'azure', 'gemini', 'xai', 'bfl', 'midjourney', 'ideogram', 'stability', 'together'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+/**
+ * The upstream providers a catalogue entry can name (its `upstream` and `wire` keys). The provider
+ * registry (src/providers/registry.ts) declares an adapter for each and fails to compile if one is
+ * missing; it adds the offline `demo` provider, which serves every model and so is named by none.
+ */
+export const UPSTREAM_PROVIDERS = ['openai', 'azure', 'gemini', 'xai', 'bfl', 'midjourney', 'ideogram', 'stability', 'together'] as const;
+export type UpstreamProvider = (typeof UPSTREAM_PROVIDERS)[number];
+
+/** @deprecated The old name of UPSTREAM_PROVIDERS, kept until test/catalog/catalog.test.ts imports the new one. */
+export const PROVIDERS = UPSTREAM_PROVIDERS;
+/** @deprecated The old name of UpstreamProvider, kept while catalog/types.ts re-exports it. */
+export type Provider = UpstreamProvider;
+
+/** What the OpenAI Images protocol (OpenAI and Azure OpenAI alike) needs to know of a model besides its name. */
+export interface OpenAIImagesWire {
+  /** Most images one call may ask for, when the model allows fewer than the API's `n` ceiling (DALL·E 3 answers n > 1 with a 400). */
+  imagesPerCall?: number;
+  /** The model takes `response_format` and answers with URLs unless asked for b64_json (DALL·E); GPT image models reject the field. */
+  takesResponseFormat?: boolean;
+  /** Edits travel as multipart only: the JSON edit body is a GPT image model feature (DALL·E 2 has no such variant). */
+  multipartEditsOnly?: boolean;
+}
+
+/** What the BFL protocol needs to know of a model besides its endpoint name. */
+export interface BflWire {
+  /**
+   * How the endpoint takes the picture's shape: `pixels` (width/height, no input images: FLUX1.1 [pro])
+   * or `aspect-ratio` (aspect_ratio, input_image..input_image_4: Kontext, Ultra).
+   */
+  shape: 'pixels' | 'aspect-ratio';
+}
+
+/**
+ * Per provider, what that provider's wire protocol needs to know of the model besides its upstream
+ * name. The adapter receives it with the call (CallContext.wire), so it never looks a model up by name.
+ */
+export interface ModelWire extends Partial<Record<UpstreamProvider, object>> {
+  openai?: OpenAIImagesWire;
+  azure?: OpenAIImagesWire;
+  bfl?: BflWire;
+}
 
 /**
  * Public request fields an operation's contract can list. `async` is not here: it follows the model's
@@ -165,7 +203,9 @@ export interface ModelEntry {
   family: string;
   description: string;
   /** The upstream's own name (model, endpoint path or deployment) per provider that can serve it. */
-  upstream: Partial<Record<Provider, string>>;
+  upstream: Partial<Record<UpstreamProvider, string>>;
+  /** Protocol facts per provider beyond the name; absent where the provider's defaults fit. */
+  wire?: ModelWire;
   operations: readonly OperationContract[];
   /** Fields accepted for compatibility and removed before forwarding. */
   dropped: readonly string[];

@@ -49,6 +49,7 @@ function fluxPro(id: string, description: string, rank: number): ModelEntry {
     description,
     // BFL's spec has no FLUX.1 [pro] 1.0 endpoint any more; flux-pro is served by FLUX1.1 [pro].
     upstream: { bfl: 'flux-pro-1.1' },
+    wire: { bfl: { shape: 'pixels' } },
     operations: [proGenerate],
     dropped: [],
     delivery: 'task',
@@ -78,6 +79,7 @@ export const FLUX_MODELS: readonly ModelEntry[] = [
     family: 'flux',
     description: 'FLUX.1 Kontext [pro]: text-to-image and context-aware editing with up to 4 input images, task-based.',
     upstream: { bfl: 'flux-kontext-pro' },
+    wire: { bfl: { shape: 'aspect-ratio' } },
     operations: [
       {
         operation: 'text-to-image',

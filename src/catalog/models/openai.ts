@@ -1,7 +1,7 @@
 // OpenAI image models: GPT Image 2 (token-priced, flexible sizes) and the retired DALL·E pair.
 // Sources: tokenlab-create-image.txt (gpt-image-2 contract), upstreams.md §1 (OpenAI limits).
 
-import type { ModelEntry, OperationContract, SizeRule } from '../model-entry.ts';
+import type { ModelEntry, OpenAIImagesWire, OperationContract, SizeRule } from '../model-entry.ts';
 import { IMAGE_ENDPOINTS } from '../types.ts';
 import { BASE_PARAMS, EDIT_SOURCE_PARAMS, PRICE_VERSION, PUBLIC_N_MAX, PUBLIC_PROMPT_MAX, active, deprecated } from './shared.ts';
 
@@ -116,6 +116,11 @@ export const gptImage2: ModelEntry = {
   geometry: { kind: 'pixels', auto: { width: 1024, height: 1024 } },
 };
 
+/** DALL·E 3 on the OpenAI Images protocol: one image per call, and response_format (url by default). */
+const DALL_E_3_WIRE: OpenAIImagesWire = { imagesPerCall: 1, takesResponseFormat: true };
+/** DALL·E 2: response_format (url by default), and edits as multipart only. */
+const DALL_E_2_WIRE: OpenAIImagesWire = { takesResponseFormat: true, multipartEditsOnly: true };
+
 const DALL_E_RETIRED = 'OpenAI scheduled DALL·E 2 and 3 for shutdown on 2026-05-12; kept routable for channels that still serve it.';
 
 export const dallE3: ModelEntry = {
@@ -127,6 +132,7 @@ export const dallE3: ModelEntry = {
   family: 'dall-e',
   description: 'OpenAI DALL·E 3 (legacy): three sizes, standard/hd quality, vivid/natural style, one image per request.',
   upstream: { openai: 'dall-e-3', azure: 'dall-e-3' },
+  wire: { openai: DALL_E_3_WIRE, azure: DALL_E_3_WIRE },
   operations: [
     {
       operation: 'text-to-image',
@@ -173,6 +179,7 @@ export const dallE2: ModelEntry = {
   family: 'dall-e',
   description: 'OpenAI DALL·E 2 (legacy): square sizes, edits with a mask, and the only model serving variations.',
   upstream: { openai: 'dall-e-2' },
+  wire: { openai: DALL_E_2_WIRE },
   operations: [
     {
       operation: 'text-to-image',

@@ -47,6 +47,14 @@ export const configSchema = z
         shutdown_grace_ms: z.number().int().min(0).default(30_000),
         /** Requests per API key per minute on the authenticated routes; 0 turns the limit off. */
         requests_per_minute: z.number().int().min(0).default(1000),
+        /** A client has this long to send its request headers (a slowloris client is cut off after it). */
+        headers_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+        /** A client has this long to send its whole request, body included (a 200 MiB upload on a slow link). */
+        request_timeout_ms: z.number().int().min(1000).max(3_600_000).default(300_000),
+        /** An idle keep-alive connection is closed after this. */
+        keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
+        /** Open connections at most; one more is closed at once, so an idle crowd cannot exhaust the process. */
+        max_connections: z.number().int().min(1).max(1_000_000).default(10_000),
       })
       .strict()
       .prefault({}),

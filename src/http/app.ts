@@ -42,9 +42,15 @@ export interface AppDeps {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { headers_timeout_ms, request_timeout_ms, keep_alive_timeout_ms } = deps.limits;
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.limits.json_body_bytes,
+    // Node enforces the header and request timeouts when it checks its connections: check often
+    // enough that a slow client is cut off close to its limit, not up to 30 s later.
+    http: { headersTimeout: headers_timeout_ms, requestTimeout: request_timeout_ms, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headers_timeout_ms / 4))) },
+    requestTimeout: request_timeout_ms,
+    keepAliveTimeout: keep_alive_timeout_ms,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : `req_${randomBase62(24)}`;
@@ -75,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   let openapi: Record<string, unknown> | undefined;
   app.get('/openapi.json', async () => (openapi ??= buildOpenApiDocument(deps.publicUrl())));
 
+  app.server.maxConnections = deps.limits.max_connections;
   await app.ready();
   return app;
 }

@@ -193,62 +193,110 @@ async function giveBack(trx: Transaction<Database>, r: Reservation, amount: numb
 export interface LedgerCheck {
   ok: boolean;
   problems: string[];
-  totals: { reservedMicros: number; settledMicros: number; releasedMicros: number; openMicros: number };
+  /** What was looked at: accounts, ledger entries, reservations and how many of those are still open. */
+  counts: { accounts: number; entries: number; reservations: number; openHolds: number };
+  totals: { balanceMicros: number; reservedMicros: number; settledMicros: number; releasedMicros: number; openMicros: number };
 }
 
 /**
- * Proves the books balance: every account's balance equals the sum of its entries, every closed
- * reservation's quote equals what was charged plus what went back, and in total
- * reserved = settled + released + still open.
+ * Proves the books balance, on one consistent snapshot (a live server may be writing meanwhile):
+ * every account's balance equals the sum of its entries and is not negative; every reservation has
+ * exactly one reserve entry for its quote and is either still open (no close entries) or closed
+ * exactly once (settled: one settle, charged ≤ quote, charge + the one release of the rest = quote;
+ * released: one release of the whole quote, nothing charged); no reserve, settle or release entry
+ * points at a missing reservation; and in total reserved = settled + released + still open.
  */
 export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheck> {
-  const problems: string[] = [];
-  const sums = await db
-    .selectFrom('ledger_entries')
-    .select(['account_id', sql<number>`sum(amount_micros)`.as('total')])
-    .groupBy('account_id')
-    .execute();
-  const byAccount = new Map(sums.map((s) => [s.account_id, Number(s.total)]));
-  for (const account of await db.selectFrom('accounts').select(['id', 'balance_micros']).execute()) {
-    const derived = byAccount.get(account.id) ?? 0;
-    if (derived !== account.balance_micros) problems.push(`account ${account.id}: balance ${account.balance_micros} but ledger says ${derived}`);
-    if (account.balance_micros < 0) problems.push(`account ${account.id}: negative balance ${account.balance_micros}`);
-  }
-  const perReservation = await db
-    .selectFrom('reservations as r')
-    .leftJoin('ledger_entries as e', 'e.reservation_id', 'r.id')
-    .select([
-      'r.id',
-      'r.status',
-      'r.quoted_micros',
-      'r.charged_micros',
-      sql<number>`coalesce(sum(case when e.kind = 'reserve' then -e.amount_micros else 0 end), 0)`.as('reserved'),
-      sql<number>`coalesce(sum(case when e.kind = 'settle' then e.charge_micros else 0 end), 0)`.as('settled'),
-      sql<number>`coalesce(sum(case when e.kind = 'release' then e.amount_micros else 0 end), 0)`.as('released'),
-      sql<number>`coalesce(sum(case when e.kind = 'settle' then 1 else 0 end), 0)`.as('settles'),
-    ])
-    .groupBy(['r.id', 'r.status', 'r.quoted_micros', 'r.charged_micros'])
-    .execute();
-  const totals = { reservedMicros: 0, settledMicros: 0, releasedMicros: 0, openMicros: 0 };
-  for (const r of perReservation) {
-    const reserved = Number(r.reserved);
-    const settled = Number(r.settled);
-    const released = Number(r.released);
-    totals.reservedMicros += reserved;
-    totals.settledMicros += settled;
-    totals.releasedMicros += released;
-    if (reserved !== r.quoted_micros) problems.push(`reservation ${r.id}: reserve entries ${reserved} != quote ${r.quoted_micros}`);
-    if (Number(r.settles) > 1) problems.push(`reservation ${r.id}: settled ${r.settles} times`);
-    if (r.status === 'open') {
-      totals.openMicros += reserved;
-      if (settled !== 0 || released !== 0) problems.push(`reservation ${r.id}: open but has settle/release entries`);
-    } else if (settled + released !== reserved) {
-      problems.push(`reservation ${r.id} (${r.status}): charged ${settled} + released ${released} != reserved ${reserved}`);
+  // SQLite: one read transaction is one snapshot. PostgreSQL: repeatable read gives one snapshot.
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (trx) => {
+    const problems: string[] = [];
+    const usd = (micros: number) => `$${formatUsd(micros)}`;
+    const sums = await trx
+      .selectFrom('ledger_entries')
+      .select(['account_id', sql<number>`sum(amount_micros)`.as('total'), sql<number>`count(*)`.as('entries')])
+      .groupBy('account_id')
+      .execute();
+    const byAccount = new Map(sums.map((s) => [s.account_id, Number(s.total)]));
+    const counts = { accounts: 0, entries: sums.reduce((n, s) => n + Number(s.entries), 0), reservations: 0, openHolds: 0 };
+    const totals = { balanceMicros: 0, reservedMicros: 0, settledMicros: 0, releasedMicros: 0, openMicros: 0 };
+    for (const account of await trx.selectFrom('accounts').select(['id', 'balance_micros']).orderBy('id').execute()) {
+      counts.accounts += 1;
+      totals.balanceMicros += account.balance_micros;
+      const derived = byAccount.get(account.id) ?? 0;
+      byAccount.delete(account.id);
+      if (derived !== account.balance_micros) {
+        problems.push(`account ${account.id}: balance ${usd(account.balance_micros)} but its ledger entries add up to ${usd(derived)} (off by ${account.balance_micros - derived} µ$)`);
+      }
+      if (account.balance_micros < 0) problems.push(`account ${account.id}: negative balance ${usd(account.balance_micros)}`);
     }
-    if (r.status === 'released' && settled !== 0) problems.push(`reservation ${r.id}: released but charged ${settled}`);
-  }
-  if (totals.reservedMicros !== totals.settledMicros + totals.releasedMicros + totals.openMicros) {
-    problems.push(`reserved ${totals.reservedMicros} != settled ${totals.settledMicros} + released ${totals.releasedMicros} + open ${totals.openMicros}`);
-  }
-  return { ok: problems.length === 0, problems, totals };
+    for (const [accountId, total] of byAccount) problems.push(`ledger entries (${usd(total)}) for account ${accountId}, which does not exist`);
+
+    const perReservation = await trx
+      .selectFrom('reservations as r')
+      .leftJoin('ledger_entries as e', 'e.reservation_id', 'r.id')
+      .select([
+        'r.id',
+        'r.status',
+        'r.quoted_micros',
+        'r.charged_micros',
+        sql<number>`coalesce(sum(case when e.kind = 'reserve' then -e.amount_micros else 0 end), 0)`.as('reserved'),
+        sql<number>`coalesce(sum(case when e.kind = 'settle' then e.charge_micros else 0 end), 0)`.as('settled'),
+        sql<number>`coalesce(sum(case when e.kind = 'release' then e.amount_micros else 0 end), 0)`.as('released'),
+        sql<number>`coalesce(sum(case when e.kind = 'reserve' then 1 else 0 end), 0)`.as('reserves'),
+        sql<number>`coalesce(sum(case when e.kind = 'settle' then 1 else 0 end), 0)`.as('settles'),
+        sql<number>`coalesce(sum(case when e.kind = 'release' then 1 else 0 end), 0)`.as('releases'),
+        sql<number>`coalesce(sum(case when e.account_id <> r.account_id then 1 else 0 end), 0)`.as('foreign'),
+      ])
+      .groupBy(['r.id', 'r.status', 'r.quoted_micros', 'r.charged_micros'])
+      .orderBy('r.id')
+      .execute();
+    for (const r of perReservation) {
+      const reserved = Number(r.reserved);
+      const settled = Number(r.settled);
+      const released = Number(r.released);
+      const [reserves, settles, releases] = [Number(r.reserves), Number(r.settles), Number(r.releases)];
+      counts.reservations += 1;
+      totals.reservedMicros += reserved;
+      totals.settledMicros += settled;
+      totals.releasedMicros += released;
+      const where = `reservation ${r.id} (${r.status})`;
+      if (reserves !== 1) problems.push(`${where}: ${reserves} reserve entries, expected 1`);
+      if (reserved !== r.quoted_micros) problems.push(`${where}: reserved ${usd(reserved)} but quoted ${usd(r.quoted_micros)}`);
+      if (Number(r.foreign) > 0) problems.push(`${where}: ${r.foreign} of its entries are on another account`);
+      if (settles > 1) problems.push(`${where}: settled ${settles} times`);
+      if (settled > r.quoted_micros) problems.push(`${where}: charged ${usd(settled)}, more than its quote ${usd(r.quoted_micros)}`);
+      if (r.status === 'open') {
+        counts.openHolds += 1;
+        totals.openMicros += reserved;
+        if (settles !== 0 || releases !== 0) problems.push(`${where}: open but has ${settles} settle and ${releases} release entries`);
+        continue;
+      }
+      if (r.status === 'settled') {
+        if (settles !== 1) problems.push(`${where}: ${settles} settle entries, expected 1`);
+        if (releases > 1) problems.push(`${where}: released ${releases} times`);
+        if (r.charged_micros !== settled) problems.push(`${where}: records a charge of ${usd(r.charged_micros ?? 0)} but its settle entry charged ${usd(settled)}`);
+      } else if (r.status === 'released') {
+        if (settles !== 0 || settled !== 0) problems.push(`${where}: released but charged ${usd(settled)}`);
+        if (releases !== 1) problems.push(`${where}: ${releases} release entries, expected 1`);
+      } else {
+        problems.push(`${where}: unknown status`);
+      }
+      if (settled + released !== reserved) problems.push(`${where}: charged ${usd(settled)} + released ${usd(released)} != reserved ${usd(reserved)}`);
+    }
+
+    const orphans = await trx
+      .selectFrom('ledger_entries as e')
+      .leftJoin('reservations as r', 'r.id', 'e.reservation_id')
+      .select(['e.id', 'e.kind', 'e.reservation_id'])
+      .where('e.kind', 'in', ['reserve', 'settle', 'release'])
+      .where('r.id', 'is', null)
+      .orderBy('e.id')
+      .execute();
+    for (const e of orphans) problems.push(`ledger entry ${e.id} (${e.kind}) points at ${e.reservation_id ? `reservation ${e.reservation_id}, which does not exist` : 'no reservation'}`);
+
+    if (totals.reservedMicros !== totals.settledMicros + totals.releasedMicros + totals.openMicros) {
+      problems.push(`reserved ${usd(totals.reservedMicros)} != settled ${usd(totals.settledMicros)} + released ${usd(totals.releasedMicros)} + open ${usd(totals.openMicros)}`);
+    }
+    return { ok: problems.length === 0, problems, counts, totals };
+  });
 }

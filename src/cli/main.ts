@@ -1,7 +1,8 @@
-// `easel serve | accounts ... | keys ...`: the server and the operator's tools, on the same data
-// folder or database as the server (SQLite in WAL mode allows both at once).
+// `easel serve | accounts ... | keys ... | ledger verify`: the server and the operator's tools, on the
+// same data folder or database as the server (SQLite in WAL mode allows both at once).
 
 import { parseArgs } from 'node:util';
+import { checkLedger } from '../billing/ledger.ts';
 import { parseUsd, formatUsd } from '../billing/money.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -18,6 +19,7 @@ const USAGE = `Usage:
   easel accounts credit ACCOUNT_ID USD
   easel keys create ACCOUNT_ID [--name NAME]    prints the new key once
   easel keys revoke KEY_ID
+  easel ledger verify                           checks the books; exits 1 when they do not balance
 
 Configuration: easel.yaml (or EASEL_CONFIG) and EASEL_* environment variables; see README.md.`;
 
@@ -34,6 +36,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (command === 'serve') return await serve(config);
     if (command === 'accounts') return await withDb(config, (db) => accounts(db, sub, rest, out));
     if (command === 'keys') return await withDb(config, (db) => keys(db, sub, rest, out));
+    if (command === 'ledger') return await withDb(config, (db) => ledger(db, sub, rest, out));
     throw new UsageError(`unknown command '${command}'`);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -124,6 +127,22 @@ async function keys(db: Db, sub: string | undefined, args: string[], out: (s: st
     return 0;
   }
   throw new UsageError(`unknown keys command '${sub ?? ''}'`);
+}
+
+/**
+ * `ledger verify`: the invariant of billing/ledger.ts checkLedger on the live database (one
+ * snapshot, read only). Exit 0 when the books balance, 1 with every problem listed when not.
+ */
+async function ledger(db: Db, sub: string | undefined, args: string[], out: (s: string) => void): Promise<number> {
+  if (sub !== 'verify') throw new UsageError(`unknown ledger command '${sub ?? ''}'`);
+  positionals(args, 0, 'ledger verify');
+  const { ok, problems, counts, totals } = await checkLedger(db.kysely);
+  const usd = (micros: number) => `$${formatUsd(micros)}`;
+  out(`Ledger on ${db.description}: ${counts.accounts} accounts, ${counts.entries} entries, ${counts.reservations} reservations, ${counts.openHolds} open holds\n`);
+  out(`  balances ${usd(totals.balanceMicros)} in total; reserved ${usd(totals.reservedMicros)} = settled ${usd(totals.settledMicros)} + released ${usd(totals.releasedMicros)} + open holds ${usd(totals.openMicros)}\n`);
+  for (const problem of problems) out(`  PROBLEM ${problem}\n`);
+  out(ok ? 'OK: the ledger balances\n' : `FAILED: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+  return ok ? 0 : 1;
 }
 
 function positionals(args: string[], count: number, usage: string): string[] {

@@ -1,37 +1,45 @@
 // The fixtures the provider suites (test/providers) share: one upstream emulator and one Easel
 // configured against it, started once for the file, closed after it, with the emulator's record and
-// faults cleared before each test; a fresh Easel per test for failure cases; a host for a reference
-// image; fetching a delivered image's bytes; and the upstream-fault, rate-limit and channel-timeout checks.
+// faults cleared before each test; an Easel of its own for a case that needs one; a host for a
+// reference image; fetching a delivered image's bytes; and the upstream-fault, rate-limit and
+// channel-timeout checks.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { DELAY_PAST_TIMEOUT_MS, type Emulator, type Fault } from '../emulators/kit.ts';
-import { startTestServer, type TestServer } from './server.ts';
+import { startTestServer, type TestServer, withTestServer } from './server.ts';
 
-export interface EmulatorSuite<E extends Emulator> {
+export interface EmulatorSuite<E extends Emulator, Over> {
   readonly emulator: E;
   /** The shared Easel; it exists from beforeAll on, so read it inside hooks and tests. */
   readonly server: TestServer;
   /** POSTs `json` to /v1/images/generations on `on` (the shared Easel unless given). */
   generate(json: unknown, on?: TestServer): Promise<Response>;
+  /**
+   * Runs `run` against an Easel of its own, started with the suite's config for `over` and closed
+   * (its ledger checked) afterwards: for a case with channel settings of its own, and for failure
+   * cases, where a failure cools the channel down and would colour the next case.
+   */
+  withServer<T>(over: Over, run: (server: TestServer) => Promise<T>): Promise<T>;
 }
 
 /**
- * Registers the file's hooks: beforeAll starts `emulator`, then an Easel with `config(emulator)` (read
- * after the emulator listens, so channels can use its URL); beforeEach resets the emulator; afterAll
- * runs `beforeClose` (e.g. a ledger check), then closes the Easel and the emulator.
+ * Registers the file's hooks: beforeAll starts `emulator`, then an Easel with `config()` (read after
+ * the emulator listens, so channels can use its URL); beforeEach resets the emulator; afterAll runs
+ * `beforeClose` (e.g. a ledger check), then closes the Easel and the emulator. `config(over)` is the
+ * configuration of an Easel a case starts for itself (`withServer`).
  */
-export function useEmulatorServer<E extends Emulator>(
+export function useEmulatorServer<E extends Emulator, Over>(
   emulator: E,
-  config: (emulator: E) => Record<string, unknown>,
+  config: (over?: Over) => Record<string, unknown>,
   opts: { beforeClose?: (server: TestServer) => Promise<void> } = {},
-): EmulatorSuite<E> {
+): EmulatorSuite<E, Over> {
   let server: TestServer | undefined;
 
   beforeAll(async () => {
     await emulator.start();
-    server = await startTestServer({ config: config(emulator) });
+    server = await startTestServer({ config: config() });
   });
   afterAll(async () => {
     try {
@@ -46,37 +54,16 @@ export function useEmulatorServer<E extends Emulator>(
   });
   beforeEach(() => emulator.reset());
 
-  const suite: EmulatorSuite<E> = {
+  const suite: EmulatorSuite<E, Over> = {
     emulator,
     get server() {
       if (!server) throw new Error(`the Easel for the ${emulator.name} emulator is not running: use suite.server inside hooks and tests`);
       return server;
     },
     generate: (json, on = suite.server) => on.call('/v1/images/generations', { method: 'POST', json }),
+    withServer: (over, run) => withTestServer({ config: config(over) }, run),
   };
   return suite;
-}
-
-/**
- * A new Easel with `config()` for every test of the enclosing describe, closed after it: for failure
- * cases, where a failure cools the channel down and would colour the next case.
- */
-export function useServerPerTest(config: () => Record<string, unknown>): { readonly server: TestServer } {
-  let server: TestServer | undefined;
-  beforeEach(async () => {
-    server = await startTestServer({ config: config() });
-  });
-  afterEach(async () => {
-    const closing = server;
-    server = undefined;
-    await closing?.close();
-  });
-  return {
-    get server() {
-      if (!server) throw new Error('the per-test Easel is not running: use it inside tests');
-      return server;
-    },
-  };
 }
 
 /** The bytes at `url` (a delivered image), failing the test unless it answers 200. */

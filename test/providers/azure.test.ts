@@ -10,8 +10,8 @@ import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { AZURE_TEST_KEY, createAzureEmulator } from '../emulators/azure.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE } from '../emulators/openai.ts';
-import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
-import { type TestServer, withTestServer } from '../helpers/server.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, fetchBytes, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3'];
 /** dall-e-3 is served by a deployment with a name of its own; gpt-image-2 by one named like the model. */
@@ -25,12 +25,10 @@ function channel(over: Record<string, unknown> = {}) {
   };
 }
 
-const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
-
 const lastPost = (): RecordedRequest => emulator.requests.filter((r) => r.method === 'POST').at(-1)!;
 const decode = (b64: string) => Buffer.from(b64, 'base64');
 
-const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const suite = useEmulatorServer(emulator, (over: Record<string, unknown> = {}) => ({ channels: [channel(over)] }));
 const post = suite.generate;
 
 describe('azure: what the deployment receives', () => {
@@ -70,16 +68,16 @@ describe('azure: what the deployment receives', () => {
   it('delivers an Easel URL whose bytes are the upstream image', async () => {
     const res = await post({ model: 'gpt-image-2', prompt: 'url delivery', size: '1024x1024' });
     const { data } = await res.json();
-    expect(data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(data[0].url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     expect((await fetchBytes(data[0].url)).equals(await fakeImage(1024, 1024, 'png'))).toBe(true);
   });
 
   it('uses the channel api_version, and DALL·E URLs from upstream are downloaded without the key', async () => {
-    await withServer({ options: { api_version: '2024-10-21', upstream_response_format: 'url' } }, async (s) => {
+    await suite.withServer({ options: { api_version: '2024-10-21', upstream_response_format: 'url' } }, async (s) => {
       const res = await post({ model: 'dall-e-3', prompt: 'ga version' }, s);
       expect(res.status).toBe(200);
       const { data } = await res.json();
-      expect(data[0].url.startsWith(`${s.services.publicUrl}/media/`)).toBe(true);
+      expect(data[0].url.startsWith(`${s.publicUrl}/media/`)).toBe(true);
       expect((await fetchBytes(data[0].url)).equals(await fakeImage(1024, 1024, 'png'))).toBe(true);
       expect(lastPost().query['api-version']).toBe('2024-10-21');
       expect(lastPost().json.response_format).toBe('url');
@@ -90,7 +88,7 @@ describe('azure: what the deployment receives', () => {
   });
 
   it('a GPT image model on a GA api_version that predates it → 400 upstream_rejected', async () => {
-    await withServer({ options: { api_version: '2024-10-21' } }, async (s) => {
+    await suite.withServer({ options: { api_version: '2024-10-21' } }, async (s) => {
       const res = await post({ model: 'gpt-image-2', prompt: 'too old', response_format: 'b64_json' }, s);
       expect(res.status).toBe(400);
       expect((await res.json()).error.code).toBe('upstream_rejected');
@@ -101,26 +99,29 @@ describe('azure: what the deployment receives', () => {
 describe('azure: upstream failures as the client sees them', () => {
   const gpt = { model: 'gpt-image-2', prompt: 'failure', response_format: 'b64_json' };
   const dalle = { model: 'dall-e-3', prompt: 'failure', response_format: 'b64_json' };
-  // Each case on a fresh Easel: a failure cools the channel down, which would colour the next case.
-  const fresh = useServerPerTest(() => ({ channels: [channel()] }));
-  const post = (json: unknown, on: TestServer = fresh.server) => suite.generate(json, on);
+  // Each case on an Easel of its own: a failure cools the channel down, which would colour the next case.
+  const post = (json: unknown, on: TestServer) => suite.generate(json, on);
 
-  it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', async () => {
-    await expectRateLimitPassedOn(emulator, 4, () => post(gpt));
-  });
+  it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', () =>
+    suite.withServer({}, async (s) => {
+      await expectRateLimitPassedOn(emulator, 4, () => post(gpt, s));
+    }));
 
-  it.each([500, 503])('%i → 502 upstream_error', async (status) => {
-    await expectUpstreamFault(emulator, { kind: 'status', status }, () => post(dalle));
-  });
+  it.each([500, 503])('%i → 502 upstream_error', (status) =>
+    suite.withServer({}, async (s) => {
+      await expectUpstreamFault(emulator, { kind: 'status', status }, () => post(dalle, s));
+    }));
 
-  it.each(['reset', 'malformed'] as const)('%s → 502 upstream_error', async (kind) => {
-    await expectUpstreamFault(emulator, { kind }, () => post(gpt));
-  });
+  it.each(['reset', 'malformed'] as const)('%s → 502 upstream_error', (kind) =>
+    suite.withServer({}, async (s) => {
+      await expectUpstreamFault(emulator, { kind }, () => post(gpt, s));
+    }));
 
-  it('a success body without images → 502', async () => {
-    emulator.inject({ kind: 'behaviour', name: 'empty' });
-    expect((await post(gpt)).status).toBe(502);
-  });
+  it('a success body without images → 502', () =>
+    suite.withServer({}, async (s) => {
+      emulator.inject({ kind: 'behaviour', name: 'empty' });
+      expect((await post(gpt, s)).status).toBe(502);
+    }));
 
   it.each([
     ['dall-e-3 content_policy_violation + inner_error', dalle, {}],
@@ -128,17 +129,18 @@ describe('azure: upstream failures as the client sees them', () => {
     ['contentFilter', dalle, { code: 'contentFilter' }],
     ['content_filter', gpt, { code: 'content_filter' }],
     ['inner_error ResponsibleAIPolicyViolation only', dalle, { code: null }],
-  ])('%s → 400 content_policy_violation', async (_name, body, detail) => {
-    emulator.inject({ kind: 'behaviour', name: 'moderate', detail });
-    const res = await post(body);
-    expect(res.status).toBe(400);
-    const text = await res.text();
-    expect(JSON.parse(text).error.code).toBe('content_policy_violation');
-    expect(text).not.toContain('ResponsibleAIPolicyViolation');
-  });
+  ])('%s → 400 content_policy_violation', (_name, body, detail) =>
+    suite.withServer({}, async (s) => {
+      emulator.inject({ kind: 'behaviour', name: 'moderate', detail });
+      const res = await post(body, s);
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(JSON.parse(text).error.code).toBe('content_policy_violation');
+      expect(text).not.toContain('ResponsibleAIPolicyViolation');
+    }));
 
   it('an unknown deployment (DeploymentNotFound 404) → 502: the channel is misconfigured, not the request', async () => {
-    await withServer({ model_map: { 'dall-e-3': 'no-such-deployment' } }, async (s) => {
+    await suite.withServer({ model_map: { 'dall-e-3': 'no-such-deployment' } }, async (s) => {
       const res = await post(dalle, s);
       expect(res.status).toBe(502);
       expect(lastPost().path).toBe('/openai/deployments/no-such-deployment/images/generations');
@@ -146,13 +148,13 @@ describe('azure: upstream failures as the client sees them', () => {
   });
 
   it('an api_version the resource does not support → 502', async () => {
-    await withServer({ options: { api_version: '2019-01-01' } }, async (s) => {
+    await suite.withServer({ options: { api_version: '2019-01-01' } }, async (s) => {
       expect((await post(gpt, s)).status).toBe(502);
     });
   });
 
   it('a wrong key → an auth failure (502), never a 500 nor the key', async () => {
-    await withServer({ api_key: 'azure-wrong-key-5555555555' }, async (s) => {
+    await suite.withServer({ api_key: 'azure-wrong-key-5555555555' }, async (s) => {
       const res = await post(gpt, s);
       expect(res.status).toBe(502);
       expect(await res.text()).not.toContain('5555555555');
@@ -161,7 +163,7 @@ describe('azure: upstream failures as the client sees them', () => {
   });
 
   it('a slow upstream beyond timeout_ms → 504 timeout_error', async () => {
-    await withServer({ timeout_ms: 300 }, async (s) => {
+    await suite.withServer({ timeout_ms: 300 }, async (s) => {
       await expectChannelTimeout(emulator, () => post(gpt, s));
     });
   });

@@ -13,7 +13,7 @@ import { DELAY_PAST_TIMEOUT_MS, fakeImage } from '../emulators/kit.ts';
 import { tinyPng } from '../helpers/png.ts';
 import { fetchBytes, useEmulatorServer, useImageHost } from '../helpers/emulator-suite.ts';
 import { pollTask, scenario } from '../helpers/poll.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { startTestServer } from '../helpers/server.ts';
 
 const MODELS = ['flux-pro', 'flux-1.1-pro', 'flux-kontext-pro'];
 const TASKS = { worker_interval_ms: 50, wait_budget_ms: 2_000 };
@@ -37,8 +37,6 @@ function channel(over: Record<string, unknown> = {}, options: Record<string, unk
   };
 }
 
-const withServer = <T>(channels: unknown[], run: (s: TestServer) => Promise<T>, tasks: Record<string, unknown> = {}) =>
-  withTestServer({ config: { tasks: { ...TASKS, ...tasks }, fetch: FETCH, channels } }, run);
 
 function lastSubmit() {
   const submits = emulator.requests.filter((r) => r.method === 'POST');
@@ -46,7 +44,12 @@ function lastSubmit() {
   return submits[submits.length - 1];
 }
 
-const suite = useEmulatorServer(emulator, () => ({ tasks: TASKS, fetch: FETCH, channels: [channel()] }), { beforeClose: (s) => s.assertLedger() });
+/** An Easel of a case's own gets `channels` (the default channel unless given) and `tasks` settings over TASKS. */
+const suite = useEmulatorServer(
+  emulator,
+  ({ channels = [channel()], tasks = {} }: { channels?: unknown[]; tasks?: Record<string, unknown> } = {}) => ({ tasks: { ...TASKS, ...tasks }, fetch: FETCH, channels }),
+  { beforeClose: (s) => s.assertLedger() },
+);
 
 describe('bfl: the task flow and what BFL receives', () => {
   it('flux-pro: a sync create answers with a pending task, polling completes it with Easel URLs of the BFL image', async () => {
@@ -60,7 +63,7 @@ describe('bfl: the task flow and what BFL receives', () => {
     expect(seen.some((s) => s === 'pending' || s === 'processing')).toBe(true);
     expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
     expect(done.data).toHaveLength(1);
-    expect(done.data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(done.data[0].url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     expect((await fetchBytes(done.data[0].url)).equals(await fakeImage(1024, 768, 'jpeg'))).toBe(true);
     expect(balance).toBe('0.96');
 
@@ -139,13 +142,13 @@ describe('bfl: the task flow and what BFL receives', () => {
   });
 
   it('may answer inline when the task finishes within tasks.task_upstream_wait_ms', () =>
-    withServer([channel()], async (s) => {
+    suite.withServer({ tasks: { task_upstream_wait_ms: 10_000 } }, async (s) => {
       const res = await s.call('/v1/images/generations', { method: 'POST', json: { model: 'flux-pro', prompt: 'inline', size: '256x256', response_format: 'b64_json' } });
       const body = await res.json();
       expect(res.status).toBe(200);
       expect(body.status).toBeUndefined();
       expect(Buffer.from(body.data[0].b64_json, 'base64').equals(await fakeImage(256, 256, 'jpeg'))).toBe(true);
-    }, { task_upstream_wait_ms: 10_000 }));
+    }));
 
   it('a size off the FLUX rule never reaches BFL', async () => {
     const res = await suite.generate({ model: 'flux-pro', prompt: 'odd', size: '1000x1000' });
@@ -156,7 +159,7 @@ describe('bfl: the task flow and what BFL receives', () => {
 
 describe('bfl: where x-key goes', () => {
   it('a polling_url on a host the channel does not trust is not followed: get_result on the channel host instead', () =>
-    withServer([channel({}, { poll_hosts: [] })], async (s) => {
+    suite.withServer({ channels: [channel({}, { poll_hosts: [] })] }, async (s) => {
       const { done } = await scenario(s, { model: 'flux-pro', prompt: 'stay home', size: '256x256' });
       expect(done.status).toBe('completed');
       expect(emulator.pollHost.requests).toHaveLength(0);
@@ -196,7 +199,7 @@ describe('bfl: where x-key goes', () => {
   });
 
   it('an expired sample URL fails the task as upstream_error and releases the money', () =>
-    withServer([channel()], async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.sampleTtlMs = -1;
       const { done, balance } = await scenario(s, { model: 'flux-pro', prompt: 'too late', size: '256x256' });
       expect(done.status).toBe('failed');
@@ -226,7 +229,7 @@ describe('bfl: task outcomes', () => {
   });
 
   it('a stalled task fails with task_timeout at the channel task_timeout_ms; the balance is where it started', () =>
-    withServer([channel({}, { task_timeout_ms: 1_200 })], async (s) => {
+    suite.withServer({ channels: [channel({}, { task_timeout_ms: 1_200 })] }, async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'stall' });
       const started = Date.now();
       const { done, balance } = await scenario(s, { model: 'flux-pro', prompt: 'forever', size: '256x256' });
@@ -253,10 +256,8 @@ describe('bfl: task outcomes', () => {
 // Submit failures happen while the client waits; each runs on a fresh Easel so channel health
 // (cool-downs after faults) does not leak between cases.
 describe('bfl: submit failures', () => {
-  const fresh = <T>(run: (s: TestServer) => Promise<T>, over: Record<string, unknown> = {}) => withServer([channel(over)], run);
-
   it('429 on too many active tasks → 429 rate_limit_exceeded with Retry-After; nothing charged', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.maxActiveTasks = 0;
       const { res, created, balance } = await scenario(s, { model: 'flux-pro', prompt: 'full', size: '256x256' });
       expect(res.status).toBe(429);
@@ -266,7 +267,7 @@ describe('bfl: submit failures', () => {
     }));
 
   it('422 → 400 upstream_rejected', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'status', status: 422, message: 'width: Input should be a multiple of 32' });
       const { res, created, balance } = await scenario(s, { model: 'flux-pro', prompt: 'invalid', size: '256x256' });
       expect(res.status).toBe(400);
@@ -275,7 +276,7 @@ describe('bfl: submit failures', () => {
     }));
 
   it('402 insufficient credits fails over to the next channel', () =>
-    withServer([channel({ id: 'bfl-broke', priority: 1 }), channel({ id: 'bfl-spare', priority: 0 })], async (s) => {
+    suite.withServer({ channels: [channel({ id: 'bfl-broke', priority: 1 }), channel({ id: 'bfl-spare', priority: 0 })] }, async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'no_credits' });
       const { done, balance } = await scenario(s, { model: 'flux-pro', prompt: 'spend', size: '256x256' });
       expect(done.status).toBe('completed');
@@ -285,7 +286,7 @@ describe('bfl: submit failures', () => {
     }));
 
   it('402 on the only channel → a clear 502, not a 500', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'no_credits' });
       const { res, created } = await scenario(s, { model: 'flux-pro', prompt: 'broke', size: '256x256' });
       expect(res.status).toBe(502);
@@ -293,16 +294,16 @@ describe('bfl: submit failures', () => {
     }));
 
   it('a wrong key → 403 from BFL → 502 upstream_error, the key in no message', () =>
-    fresh(async (s) => {
+    suite.withServer({ channels: [channel({ api_key: 'wrong-key-0123456789' })] }, async (s) => {
       const { res, created } = await scenario(s, { model: 'flux-pro', prompt: 'wrong key', size: '256x256' });
       expect(res.status).toBe(502);
       expect(created.error.code).toBe('upstream_error');
       expect(JSON.stringify(created)).not.toContain('wrong-key');
       expect(emulator.lastRequest().headers['x-key']).toBe('wrong-key-0123456789');
-    }, { api_key: 'wrong-key-0123456789' }));
+    }));
 
   it.each([500, 503])('%i → 502 upstream_error', (status) =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'status', status });
       const { res, created } = await scenario(s, { model: 'flux-pro', prompt: 'broken', size: '256x256' });
       expect(res.status).toBe(502);
@@ -310,25 +311,25 @@ describe('bfl: submit failures', () => {
     }));
 
   it('connection reset → 502', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'reset' });
       expect((await scenario(s, { model: 'flux-pro', prompt: 'reset', size: '256x256' })).res.status).toBe(502);
     }));
 
   it('malformed JSON → 502', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'malformed' });
       expect((await scenario(s, { model: 'flux-pro', prompt: 'garbled', size: '256x256' })).res.status).toBe(502);
     }));
 
   it('a slow submit with channel timeout_ms 300 → 504 timeout_error', () =>
-    fresh(async (s) => {
+    suite.withServer({ channels: [channel({ timeout_ms: 300 })] }, async (s) => {
       emulator.inject({ kind: 'delay', ms: DELAY_PAST_TIMEOUT_MS });
       const { res, created, balance } = await scenario(s, { model: 'flux-pro', prompt: 'slow', size: '256x256' });
       expect(res.status).toBe(504);
       expect(created.error.type).toBe('timeout_error');
       expect(balance).toBe('1.00');
-    }, { timeout_ms: 300 }));
+    }));
 });
 
 /** The submit endpoint of flux-pro (behaviours bound to it are taken by submits only). */
@@ -434,7 +435,7 @@ describe('bfl: two Easel workers on one PostgreSQL', () => {
     emulator.pollLatencyMs = 40;
     const config = { tasks: { worker_interval_ms: 20, wait_budget_ms: 2_000 }, channels: [channel()] };
     const a = await startTestServer({ dialect: 'postgres', config });
-    const b = await startTestServer({ dataDir: a.dataDir, config: { ...config, database_url: a.services.config.database_url } });
+    const b = await startTestServer({ dataDir: a.dataDir, config: { ...config, database_url: a.config.database_url } });
     try {
       const ids: string[] = [];
       for (let i = 0; i < 8; i++) {

@@ -16,7 +16,7 @@ import { GEMINI_API_PREFIX, GEMINI_DEFAULT_RETRY_DELAY, GEMINI_TEST_KEY, createG
 import { GEMINI_EMULATED_MODELS, outputSize } from '../emulators/gemini-models.ts';
 import { type RecordedRequest, fakeImage } from '../emulators/kit.ts';
 import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
-import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const MODELS = [
   'gemini-3.1-flash-image-preview',
@@ -38,7 +38,7 @@ function channel(over: Record<string, unknown> = {}) {
 }
 
 // Reference images are served from 127.0.0.1 in these tests; the SSRF rule itself is tested in test/fetch.
-const suite = useEmulatorServer(emulator, () => ({ channels: [channel()], fetch: { allow_private_addresses: true } }));
+const suite = useEmulatorServer(emulator, (over: Record<string, unknown> = {}) => ({ channels: [channel(over)], fetch: { allow_private_addresses: true } }));
 
 const generate = (json: Record<string, unknown>, on?: TestServer) => suite.generate({ prompt: PROMPT, response_format: 'b64_json', ...json }, on);
 
@@ -47,9 +47,6 @@ function onlyCall(): RecordedRequest {
   expect(calls).toHaveLength(1);
   return calls[0];
 }
-
-/** Error tests get their own Easel: failures cool a channel down, which would leak into later tests. */
-const withEasel = <T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, fn);
 
 async function decoded(item: { b64_json: string }) {
   return sharp(Buffer.from(item.b64_json, 'base64')).metadata();
@@ -115,7 +112,7 @@ describe('every Gemini catalogue model through Easel', () => {
     const res = await generate({ model: 'gemini-2.5-flash-image', aspect_ratio: '4:3', response_format: 'url' });
     expect(res.status).toBe(200);
     const url = (await res.json()).data[0].url as string;
-    expect(url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
     const size = outputSize(GEMINI_EMULATED_MODELS['gemini-2.5-flash-image'], '4:3', '1K');
     expect(bytes.equals(await fakeImage(size.width, size.height, 'png'))).toBe(true);
@@ -189,13 +186,13 @@ describe('Gemini refusals and upstream failures', () => {
   );
 
   it('passes a bare 429 on as 429 with the Retry-After the upstream sent', async () => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectRateLimitPassedOn(emulator, 7, () => generate({ model: 'nano-banana' }, s), GENERATE);
     });
   });
 
   it("reads the wait from Google's RetryInfo (429 RESOURCE_EXHAUSTED) into Retry-After", async () => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'quota', detail: { retryDelay: '12s' } }, 1, GENERATE);
       const res = await generate({ model: 'nano-banana' }, s);
       expect(res.status).toBe(429);
@@ -204,7 +201,7 @@ describe('Gemini refusals and upstream failures', () => {
   });
 
   it.each([500, 503])('answers an upstream %i with 502 upstream_error', async (status) => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'status', status }, () => generate({ model: 'gemini-2.5-flash-image' }, s), GENERATE);
     });
   });
@@ -213,13 +210,13 @@ describe('Gemini refusals and upstream failures', () => {
     ['a connection reset', { kind: 'reset' } as const],
     ['a malformed JSON body', { kind: 'malformed' } as const],
   ])('answers %s with 502 upstream_error', async (_name, fault) => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, fault, () => generate({ model: 'gemini-2.5-flash-image' }, s), GENERATE);
     });
   });
 
   it('answers a wrong key (400 API_KEY_INVALID) as an auth failure, 502, never echoing the key', async () => {
-    await withEasel({ api_key: 'AIzaSy-wrong-gemini-key-for-this-test' }, async (s) => {
+    await suite.withServer({ api_key: 'AIzaSy-wrong-gemini-key-for-this-test' }, async (s) => {
       const res = await generate({ model: 'gemini-2.5-flash-image' }, s);
       expect(res.status).toBe(502);
       const text = await res.text();
@@ -231,7 +228,7 @@ describe('Gemini refusals and upstream failures', () => {
   });
 
   it('answers a slow upstream with 504 timeout_error after the channel timeout', async () => {
-    await withEasel({ timeout_ms: 300 }, async (s) => {
+    await suite.withServer({ timeout_ms: 300 }, async (s) => {
       await expectChannelTimeout(emulator, () => generate({ model: 'gemini-2.5-flash-image' }, s), GENERATE);
     });
   });

@@ -12,7 +12,7 @@ import {
   createIdeogramEmulator,
 } from '../emulators/ideogram.ts';
 import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
-import { type TestServer, withTestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const GENERATE = /\/v1\/ideogram-v3\/generate$/;
 
@@ -22,7 +22,7 @@ function channel(over: Record<string, unknown> = {}, target: IdeogramEmulator = 
   return { id: 'ideogram-main', provider: 'ideogram', base_url: target.url, api_key: IDEOGRAM_TEST_KEY, models: ['ideogram-v3'], ...over };
 }
 
-const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const suite = useEmulatorServer(emulator, (over: Record<string, unknown> = {}) => ({ channels: [channel(over)] }));
 
 const generate = (json: Record<string, unknown>, on?: TestServer) => suite.generate({ model: 'ideogram-v3', prompt: 'A poster that says HELLO', ...json }, on);
 
@@ -35,10 +35,6 @@ function onlyGenerateCall(): { call: RecordedRequest; fields: Record<string, str
   expect(calls).toHaveLength(1);
   return { call: calls[0], fields: partsToFields(calls[0].parts).fields };
 }
-
-/** Error tests get their own Easel: failures cool a channel down, which would leak into later tests. */
-const withEasel = <T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>, target: IdeogramEmulator = emulator) =>
-  withTestServer({ config: { channels: [channel(over, target)] } }, fn);
 
 describe('ideogram-v3 through Easel', () => {
   it('sends a multipart v3 generate with Ideogram field names and spellings, and returns b64 images of the rendered size', async () => {
@@ -88,7 +84,7 @@ describe('ideogram-v3 through Easel', () => {
     expect(fields).toEqual({ prompt: 'A poster that says HELLO', num_images: '1', aspect_ratio: '1x1', rendering_speed: 'DEFAULT' });
 
     const delivered = body.data[0].url as string;
-    expect(delivered.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(delivered.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     const issued = emulator.issued[emulator.issued.length - 1];
     expect(delivered).not.toContain(emulator.url);
     const [mine, theirs] = await Promise.all([fetch(delivered), fetch(issued.url)]);
@@ -146,13 +142,13 @@ describe('ideogram-v3 moderation', () => {
 
 describe('ideogram-v3 upstream failures', () => {
   it('passes a 429 on as 429 with Retry-After', async () => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectRateLimitPassedOn(emulator, 7, () => generate({}, s), GENERATE);
     });
   });
 
   it.each([500, 503])('answers an upstream %i with 502 upstream_error', async (status) => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'status', status }, () => generate({}, s), GENERATE);
     });
   });
@@ -161,13 +157,13 @@ describe('ideogram-v3 upstream failures', () => {
     ['a connection reset', { kind: 'reset' } as const],
     ['a malformed JSON body', { kind: 'malformed' } as const],
   ])('answers %s with 502 upstream_error', async (_name, fault) => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, fault, () => generate({}, s), GENERATE);
     });
   });
 
   it('answers a wrong key as an upstream auth failure (502), never echoing the key', async () => {
-    await withEasel({ api_key: 'wrong-ideogram-key-123' }, async (s) => {
+    await suite.withServer({ api_key: 'wrong-ideogram-key-123' }, async (s) => {
       const res = await generate({}, s);
       expect(res.status).toBe(502);
       const text = await res.text();
@@ -179,7 +175,7 @@ describe('ideogram-v3 upstream failures', () => {
   });
 
   it('answers a slow upstream with 504 timeout_error after the channel timeout', async () => {
-    await withEasel({ timeout_ms: 300 }, async (s) => {
+    await suite.withServer({ timeout_ms: 300 }, async (s) => {
       await expectChannelTimeout(emulator, () => generate({}, s), GENERATE);
     });
   });
@@ -197,11 +193,11 @@ describe('ideogram-v3 upstream failures', () => {
     const stale = createIdeogramEmulator({ urlTtlSeconds: -60 });
     await stale.start();
     try {
-      await withEasel({}, async (s) => {
+      await suite.withServer({ base_url: stale.url }, async (s) => {
         const res = await generate({}, s);
         expect(res.status).toBe(502);
         expect((await res.json()).error.code).toBe('upstream_error');
-      }, stale);
+      });
     } finally {
       await stale.close();
     }

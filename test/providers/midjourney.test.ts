@@ -10,7 +10,6 @@ import { MJ_TEST_SECRET, createMidjourneyEmulator, mjGridSize } from '../emulato
 import { tinyPng } from '../helpers/png.ts';
 import { useEmulatorServer, useImageHost } from '../helpers/emulator-suite.ts';
 import { scenario } from '../helpers/poll.ts';
-import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const TASKS = { worker_interval_ms: 50, wait_budget_ms: 2_000 };
 /** Reference images are served from 127.0.0.1 in these tests. */
@@ -24,13 +23,11 @@ function channel(over: Record<string, unknown> = {}, options: Record<string, unk
   return { id: 'mj-main', provider: 'midjourney', base_url: `${emulator.url}/mj`, api_key: MJ_TEST_SECRET, models: ['midjourney'], options: { poll_interval_ms: 50, ...options }, ...over };
 }
 
-const withServer = <T>(channels: unknown[], run: (s: TestServer) => Promise<T>) => withTestServer({ config: { tasks: TASKS, fetch: FETCH, channels } }, run);
-const fresh = <T>(run: (s: TestServer) => Promise<T>, over: Record<string, unknown> = {}, options: Record<string, unknown> = {}) => withServer([channel(over, options)], run);
 
 const submits = () => emulator.requests.filter((r) => r.path === '/mj/submit/imagine');
 const fetches = () => emulator.requests.filter((r) => /^\/mj\/task\/\d+\/fetch$/.test(r.path));
 
-const suite = useEmulatorServer(emulator, () => ({ tasks: TASKS, fetch: FETCH, channels: [channel()] }), { beforeClose: (s) => s.assertLedger() });
+const suite = useEmulatorServer(emulator, (channels: unknown[] = [channel()]) => ({ tasks: TASKS, fetch: FETCH, channels }), { beforeClose: (s) => s.assertLedger() });
 
 describe('midjourney: the task flow and what the proxy receives', () => {
   it('a sync create answers with a pending task; polling completes it with the grid image, never the preview', async () => {
@@ -45,7 +42,7 @@ describe('midjourney: the task flow and what the proxy receives', () => {
     expect(progress).toContain(50);
     expect(done.data).toHaveLength(1);
     const url: string = done.data[0].url;
-    expect(url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
     const grid = mjGridSize('a castle in the clouds');
     expect(bytes.equals(await fakeImage(grid.width, grid.height, 'png'))).toBe(true);
@@ -95,12 +92,12 @@ describe('midjourney: the task flow and what the proxy receives', () => {
   });
 
   it('sends no mj-api-secret when the channel has no api_key (the proxy secret is optional)', () =>
-    fresh(async (s) => {
+    suite.withServer([channel({ api_key: '' })], async (s) => {
       emulator.secret = undefined;
       const { done } = await scenario(s, { model: 'midjourney', prompt: 'open proxy' });
       expect(done.status).toBe('completed');
       for (const r of emulator.requests) expect(r.headers['mj-api-secret']).toBeUndefined();
-    }, { api_key: '' }));
+    }));
 
   it('code 22 (queued in the proxy) is a task all the same: NOT_START is pending', async () => {
     emulator.inject({ kind: 'behaviour', name: 'queued' });
@@ -125,7 +122,7 @@ describe('midjourney: the task flow and what the proxy receives', () => {
 
 describe('midjourney: submit codes and faults', () => {
   it('code 24 (banned prompt) → 400 content_policy_violation; nothing charged', () =>
-    fresh(async (s) => {
+    suite.withServer([channel()], async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'banned' });
       const { res, created, balance } = await scenario(s, { model: 'midjourney', prompt: 'something banned' });
       expect(res.status).toBe(400);
@@ -134,7 +131,7 @@ describe('midjourney: submit codes and faults', () => {
     }));
 
   it('code 23 (queue full) fails over to the next channel', () =>
-    withServer([channel({ id: 'mj-busy', priority: 1 }), channel({ id: 'mj-spare', priority: 0 })], async (s) => {
+    suite.withServer([channel({ id: 'mj-busy', priority: 1 }), channel({ id: 'mj-spare', priority: 0 })], async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'queue_full' });
       const { done, balance } = await scenario(s, { model: 'midjourney', prompt: 'overflow' });
       expect(done.status).toBe('completed');
@@ -144,7 +141,7 @@ describe('midjourney: submit codes and faults', () => {
     }));
 
   it('code 23 on the only channel → 429 rate_limit_exceeded with Retry-After', () =>
-    fresh(async (s) => {
+    suite.withServer([channel()], async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'queue_full' });
       const { res, created, balance } = await scenario(s, { model: 'midjourney', prompt: 'full' });
       expect(res.status).toBe(429);
@@ -154,7 +151,7 @@ describe('midjourney: submit codes and faults', () => {
     }));
 
   it('code 9 (system failure) → 502 upstream_error', () =>
-    fresh(async (s) => {
+    suite.withServer([channel()], async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'system_error' });
       const { res, created } = await scenario(s, { model: 'midjourney', prompt: 'crash' });
       expect(res.status).toBe(502);
@@ -162,39 +159,39 @@ describe('midjourney: submit codes and faults', () => {
     }));
 
   it('a wrong secret → 401 with an empty body → 502 upstream_error (auth), not a 500', () =>
-    fresh(async (s) => {
+    suite.withServer([channel({ api_key: 'wrong-secret-0123456789' })], async (s) => {
       const { res, created } = await scenario(s, { model: 'midjourney', prompt: 'wrong secret' });
       expect(res.status).toBe(502);
       expect(created.error.code).toBe('upstream_error');
       expect(JSON.stringify(created)).not.toContain('wrong-secret');
-    }, { api_key: 'wrong-secret-0123456789' }));
+    }));
 
   it.each([500, 503])('HTTP %i → 502 upstream_error', (status) =>
-    fresh(async (s) => {
+    suite.withServer([channel()], async (s) => {
       emulator.inject({ kind: 'status', status });
       expect((await scenario(s, { model: 'midjourney', prompt: 'broken' })).res.status).toBe(502);
     }));
 
   it('connection reset → 502', () =>
-    fresh(async (s) => {
+    suite.withServer([channel()], async (s) => {
       emulator.inject({ kind: 'reset' });
       expect((await scenario(s, { model: 'midjourney', prompt: 'reset' })).res.status).toBe(502);
     }));
 
   it('malformed JSON → 502', () =>
-    fresh(async (s) => {
+    suite.withServer([channel()], async (s) => {
       emulator.inject({ kind: 'malformed' });
       expect((await scenario(s, { model: 'midjourney', prompt: 'garbled' })).res.status).toBe(502);
     }));
 
   it('a slow proxy with channel timeout_ms 300 → 504 timeout_error', () =>
-    fresh(async (s) => {
+    suite.withServer([channel({ timeout_ms: 300 })], async (s) => {
       emulator.inject({ kind: 'delay', ms: DELAY_PAST_TIMEOUT_MS });
       const { res, created, balance } = await scenario(s, { model: 'midjourney', prompt: 'slow' });
       expect(res.status).toBe(504);
       expect(created.error.type).toBe('timeout_error');
       expect(balance).toBe('1.00');
-    }, { timeout_ms: 300 }));
+    }));
 
   it('code 4 (validation) reads as bad_request; unknown codes as upstream faults', () => {
     expect(() => readSubmit({ code: 4, description: 'prompt不能为空', result: null }, 200)).toThrow(expect.objectContaining({ kind: 'bad_request' }));
@@ -236,7 +233,7 @@ describe('midjourney: task outcomes', () => {
   });
 
   it('a stalled task fails with task_timeout at the channel task_timeout_ms; the balance is where it started', () =>
-    fresh(async (s) => {
+    suite.withServer([channel({}, { task_timeout_ms: 1_500 })], async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'stall' });
       const started = Date.now();
       const { done, seen, progress, balance } = await scenario(s, { model: 'midjourney', prompt: 'forever' });
@@ -246,7 +243,7 @@ describe('midjourney: task outcomes', () => {
       expect(progress).toContain(12);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
       expect(balance).toBe('1.00');
-    }, {}, { task_timeout_ms: 1_500 }));
+    }));
 });
 
 describe('midjourney: protocol details', () => {

@@ -9,8 +9,8 @@ import { classifyOpenAIError, generationBody, imagesPerCall, openaiAdapter } fro
 import type { CallContext, Channel } from '../../src/providers/types.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE, OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
-import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, fetchBytes, useEmulatorServer, useServerPerTest } from '../helpers/emulator-suite.ts';
-import { type TestServer, withTestServer } from '../helpers/server.ts';
+import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, fetchBytes, useEmulatorServer } from '../helpers/emulator-suite.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const MODELS = ['gpt-image-2', 'dall-e-3', 'dall-e-2'];
 const emulator = createOpenaiEmulator();
@@ -19,13 +19,11 @@ function channel(over: Record<string, unknown> = {}) {
   return { id: 'openai-main', provider: 'openai', base_url: `${emulator.url}/v1`, api_key: OPENAI_TEST_KEY, models: MODELS, ...over };
 }
 
-const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
-
 const posts = (): RecordedRequest[] => emulator.requests.filter((r) => r.method === 'POST');
 const lastPost = (): RecordedRequest => posts().at(-1)!;
 const decode = (b64: string) => Buffer.from(b64, 'base64');
 
-const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const suite = useEmulatorServer(emulator, (over: Record<string, unknown> = {}) => ({ channels: [channel(over)] }));
 const post = suite.generate;
 
 describe('openai gpt-image-2: what the upstream receives', () => {
@@ -56,7 +54,7 @@ describe('openai gpt-image-2: what the upstream receives', () => {
     const res = await post({ model: 'gpt-image-2', prompt: 'defaults' });
     expect(res.status).toBe(200);
     const { data } = await res.json();
-    expect(data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(data[0].url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     expect((await fetchBytes(data[0].url)).equals(await fakeImage(1024, 1024, 'png'))).toBe(true);
     expect(lastPost().json).toEqual({ model: 'gpt-image-2', prompt: 'defaults', n: 1, size: 'auto', quality: 'auto' });
   });
@@ -101,7 +99,7 @@ describe('openai DALL·E: what the upstream receives', () => {
     expect(data).toHaveLength(3);
     const expected = await fakeImage(512, 512, 'png');
     for (const item of data) {
-      expect(item.url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+      expect(item.url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
       expect((await fetchBytes(item.url)).equals(expected)).toBe(true);
     }
     expect(posts()).toHaveLength(1);
@@ -109,13 +107,13 @@ describe('openai DALL·E: what the upstream receives', () => {
   });
 
   it('with upstream_response_format url: DALL·E answers URLs, Easel downloads them without credentials and serves its own', async () => {
-    await withServer({ options: { upstream_response_format: 'url' } }, async (s) => {
+    await suite.withServer({ options: { upstream_response_format: 'url' } }, async (s) => {
       for (const [model, size] of [['dall-e-3', '1024x1792'], ['dall-e-2', '256x256']]) {
         emulator.reset();
         const res = await post({ model, prompt: 'via url', size }, s);
         expect(res.status).toBe(200);
         const { data } = await res.json();
-        expect(data[0].url.startsWith(`${s.services.publicUrl}/media/`)).toBe(true);
+        expect(data[0].url.startsWith(`${s.publicUrl}/media/`)).toBe(true);
         expect(data[0].url).not.toContain(emulator.url);
         const [width, height] = size.split('x').map(Number);
         expect((await fetchBytes(data[0].url)).equals(await fakeImage(width, height, 'png'))).toBe(true);
@@ -131,63 +129,70 @@ describe('openai DALL·E: what the upstream receives', () => {
 
 describe('openai: upstream failures as the client sees them', () => {
   const gpt = { model: 'gpt-image-2', prompt: 'failure', response_format: 'b64_json' };
-  // Each case on a fresh Easel: a failure cools the channel down, which would colour the next case.
-  const fresh = useServerPerTest(() => ({ channels: [channel()] }));
-  const post = (json: unknown, on: TestServer = fresh.server) => suite.generate(json, on);
+  // Each case on an Easel of its own: a failure cools the channel down, which would colour the next case.
+  const post = (json: unknown, on: TestServer) => suite.generate(json, on);
 
-  it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', async () => {
-    await expectRateLimitPassedOn(emulator, 7, () => post(gpt));
-  });
+  it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', () =>
+    suite.withServer({}, async (s) => {
+      await expectRateLimitPassedOn(emulator, 7, () => post(gpt, s));
+    }));
 
-  it.each([500, 503])('%i → 502 upstream_error', async (status) => {
-    await expectUpstreamFault(emulator, { kind: 'status', status }, () => post(gpt));
-  });
+  it.each([500, 503])('%i → 502 upstream_error', (status) =>
+    suite.withServer({}, async (s) => {
+      await expectUpstreamFault(emulator, { kind: 'status', status }, () => post(gpt, s));
+    }));
 
-  it('a connection reset → 502 upstream_error', async () => {
-    await expectUpstreamFault(emulator, { kind: 'reset' }, () => post(gpt));
-  });
+  it('a connection reset → 502 upstream_error', () =>
+    suite.withServer({}, async (s) => {
+      await expectUpstreamFault(emulator, { kind: 'reset' }, () => post(gpt, s));
+    }));
 
-  it('malformed JSON → 502 upstream_error', async () => {
-    await expectUpstreamFault(emulator, { kind: 'malformed' }, () => post(gpt));
-  });
+  it('malformed JSON → 502 upstream_error', () =>
+    suite.withServer({}, async (s) => {
+      await expectUpstreamFault(emulator, { kind: 'malformed' }, () => post(gpt, s));
+    }));
 
-  it('a success body without images → 502 upstream_error', async () => {
-    emulator.inject({ kind: 'behaviour', name: 'empty' });
-    const res = await post(gpt);
-    expect(res.status).toBe(502);
-  });
+  it('a success body without images → 502 upstream_error', () =>
+    suite.withServer({}, async (s) => {
+      emulator.inject({ kind: 'behaviour', name: 'empty' });
+      const res = await post(gpt, s);
+      expect(res.status).toBe(502);
+    }));
 
   it.each([
     ['gpt-image-2', 'moderation_blocked'],
     ['dall-e-3', 'content_policy_violation'],
     ['dall-e-2', 'content_policy_violation'],
-  ])('%s moderation (%s) → 400 content_policy_violation, without the upstream text', async (model) => {
-    emulator.inject({ kind: 'behaviour', name: 'moderate' });
-    const res = await post({ model, prompt: 'refused', response_format: 'b64_json' });
-    expect(res.status).toBe(400);
-    const body = await res.json();
-    expect(body.error.code).toBe('content_policy_violation');
-    expect(JSON.stringify(body)).not.toContain('safety_violations');
-    expect(posts()).toHaveLength(1);
-  });
+  ])('%s moderation (%s) → 400 content_policy_violation, without the upstream text', (model) =>
+    suite.withServer({}, async (s) => {
+      emulator.inject({ kind: 'behaviour', name: 'moderate' });
+      const res = await post({ model, prompt: 'refused', response_format: 'b64_json' }, s);
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body.error.code).toBe('content_policy_violation');
+      expect(JSON.stringify(body)).not.toContain('safety_violations');
+      expect(posts()).toHaveLength(1);
+    }));
 
-  it('a model the account no longer has (model_not_found) → 502, not a client error', async () => {
-    emulator.inject({ kind: 'behaviour', name: 'retired' });
-    const res = await post({ model: 'dall-e-3', prompt: 'retired', response_format: 'b64_json' });
-    expect(res.status).toBe(502);
-  });
+  it('a model the account no longer has (model_not_found) → 502, not a client error', () =>
+    suite.withServer({}, async (s) => {
+      emulator.inject({ kind: 'behaviour', name: 'retired' });
+      const res = await post({ model: 'dall-e-3', prompt: 'retired', response_format: 'b64_json' }, s);
+      expect(res.status).toBe(502);
+    }));
 
-  it('another upstream 400 → 400 upstream_rejected with a scrubbed message', async () => {
-    emulator.inject({ kind: 'status', status: 400, message: 'Billing hard limit has been reached for key sk-proj-abcdefghijklmnop' });
-    const res = await post(gpt);
-    expect(res.status).toBe(400);
-    const body = await res.json();
-    expect(body.error.code).toBe('upstream_rejected');
-    expect(JSON.stringify(body)).not.toContain('abcdefghijklmnop');
-  });
+  it('another upstream 400 → 400 upstream_rejected with a scrubbed message', () =>
+    suite.withServer({}, async (s) => {
+      emulator.inject({ kind: 'status', status: 400, message: 'Billing hard limit has been reached for key sk-proj-abcdefghijklmnop' });
+      const res = await post(gpt, s);
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body.error.code).toBe('upstream_rejected');
+      expect(JSON.stringify(body)).not.toContain('abcdefghijklmnop');
+    }));
 
   it('a wrong key → an auth failure (502 upstream_error), never a 500 nor the key', async () => {
-    await withServer({ api_key: 'sk-wrong-key-0123456789' }, async (s) => {
+    await suite.withServer({ api_key: 'sk-wrong-key-0123456789' }, async (s) => {
       const res = await post(gpt, s);
       expect(res.status).toBe(502);
       const text = await res.text();
@@ -198,7 +203,7 @@ describe('openai: upstream failures as the client sees them', () => {
   });
 
   it('a slow upstream beyond timeout_ms → 504 timeout_error', async () => {
-    await withServer({ timeout_ms: 300 }, async (s) => {
+    await suite.withServer({ timeout_ms: 300 }, async (s) => {
       await expectChannelTimeout(emulator, () => post(gpt, s));
     });
   });

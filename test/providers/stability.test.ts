@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type RecordedRequest, fakeImage, partsToFields } from '../emulators/kit.ts';
 import { STABILITY_SD3, STABILITY_TEST_KEY, createStabilityEmulator } from '../emulators/stability.ts';
 import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
-import { type TestServer, withTestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const emulator = createStabilityEmulator();
 
@@ -14,7 +14,7 @@ function channel(over: Record<string, unknown> = {}) {
   return { id: 'stability-main', provider: 'stability', base_url: emulator.url, api_key: STABILITY_TEST_KEY, models: ['stable-diffusion-3'], ...over };
 }
 
-const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const suite = useEmulatorServer(emulator, (over: Record<string, unknown> = {}) => ({ channels: [channel(over)] }));
 
 const generate = (json: Record<string, unknown>, on?: TestServer) => suite.generate({ model: 'stable-diffusion-3', prompt: 'A lighthouse at dusk', ...json }, on);
 
@@ -23,7 +23,6 @@ function calls(): Array<{ call: RecordedRequest; fields: Record<string, string> 
 }
 
 /** Error tests get their own Easel: failures cool a channel down, which would leak into later tests. */
-const withEasel = <T>(over: Record<string, unknown>, fn: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, fn);
 
 describe('stable-diffusion-3 through Easel', () => {
   it('sends a multipart sd3 call asking for raw bytes, with Stability field names, and returns the image', async () => {
@@ -61,7 +60,7 @@ describe('stable-diffusion-3 through Easel', () => {
     expect(body.normalized).toMatchObject({ aspect_ratio: '1:1' });
     expect(calls()[0].fields).toEqual({ prompt: 'A lighthouse at dusk', mode: 'text-to-image', model: 'sd3.5-large', aspect_ratio: '1:1' });
     const url = body.data[0].url as string;
-    expect(url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     const media = await fetch(url);
     expect(media.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await media.arrayBuffer()).equals(await fakeImage(1024, 1024, 'png'))).toBe(true);
@@ -82,7 +81,7 @@ describe('stable-diffusion-3 through Easel', () => {
   });
 
   it("sends the channel's model_map name as the upstream model", async () => {
-    await withEasel({ model_map: { 'stable-diffusion-3': 'sd3.5-large-turbo' } }, async (s) => {
+    await suite.withServer({ model_map: { 'stable-diffusion-3': 'sd3.5-large-turbo' } }, async (s) => {
       expect((await generate({ response_format: 'b64_json' }, s)).status).toBe(200);
       expect(calls()[0].fields.model).toBe('sd3.5-large-turbo');
     });
@@ -119,13 +118,13 @@ describe('stable-diffusion-3 moderation', () => {
 
 describe('stable-diffusion-3 upstream failures', () => {
   it('passes a 429 on as 429 with Retry-After', async () => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectRateLimitPassedOn(emulator, 60, () => generate({}, s), /sd3$/);
     });
   });
 
   it.each([500, 503])('answers an upstream %i with 502 upstream_error', async (status) => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'status', status }, () => generate({}, s), /sd3$/);
     });
   });
@@ -134,13 +133,13 @@ describe('stable-diffusion-3 upstream failures', () => {
     ['a connection reset', { kind: 'reset' } as const],
     ['a JSON body where image bytes were asked for', { kind: 'malformed' } as const],
   ])('answers %s with 502 upstream_error', async (_name, fault) => {
-    await withEasel({}, async (s) => {
+    await suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, fault, () => generate({}, s), /sd3$/);
     });
   });
 
   it('answers a wrong key as an upstream auth failure (502), never echoing the key', async () => {
-    await withEasel({ api_key: 'sk-wrong-stability-key-99' }, async (s) => {
+    await suite.withServer({ api_key: 'sk-wrong-stability-key-99' }, async (s) => {
       const res = await generate({}, s);
       expect(res.status).toBe(502);
       const text = await res.text();
@@ -151,7 +150,7 @@ describe('stable-diffusion-3 upstream failures', () => {
   });
 
   it('answers a slow upstream with 504 timeout_error after the channel timeout', async () => {
-    await withEasel({ timeout_ms: 300 }, async (s) => {
+    await suite.withServer({ timeout_ms: 300 }, async (s) => {
       await expectChannelTimeout(emulator, () => generate({}, s), /sd3$/);
     });
   });

@@ -7,7 +7,6 @@ import { classifyTogetherError, readImages } from '../../src/providers/together/
 import { fakeImage } from '../emulators/kit.ts';
 import { TOGETHER_TEST_KEY, createTogetherEmulator } from '../emulators/together.ts';
 import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
-import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODEL = 'flux-schnell';
 const UPSTREAM_MODEL = 'black-forest-labs/FLUX.1-schnell';
@@ -17,9 +16,7 @@ function channel(over: Record<string, unknown> = {}) {
   return { id: 'together-main', provider: 'together', base_url: `${emulator.url}/v1`, api_key: TOGETHER_TEST_KEY, models: [MODEL], ...over };
 }
 
-const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
-
-const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const suite = useEmulatorServer(emulator, (over: Record<string, unknown> = {}) => ({ channels: [channel(over)] }));
 const post = suite.generate;
 
 describe('together: what the upstream receives', () => {
@@ -64,7 +61,7 @@ describe('together: delivery', () => {
     const res = await post({ model: MODEL, prompt: 'as url', size: '768x512' });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(body.data[0].url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     expect(body.data[0].url).not.toContain(emulator.url);
     const media = await fetch(body.data[0].url);
     expect(media.status).toBe(200);
@@ -77,33 +74,31 @@ describe('together: delivery', () => {
   });
 });
 
-// Each failure runs on a fresh Easel: channel health (cool-downs after 429s and repeated faults) must
+// Each failure runs on an Easel of its own: channel health (cool-downs after 429s and repeated faults) must
 // not leak from one case into the next.
 describe('together: upstream failures', () => {
-  const fresh = <T>(run: (s: TestServer) => Promise<T>, over: Record<string, unknown> = {}) => withServer(over, run);
-
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectRateLimitPassedOn(emulator, 3, () => post({ model: MODEL, prompt: 'limited' }, s));
     }));
 
   it.each([500, 503])('%i → 502 upstream_error', (status) =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'status', status }, () => post({ model: MODEL, prompt: 'broken' }, s));
     }));
 
   it('connection reset → 502 upstream_error', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'reset' }, () => post({ model: MODEL, prompt: 'reset' }, s));
     }));
 
   it('malformed JSON → 502 upstream_error', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'malformed' }, () => post({ model: MODEL, prompt: 'garbled' }, s));
     }));
 
   it('the safety checker (422) → 400 content_policy_violation', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'moderate' });
       const res = await post({ model: MODEL, prompt: 'refused' }, s);
       expect(res.status).toBe(400);
@@ -114,21 +109,21 @@ describe('together: upstream failures', () => {
     }));
 
   it('a wrong key (401) → an auth failure, not a 500 or a client error', async () => {
-    await fresh(async (s) => {
+    await suite.withServer({ api_key: 'together-wrong-key-000000' }, async (s) => {
       const res = await post({ model: MODEL, prompt: 'bad key' }, s);
       expect(res.status).toBe(502);
       const text = await res.text();
       expect(JSON.parse(text).error.code).toBe('upstream_error');
       expect(text).not.toContain('together-wrong-key');
       expect(text).not.toContain('api.together.xyz');
-    }, { api_key: 'together-wrong-key-000000' });
+    });
     expect(emulator.lastRequest().headers.authorization).toBe('Bearer together-wrong-key-000000');
   });
 
   it('a slow upstream past the channel timeout → 504 timeout_error', () =>
-    fresh(async (s) => {
+    suite.withServer({ timeout_ms: 300 }, async (s) => {
       await expectChannelTimeout(emulator, () => post({ model: MODEL, prompt: 'slow' }, s));
-    }, { timeout_ms: 300 }));
+    }));
 });
 
 describe('together adapter: reading answers', () => {

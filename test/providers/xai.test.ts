@@ -9,7 +9,6 @@ import type { CallContext } from '../../src/providers/types.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { XAI_TEST_KEY, createXaiEmulator, xaiImageSize } from '../emulators/xai.ts';
 import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, useEmulatorServer } from '../helpers/emulator-suite.ts';
-import { type TestServer, withTestServer } from '../helpers/server.ts';
 
 const MODELS = ['grok-imagine-image', 'grok-imagine-image-quality'];
 const emulator = createXaiEmulator();
@@ -18,9 +17,7 @@ function channel(over: Record<string, unknown> = {}) {
   return { id: 'xai-main', provider: 'xai', base_url: `${emulator.url}/v1`, api_key: XAI_TEST_KEY, models: MODELS, ...over };
 }
 
-const withServer = <T>(over: Record<string, unknown>, run: (s: TestServer) => Promise<T>) => withTestServer({ config: { channels: [channel(over)] } }, run);
-
-const suite = useEmulatorServer(emulator, () => ({ channels: [channel()] }));
+const suite = useEmulatorServer(emulator, (over: Record<string, unknown> = {}) => ({ channels: [channel(over)] }));
 const post = suite.generate;
 
 describe('xai: what the upstream receives', () => {
@@ -78,7 +75,7 @@ describe('xai: delivery', () => {
     const res = await post({ model: 'grok-imagine-image', prompt: 'as url', aspect_ratio: '3:2' });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.data[0].url.startsWith(`${suite.server.services.publicUrl}/media/`)).toBe(true);
+    expect(body.data[0].url.startsWith(`${suite.server.publicUrl}/media/`)).toBe(true);
     expect(body.data[0].url).not.toContain(emulator.url);
     const media = await fetch(body.data[0].url);
     expect(media.status).toBe(200);
@@ -93,33 +90,31 @@ describe('xai: delivery', () => {
   });
 });
 
-// Each failure runs on a fresh Easel: channel health (cool-downs after 429s and repeated faults) must
+// Each failure runs on an Easel of its own: channel health (cool-downs after 429s and repeated faults) must
 // not leak from one case into the next.
 describe('xai: upstream failures', () => {
-  const fresh = <T>(run: (s: TestServer) => Promise<T>, over: Record<string, unknown> = {}) => withServer(over, run);
-
   it('429 with Retry-After → 429 rate_limit_exceeded with Retry-After', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectRateLimitPassedOn(emulator, 7, () => post({ model: 'grok-imagine-image', prompt: 'limited' }, s));
     }));
 
   it.each([500, 503])('%i → 502 upstream_error', (status) =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'status', status }, () => post({ model: 'grok-imagine-image', prompt: 'broken' }, s));
     }));
 
   it('connection reset → 502 upstream_error', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'reset' }, () => post({ model: 'grok-imagine-image', prompt: 'reset' }, s));
     }));
 
   it('malformed JSON → 502 upstream_error', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       await expectUpstreamFault(emulator, { kind: 'malformed' }, () => post({ model: 'grok-imagine-image', prompt: 'garbled' }, s));
     }));
 
   it.each(['moderate', 'moderate_all'])('silent moderation (%s) → 400 content_policy_violation', (name) =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'behaviour', name });
       const res = await post({ model: 'grok-imagine-image', prompt: 'refused', n: 2 }, s);
       expect(res.status).toBe(400);
@@ -128,7 +123,7 @@ describe('xai: upstream failures', () => {
     }));
 
   it('partial moderation delivers the images that passed', () =>
-    fresh(async (s) => {
+    suite.withServer({}, async (s) => {
       emulator.inject({ kind: 'behaviour', name: 'moderate', detail: { withheld: 1 } });
       const res = await post({ model: 'grok-imagine-image', prompt: 'half refused', n: 3, response_format: 'b64_json' }, s);
       expect(res.status).toBe(200);
@@ -136,21 +131,21 @@ describe('xai: upstream failures', () => {
     }));
 
   it('a wrong key (xAI answers 400 "Incorrect API key") → an auth failure, not a 500 or a client error', async () => {
-    await fresh(async (s) => {
+    await suite.withServer({ api_key: 'xai-wrong-key-000000' }, async (s) => {
       const res = await post({ model: 'grok-imagine-image', prompt: 'bad key' }, s);
       expect(res.status).toBe(502);
       const text = await res.text();
       expect(JSON.parse(text).error.code).toBe('upstream_error');
       expect(text).not.toContain('xai-wrong-key');
       expect(text).not.toContain('console.x.ai');
-    }, { api_key: 'xai-wrong-key-000000' });
+    });
     expect(emulator.lastRequest().headers.authorization).toBe('Bearer xai-wrong-key-000000');
   });
 
   it('a slow upstream past the channel timeout → 504 timeout_error', () =>
-    fresh(async (s) => {
+    suite.withServer({ timeout_ms: 300 }, async (s) => {
       await expectChannelTimeout(emulator, () => post({ model: 'grok-imagine-image', prompt: 'slow' }, s));
-    }, { timeout_ms: 300 }));
+    }));
 });
 
 describe('xai adapter: reading answers', () => {

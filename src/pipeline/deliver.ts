@@ -8,6 +8,7 @@ import type { OpenedImage } from '../fetch/download.ts';
 import type { UpstreamImage } from '../providers/types.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
 import { readAll } from '../util/bytes.ts';
+import { crashPoint } from '../util/crash-points.ts';
 import { sniffImageType } from '../util/image-type.ts';
 
 export interface DeliveredImage {
@@ -62,7 +63,9 @@ export const STREAM_ABOVE_BYTES = 1024 * 1024;
 
 async function store(put: () => Promise<string>): Promise<string> {
   try {
-    return await put();
+    const key = await put();
+    crashPoint('during_delivery');
+    return key;
   } catch (err) {
     // A download that failed while streaming is the upstream's fault, not the store's.
     if (err instanceof ApiError) throw err;

@@ -17,6 +17,7 @@ import type { PollOutcome, RecoverOutcome, StartOutcome, StepContext, Submitted,
 import type { TaskRow } from '../tasks/store.ts';
 import type { StoredImage } from '../tasks/views.ts';
 import { type DeliveredImage, deliverImages } from './deliver.ts';
+import { crashPoint } from '../util/crash-points.ts';
 import { callWithFanOut } from './fan-out.ts';
 import { hydrateRequest, inputBlobKeys } from './inputs.ts';
 import { openUpstreamResult } from './upstream-download.ts';
@@ -65,7 +66,9 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
         if (submit) {
           // The intent is durable before the call: a crash from here on leaves a trace recovery can read.
           const submissionId = await ctx.recordSubmitIntent(call.channel.id);
-          return this.submitted(call.channel, adapter, await submit(req, call, submissionId));
+          const upstream = await submit(req, call, submissionId);
+          crashPoint('after_submit');
+          return this.submitted(call.channel, adapter, upstream);
         }
         const operation = operationOf(adapter, req);
         if (!operation) throw new Error(`routing chose a channel whose adapter cannot do ${req.operation}`);
@@ -136,6 +139,7 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
       open: (url) => openUpstreamResult(url, opts.signal),
     });
     if (data.length === 0) throw apiErrors.upstreamError('The image provider returned no image.');
+    crashPoint('after_store');
     // Inline base64 is not kept: the client has it, and the record keeps what was delivered.
     const stored: StoredImage[] = format === 'url' ? data : data.map((d) => ({ revised_prompt: d.revised_prompt, delivered_inline: true }));
     return { record: { data: stored }, delivered: data, images: data.length, usage: result.usage, charge: charge(entry, req, data.length, result.usage, this.deps.pricing) };

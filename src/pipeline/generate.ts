@@ -17,6 +17,7 @@ import type { Database } from '../storage/db/schema.ts';
 import type { Outcome, TaskEngine, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
 import { imageView, taskCreatedBody } from '../tasks/views.ts';
+import { crashPoint } from '../util/crash-points.ts';
 import type { DeliveredImage } from './deliver.ts';
 import type { ImageJob } from './executor.ts';
 import { type InputSources, inputBlobKeys, resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
@@ -90,6 +91,7 @@ export async function createImages(
     await Promise.all(inputBlobKeys(stored).map((key) => deps.blobs.delete(key).catch(() => {})));
     throw err;
   }
+  crashPoint('after_reserve');
   const handle = deps.engine.drive(task, { req, entry }, { inline: !req.async });
   if (req.async) return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
 

@@ -27,8 +27,13 @@ const pgTypes = {
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
 };
 
-/** How long a query waits for a PostgreSQL connection before it fails as database_unavailable. */
-export const PG_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long a query waits for a PostgreSQL connection before it fails as database_unavailable. The
+ * wait includes queueing for a free pooled connection, so it must outlast a burst (200 concurrent
+ * creates on 10 connections queue for seconds on a loaded machine); a database that is down refuses
+ * connections at once and fails sooner.
+ */
+export const PG_CONNECT_TIMEOUT_MS = 30_000;
 
 export interface OpenOptions {
   databaseUrl?: string;

@@ -2,7 +2,10 @@
 // failures classified into UpstreamError kinds. Nothing here logs or returns raw upstream bodies:
 // at most a short, scrubbed message reaches the client.
 
-import { Agent, type Dispatcher, FormData as UndiciFormData, errors as undiciErrors, request } from 'undici';
+// undici's own FormData: Node 20's global one (from its bundled undici 6) fails inside undici 7's
+// request() ("action is not a function"), so every multipart body is built by multipartBody below.
+import { Agent, type Dispatcher, FormData, errors as undiciErrors, request } from 'undici';
+import type { InputImage } from '../catalog/types.ts';
 import { UpstreamError, type UpstreamErrorKind } from './types.ts';
 
 /** Upstream error bodies are read up to this size; success bodies up to MAX_RESPONSE_BYTES. */
@@ -11,13 +14,16 @@ export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 });
 
+/** A request body as adapters build it: JSON, or multipart from multipartBody. */
+export type WireBody = { json: unknown; form?: undefined } | { form: FormData; json?: undefined };
+
 export interface UpstreamCall {
   method?: 'GET' | 'POST';
   url: string;
   headers?: Record<string, string>;
   json?: unknown;
-  /** Multipart body: undici's FormData, or the global one (converted, as undici's request() cannot send it). */
-  form?: UndiciFormData | FormData;
+  /** Multipart body, from multipartBody. */
+  form?: FormData;
   signal: AbortSignal;
   /** Provider-specific reading of an error answer; undefined falls back to the status rules. */
   classify?: (status: number, body: string, headers: Headers) => UpstreamError | undefined;
@@ -31,16 +37,16 @@ export interface UpstreamResponse {
 
 export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
   const headers: Record<string, string> = { ...call.headers };
-  let body: Dispatcher.DispatchOptions['body'] | FormData | undefined;
+  let body: string | FormData | undefined;
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(call.json);
   } else if (call.form) {
-    body = call.form instanceof UndiciFormData ? call.form : toUndiciForm(call.form);
+    body = call.form;
   }
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(call.url, { method: call.method ?? (body ? 'POST' : 'GET'), headers, body: body as any, signal: call.signal, dispatcher: agent });
+    res = await request(call.url, { method: call.method ?? (body ? 'POST' : 'GET'), headers, body, signal: call.signal, dispatcher: agent });
   } catch (err) {
     throw transportError(err, call.signal);
   }
@@ -59,13 +65,24 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
   return { status: res.statusCode, headers: responseHeaders, body: bytes };
 }
 
-function toUndiciForm(form: FormData): UndiciFormData {
-  const out = new UndiciFormData();
-  for (const [name, value] of form.entries()) {
-    if (typeof value === 'string') out.append(name, value);
-    else out.append(name, value, (value as File).name);
+/** One uploaded image in a multipart body: its part name and a file name without extension. */
+export interface FilePart {
+  name: string;
+  image: InputImage;
+  /** The file name before its extension, which follows the image's type (`image-1` → `image-1.png`). */
+  basename: string;
+}
+
+const EXTENSION = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' } as const;
+
+/** A multipart body: every defined field as a text part (String(value)), then the files, in order. */
+export function multipartBody(fields: object, files: readonly FilePart[] = []): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, String(value));
+  for (const { name, image, basename } of files) {
+    form.append(name, new Blob([new Uint8Array(image.bytes)], { type: image.mime }), `${basename}.${EXTENSION[image.mime]}`);
   }
-  return out;
+  return form;
 }
 
 /** Parses a JSON success body; a body that is not JSON is an upstream fault, not a crash. */

@@ -1,6 +1,7 @@
 // The contract between routing and a provider adapter. An adapter translates a NormalizedImageRequest
 // into its upstream's wire protocol and back. It knows nothing of keys, billing, storage or routes.
 
+import type { ModelWire, UpstreamProvider } from '../catalog/model-entry.ts';
 import type { NormalizedImageRequest } from '../catalog/types.ts';
 
 export interface Channel {
@@ -24,6 +25,8 @@ export interface CallContext {
   channel: Channel;
   /** The upstream's name for the model: channel.model_map, else the catalogue's per-provider name. */
   upstreamModel: string;
+  /** The catalogue's per-provider protocol facts for the model (ModelEntry.wire, `{}` when it has none). */
+  wire: ModelWire;
   signal: AbortSignal;
 }
 
@@ -41,11 +44,23 @@ export interface GenerateResult {
   usage?: Record<string, unknown>;
 }
 
-/** A reference to work an upstream is doing asynchronously; stored with the task. */
-export interface UpstreamTaskRef {
+/** A value that survives JSON.stringify and JSON.parse unchanged: no Buffer, Date, class or function. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
+
+/**
+ * What a task-based adapter keeps in its reference between submit and poll. It is stored as JSON in
+ * the task row, so it is plain data and never image bytes: a Buffer, or a request carrying input
+ * images, does not type-check here. Declare it with `type`, not `interface` (an interface has no
+ * index signature, so TypeScript will not match it to this shape).
+ */
+export type TaskState = { [key: string]: JsonValue | undefined };
+
+/** A reference to work an upstream is doing asynchronously; stored with the task, read back by poll. */
+export interface UpstreamTaskRef<State extends TaskState = TaskState> {
   upstreamId: string;
   pollUrl?: string;
-  state?: Record<string, unknown>;
+  /** The adapter's own record of the task, typed by the adapter that made it. */
+  state?: State;
 }
 
 export type PollResult =
@@ -53,9 +68,18 @@ export type PollResult =
   | { status: 'completed'; result: GenerateResult }
   | { status: 'failed'; error: UpstreamError };
 
-export interface ProviderAdapter {
-  /** How many images one upstream call can return (per model when a function); Easel fans out above it. */
-  maxImagesPerCall?: number | ((req: NormalizedImageRequest) => number);
+/**
+ * What routing and the task engine call. An adapter declares what it can do by what it has:
+ * `generate`, `edit`, `vary` for answers in one call, `submit` + `poll` (+ `findSubmission`) for
+ * upstream tasks. `State` is what its task references keep (see TaskState).
+ */
+export interface ProviderAdapter<State extends TaskState = TaskState> {
+  /**
+   * How many images one upstream call can return; Easel fans out above it. A function when it depends
+   * on the model, read from the catalogue's wire facts in `ctx`. Without `ctx` (a caller that has none)
+   * it answers the provider's own ceiling.
+   */
+  maxImagesPerCall?: number | ((req: NormalizedImageRequest, ctx?: CallContext) => number);
   /** How often a task-based upstream is polled at first (backed off from there). */
   pollIntervalMs?: number;
   /** The longest a task on this upstream may take by default (channel option task_timeout_ms overrides). */
@@ -68,15 +92,34 @@ export interface ProviderAdapter {
    * call: an adapter whose upstream can carry it (a client-chosen id, a state field, an idempotency
    * key) sends it, so that `findSubmission` can look for it after a crash.
    */
-  submit?(req: NormalizedImageRequest, ctx: CallContext, submissionId: string): Promise<UpstreamTaskRef>;
-  poll?(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>;
+  submit?(req: NormalizedImageRequest, ctx: CallContext, submissionId: string): Promise<UpstreamTaskRef<State>>;
+  poll?(ref: UpstreamTaskRef<State>, ctx: CallContext): Promise<PollResult>;
   /**
    * After a crash between a submit and its record: the upstream task made by that submission, or
    * undefined when the upstream has none (so submitting again cannot make a duplicate). Throws when
    * the upstream cannot tell right now. Adapters whose upstream cannot be asked leave it out, and the
    * channel's on_uncertain_submit decides.
    */
-  findSubmission?(submissionId: string, ctx: CallContext): Promise<UpstreamTaskRef | undefined>;
+  findSubmission?(submissionId: string, ctx: CallContext): Promise<UpstreamTaskRef<State> | undefined>;
+}
+
+/** The names a provider can be declared under: every catalogue provider, and the offline demo. */
+export type DeclarableProviderName = UpstreamProvider | 'demo';
+
+/** One provider, declared once in its folder and listed in the registry. */
+export interface ProviderDeclaration<Name extends DeclarableProviderName = DeclarableProviderName, State extends TaskState = TaskState>
+  extends ProviderAdapter<State> {
+  /** A channel's `provider` value, and the adapter's folder name. */
+  readonly name: Name;
+  /** The upstream's documented base URL, used when a channel gives none. Absent: every channel must name its own. */
+  readonly defaultBaseUrl?: string;
+}
+
+/** Declares a provider; the identity function, there so the name stays a literal and `State` is inferred from submit/poll. */
+export function defineProvider<const Name extends DeclarableProviderName, State extends TaskState = never>(
+  declaration: ProviderDeclaration<Name, State>,
+): ProviderDeclaration<Name, State> {
+  return declaration;
 }
 
 /** The small set of failure kinds routing decides on. */

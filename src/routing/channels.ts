@@ -3,7 +3,7 @@
 
 import type { ChannelConfig } from '../config/schema.ts';
 import { listModels, resolveModel } from '../catalog/catalog.ts';
-import { PROVIDERS } from '../providers/registry.ts';
+import { PROVIDER_NAMES, providerAdapter } from '../providers/registry.ts';
 import type { Channel } from '../providers/types.ts';
 
 export class ChannelConfigError extends Error {
@@ -32,9 +32,12 @@ export function buildChannels(configured: readonly ChannelConfig[]): Channel[] {
   }
   return configured.map((c, i) => {
     const where = `channels[${i}] (${c.id})`;
-    if (!PROVIDERS[c.provider]) {
-      throw new ChannelConfigError(`${where}.provider: unknown provider '${c.provider}'; known: ${Object.keys(PROVIDERS).join(', ')}`);
+    const declaration = providerAdapter(c.provider);
+    if (!declaration) {
+      throw new ChannelConfigError(`${where}.provider: unknown provider '${c.provider}'; known: ${PROVIDER_NAMES.join(', ')}`);
     }
+    // The upstream's documented base URL, from the provider's declaration, when the channel gives none.
+    const baseUrl = c.base_url ?? declaration.defaultBaseUrl;
     const models = c.models.map((id, j) => {
       const entry = resolveModel(id);
       if (!entry) throw new ChannelConfigError(`${where}.models[${j}]: '${id}' is not a catalogue model`);
@@ -43,14 +46,14 @@ export function buildChannels(configured: readonly ChannelConfig[]): Channel[] {
     for (const id of Object.keys(c.model_map)) {
       if (!resolveModel(id)) throw new ChannelConfigError(`${where}.model_map: '${id}' is not a catalogue model`);
     }
-    if (c.provider !== 'demo' && !c.base_url && !defaultBaseUrl(c.provider)) {
+    if (c.provider !== 'demo' && !baseUrl) {
       throw new ChannelConfigError(`${where}.base_url: required for provider '${c.provider}'`);
     }
     const modelMap = Object.fromEntries(Object.entries(c.model_map).map(([id, name]) => [resolveModel(id)!.id, name]));
     return {
       id: c.id,
       provider: c.provider,
-      baseUrl: (c.base_url ?? defaultBaseUrl(c.provider) ?? '').replace(/\/+$/, ''),
+      baseUrl: (baseUrl ?? '').replace(/\/+$/, ''),
       apiKey: c.api_key,
       models: [...new Set(models)],
       priority: c.priority,
@@ -61,19 +64,4 @@ export function buildChannels(configured: readonly ChannelConfig[]): Channel[] {
       onUncertainSubmit: c.on_uncertain_submit,
     };
   });
-}
-
-/** The upstream's documented base URL, used when a channel gives none. */
-const DEFAULT_BASE_URLS: Record<string, string> = {
-  openai: 'https://api.openai.com/v1',
-  gemini: 'https://generativelanguage.googleapis.com/v1beta',
-  xai: 'https://api.x.ai/v1',
-  ideogram: 'https://api.ideogram.ai',
-  stability: 'https://api.stability.ai',
-  bfl: 'https://api.bfl.ai',
-  together: 'https://api.together.xyz/v1',
-};
-
-function defaultBaseUrl(provider: string): string | undefined {
-  return DEFAULT_BASE_URLS[provider];
 }

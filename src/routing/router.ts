@@ -89,9 +89,9 @@ export class Router {
 }
 
 /** What an adapter gets for one call on a channel: the upstream's name for the model comes from the
- * channel's model_map, else the catalogue's per-provider name. */
+ * channel's model_map, else the catalogue's per-provider name; the model's wire facts come from the catalogue. */
 export function callContext(channel: Channel, entry: ModelEntry, signal: AbortSignal): CallContext {
-  return { channel, upstreamModel: channel.modelMap[entry.id] ?? upstreamModelName(entry, channel.provider) ?? entry.id, signal };
+  return { channel, upstreamModel: channel.modelMap[entry.id] ?? upstreamModelName(entry, channel.provider) ?? entry.id, wire: entry.wire ?? {}, signal };
 }
 
 export function isRetryable(err: UpstreamError): boolean {

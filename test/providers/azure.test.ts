@@ -5,8 +5,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { NormalizedImageRequest } from '../../src/catalog/types.ts';
-import { AZURE_DEFAULT_API_VERSION, azureAdapter, classifyAzureError, deploymentUrl } from '../../src/providers/azure/adapter.ts';
+import { requireModel } from '../../src/catalog/catalog.ts';
+import { AZURE_DEFAULT_API_VERSION, azureProvider, classifyAzureError, deploymentUrl } from '../../src/providers/azure/adapter.ts';
 import type { CallContext, Channel } from '../../src/providers/types.ts';
+import { callContext } from '../../src/routing/router.ts';
 import { AZURE_TEST_KEY, createAzureEmulator } from '../emulators/azure.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE } from '../emulators/openai.ts';
@@ -174,28 +176,29 @@ describe('azure adapter', () => {
     id: 'az', provider: 'azure', baseUrl: emulator.url, apiKey: AZURE_TEST_KEY, models: MODELS,
     priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit', ...over,
   });
-  const ctx = (upstreamModel: string, over: Partial<Channel> = {}): CallContext => ({ channel: channelOf(over), upstreamModel, signal: AbortSignal.timeout(10_000) });
+  /** What routing hands the adapter for `model` on the channel: the deployment (model_map) and the catalogue's wire facts. */
+  const ctx = (model: string, over: Partial<Channel> = {}): CallContext => callContext(channelOf(over), requireModel(model, 400), AbortSignal.timeout(10_000));
   const request = (over: Partial<NormalizedImageRequest> = {}): NormalizedImageRequest => ({
     model: 'gpt-image-2', requestedModel: 'gpt-image-2', endpoint: '/v1/images/generations', operation: 'text-to-image',
     prompt: 'adapter', n: 1, responseFormat: 'b64_json', async: false, ...over,
   });
 
   it('captures the GPT image usage for billing', async () => {
-    const result = await azureAdapter.generate!(request({ quality: 'low', size: 'auto' }), ctx('gpt-image-2'));
+    const result = await azureProvider.generate!(request({ quality: 'low', size: 'auto' }), ctx('gpt-image-2'));
     expect(result.usage).toMatchObject({ input_tokens: 2, output_tokens: 272, total_tokens: 274 });
   });
 
   it('builds the deployment URL from base_url, the deployment and the api_version (escaped)', () => {
-    expect(deploymentUrl(ctx('my deployment', { baseUrl: 'https://res.openai.azure.com/' }), 'generations')).toBe(
+    expect(deploymentUrl(ctx('gpt-image-2', { baseUrl: 'https://res.openai.azure.com/', modelMap: { 'gpt-image-2': 'my deployment' } }), 'generations')).toBe(
       `https://res.openai.azure.com/openai/deployments/my%20deployment/images/generations?api-version=${AZURE_DEFAULT_API_VERSION}`,
     );
-    expect(deploymentUrl(ctx('d', { options: { api_version: '2025-04-01-preview' } }), 'edits')).toMatch(/\/openai\/deployments\/d\/images\/edits\?api-version=2025-04-01-preview$/);
+    expect(deploymentUrl(ctx('gpt-image-2', { options: { api_version: '2025-04-01-preview' }, modelMap: { 'gpt-image-2': 'd' } }), 'edits')).toMatch(/\/openai\/deployments\/d\/images\/edits\?api-version=2025-04-01-preview$/);
   });
 
   it('edit: uploads the sources as multipart to the deployment edits path, without model', async () => {
     const png = await fakeImage(1024, 1024, 'png');
     const source = { bytes: png, mime: 'image/png' as const, width: 1024, height: 1024, source: 'image' };
-    const result = await azureAdapter.edit!(
+    const result = await azureProvider.edit!(
       request({ endpoint: '/v1/images/edits', operation: 'image-edit', images: [source, source], size: { width: 1024, height: 1536 }, moderation: 'low' }),
       ctx('gpt-image-2'),
     );
@@ -210,9 +213,9 @@ describe('azure adapter', () => {
   });
 
   it('asks dall-e-3 for one image per call', () => {
-    const perCall = azureAdapter.maxImagesPerCall as (req: NormalizedImageRequest) => number;
-    expect(perCall(request({ model: 'dall-e-3' }))).toBe(1);
-    expect(perCall(request())).toBe(10);
+    const perCall = azureProvider.maxImagesPerCall as (req: NormalizedImageRequest, ctx: CallContext) => number;
+    expect(perCall(request({ model: 'dall-e-3' }), ctx('dall-e-3'))).toBe(1);
+    expect(perCall(request(), ctx('gpt-image-2'))).toBe(10);
   });
 
   it('reads Azure refusals, missing deployments and unsupported versions', () => {

@@ -4,10 +4,12 @@
 
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { listModels, requireModel } from '../../src/catalog/catalog.ts';
 import { BFL_MAX_N } from '../../src/catalog/models/flux.ts';
 import type { NormalizedImageRequest } from '../../src/catalog/types.ts';
-import { bflAdapter, classifyBflError, pollTarget } from '../../src/providers/bfl/adapter.ts';
+import { bflProvider, classifyBflError, pollTarget } from '../../src/providers/bfl/adapter.ts';
 import type { CallContext, Channel, PollResult } from '../../src/providers/types.ts';
+import { callContext } from '../../src/routing/router.ts';
 import { BFL_TEST_KEY, BFL_UPSAMPLE_SUFFIX, bflRatioSize, createBflEmulator } from '../emulators/bfl.ts';
 import { DELAY_PAST_TIMEOUT_MS, fakeImage } from '../emulators/kit.ts';
 import { tinyPng } from '../helpers/png.ts';
@@ -356,11 +358,13 @@ describe('bfl: n', () => {
   });
 
   // The adapter already serves n > 1 as n BFL tasks under one reference, for when the catalogue allows it.
-  const direct = (): CallContext => ({
-    channel: { id: 'direct', provider: 'bfl', baseUrl: emulator.url, apiKey: BFL_TEST_KEY, models: ['flux-pro'], priority: 0, weight: 1, timeoutMs: 5_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' },
-    upstreamModel: 'flux-pro-1.1',
-    signal: AbortSignal.timeout(5_000),
-  });
+  // What routing hands the adapter for flux-pro: the flux-pro-1.1 endpoint and its catalogue wire facts.
+  const direct = (): CallContext =>
+    callContext(
+      { id: 'direct', provider: 'bfl', baseUrl: emulator.url, apiKey: BFL_TEST_KEY, models: ['flux-pro'], priority: 0, weight: 1, timeoutMs: 5_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' },
+      requireModel('flux-pro', 400),
+      AbortSignal.timeout(5_000),
+    );
   const request = (n: number): NormalizedImageRequest => ({
     model: 'flux-pro',
     requestedModel: 'flux-pro',
@@ -374,9 +378,9 @@ describe('bfl: n', () => {
     seed: 7,
   });
   async function settle(n: number): Promise<PollResult> {
-    const ref = JSON.parse(JSON.stringify(await bflAdapter.submit!(request(n), direct(), 'ldsub_test')));
+    const ref = JSON.parse(JSON.stringify(await bflProvider.submit!(request(n), direct(), 'ldsub_test')));
     for (let i = 0; i < 20; i++) {
-      const result = await bflAdapter.poll!(ref, direct());
+      const result = await bflProvider.poll!(ref, direct());
       if (result.status === 'completed' || result.status === 'failed') return result;
     }
     throw new Error('never settled');
@@ -406,6 +410,17 @@ describe('bfl: n', () => {
 });
 
 describe('bfl: protocol details', () => {
+  it('every catalogue model on BFL says which body its endpoint takes, and only those that take aspect_ratio have it', () => {
+    const onBfl = listModels().filter((m) => m.upstream.bfl);
+    expect(onBfl.length).toBeGreaterThan(0);
+    for (const m of onBfl) {
+      const shape = m.wire?.bfl?.shape;
+      expect(shape, m.id).toBeDefined();
+      const takesRatio = m.operations.some((op) => op.parameters.includes('aspect_ratio'));
+      expect(shape === 'aspect-ratio', m.id).toBe(takesRatio);
+    }
+  });
+
   it('422 bodies are read as field: message', () => {
     const err = classifyBflError(422, JSON.stringify({ detail: [{ loc: ['body', 'width'], msg: 'Input should be a multiple of 32', type: 'multiple_of' }] }));
     expect(err).toMatchObject({ kind: 'bad_request', message: 'width: Input should be a multiple of 32' });

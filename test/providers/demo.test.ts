@@ -8,7 +8,7 @@ import type { CallContext } from '../../src/providers/types.ts';
 const outputDimensions = vi.hoisted(() => vi.fn(() => ({ width: 640, height: 384 })));
 vi.mock('../../src/catalog/dimensions.ts', () => ({ outputDimensions }));
 
-const { demoAdapter } = await import('../../src/providers/demo/adapter.ts');
+const { demoProvider } = await import('../../src/providers/demo/adapter.ts');
 const { DEMO_MAX_SIDE, renderDemoImage } = await import('../../src/providers/demo/render.ts');
 const { glyphFor, linePath, toGlyphs } = await import('../../src/providers/demo/font.ts');
 const { wrapText } = await import('../../src/providers/demo/wrap.ts');
@@ -32,7 +32,7 @@ function context(signal: AbortSignal = new AbortController().signal): CallContex
     id: 'demo', provider: 'demo', baseUrl: '', apiKey: '', models: [], priority: 0, weight: 1,
     timeoutMs: 60_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' as const,
   };
-  return { channel, upstreamModel: 'gpt-image-2', signal };
+  return { channel, upstreamModel: 'gpt-image-2', wire: {}, signal };
 }
 
 function inputImage(width: number, height: number): InputImage {
@@ -40,7 +40,7 @@ function inputImage(width: number, height: number): InputImage {
 }
 
 async function generate(over: Partial<NormalizedImageRequest> = {}) {
-  return demoAdapter.generate!(request(over), context());
+  return demoProvider.generate!(request(over), context());
 }
 
 /** Share of pixels in a region that are (nearly) pure white: text is white, the background never is. */
@@ -106,34 +106,34 @@ describe('demo adapter', () => {
   });
 
   it('declares ten images per call', () => {
-    expect(demoAdapter.maxImagesPerCall).toBe(10);
+    expect(demoProvider.maxImagesPerCall).toBe(10);
   });
 
   it('edits and varies at the size of the first input image', async () => {
     const images = [inputImage(512, 768), inputImage(100, 100)];
-    const edit = await demoAdapter.edit!(request({ operation: 'image-edit', images }), context());
+    const edit = await demoProvider.edit!(request({ operation: 'image-edit', images }), context());
     expect(await sharp(edit.images[0].bytes!).metadata()).toMatchObject({ width: 512, height: 768 });
-    const vary = await demoAdapter.vary!(request({ operation: 'variation', prompt: '', images, n: 2 }), context());
+    const vary = await demoProvider.vary!(request({ operation: 'variation', prompt: '', images, n: 2 }), context());
     expect(vary.images).toHaveLength(2);
     expect(vary.images[0].revisedPrompt).toBe('Demo rendering of: the input image');
     expect(await sharp(vary.images[1].bytes!).metadata()).toMatchObject({ width: 512, height: 768 });
   });
 
   it('edits at an explicit size over the input size, and scales oversized inputs down', async () => {
-    const sized = await demoAdapter.edit!(
+    const sized = await demoProvider.edit!(
       request({ size: { width: 256, height: 384 }, images: [inputImage(512, 768)] }),
       context(),
     );
     expect(await sharp(sized.images[0].bytes!).metadata()).toMatchObject({ width: 256, height: 384 });
-    const huge = await demoAdapter.vary!(request({ images: [inputImage(DEMO_MAX_SIDE * 2, 512)] }), context());
+    const huge = await demoProvider.vary!(request({ images: [inputImage(DEMO_MAX_SIDE * 2, 512)] }), context());
     expect(await sharp(huge.images[0].bytes!).metadata()).toMatchObject({ width: DEMO_MAX_SIDE, height: 256 });
   });
 
   it('labels edits and variations differently from generations', async () => {
     const size = { width: 256, height: 256 };
     const gen = await generate({ size });
-    const edit = await demoAdapter.edit!(request({ size }), context());
-    const vary = await demoAdapter.vary!(request({ size }), context());
+    const edit = await demoProvider.edit!(request({ size }), context());
+    const vary = await demoProvider.vary!(request({ size }), context());
     const all = [gen, edit, vary].map((r) => r.images[0].bytes!.toString('base64'));
     expect(new Set(all).size).toBe(3);
   });
@@ -141,12 +141,12 @@ describe('demo adapter', () => {
   it('throws when the signal is already aborted, and stops between images', async () => {
     const aborted = new AbortController();
     aborted.abort(new Error('client went away'));
-    await expect(demoAdapter.generate!(request({ size: { width: 256, height: 256 } }), context(aborted.signal)))
+    await expect(demoProvider.generate!(request({ size: { width: 256, height: 256 } }), context(aborted.signal)))
       .rejects.toThrow('client went away');
 
     const midway = new AbortController();
     const ctx = context(midway.signal);
-    const pending = demoAdapter.generate!(request({ n: 10, size: { width: 1024, height: 1024 } }), ctx);
+    const pending = demoProvider.generate!(request({ n: 10, size: { width: 1024, height: 1024 } }), ctx);
     setTimeout(() => midway.abort(new Error('deadline')), 5);
     await expect(pending).rejects.toThrow('deadline');
   });

@@ -6,12 +6,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { upstreamModelName, resolveModel } from '../../src/catalog/catalog.ts';
+import { resolveModel } from '../../src/catalog/catalog.ts';
 import { validateImageRequest } from '../../src/catalog/contract.ts';
 import { outputDimensions } from '../../src/catalog/dimensions.ts';
 import { IMAGE_ENDPOINTS, type NormalizedImageRequest } from '../../src/catalog/types.ts';
-import { geminiAdapter } from '../../src/providers/gemini/adapter.ts';
+import { geminiProvider } from '../../src/providers/gemini/adapter.ts';
 import { type CallContext, UpstreamError } from '../../src/providers/types.ts';
+import { callContext } from '../../src/routing/router.ts';
 import { GEMINI_API_PREFIX, GEMINI_DEFAULT_RETRY_DELAY, GEMINI_TEST_KEY, createGeminiEmulator } from '../emulators/gemini.ts';
 import { GEMINI_EMULATED_MODELS, outputSize } from '../emulators/gemini-models.ts';
 import { type RecordedRequest, fakeImage } from '../emulators/kit.ts';
@@ -234,16 +235,13 @@ describe('Gemini refusals and upstream failures', () => {
   });
 });
 
+/** What routing hands the adapter for `model`: the catalogue's Gemini name for it, on a direct channel. */
 function context(model: string): CallContext {
-  const entry = resolveModel(model)!;
-  return {
-    channel: {
-      id: 'gemini-direct', provider: 'gemini', baseUrl: `${emulator.url}${GEMINI_API_PREFIX}`, apiKey: GEMINI_TEST_KEY,
-      models: [model], priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit',
-    },
-    upstreamModel: upstreamModelName(entry, 'gemini')!,
-    signal: AbortSignal.timeout(10_000),
+  const channel = {
+    id: 'gemini-direct', provider: 'gemini', baseUrl: `${emulator.url}${GEMINI_API_PREFIX}`, apiKey: GEMINI_TEST_KEY,
+    models: [model], priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' as const,
   };
+  return callContext(channel, resolveModel(model)!, AbortSignal.timeout(10_000));
 }
 
 const request = (body: Record<string, unknown>): NormalizedImageRequest =>
@@ -258,7 +256,7 @@ async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
 describe('the Gemini adapter against the emulator', () => {
   it('keeps usageMetadata, with the IMAGE modality tokens of the tier', async () => {
     const req = request({ model: 'gemini-3-pro-image-preview', aspect_ratio: '1:1', resolution: '4k' });
-    const result = await geminiAdapter.generate!(req, context(req.model));
+    const result = await geminiProvider.generate!(req, context(req.model));
     expect(result.images).toHaveLength(1);
     expect(result.images[0].mime).toBe('image/png');
     expect(result.usage).toMatchObject({
@@ -277,7 +275,7 @@ describe('the Gemini adapter against the emulator', () => {
       { bytes: png, mime: 'image/png', width: 640, height: 480, source: 'image_urls[0]' },
       { bytes: jpeg, mime: 'image/jpeg', width: 300, height: 300, source: 'image_urls[1]' },
     ];
-    const result = await geminiAdapter.generate!(req, context(req.model));
+    const result = await geminiProvider.generate!(req, context(req.model));
     const call = onlyCall();
     expect(call.path).toBe(`${GEMINI_API_PREFIX}/models/gemini-2.5-flash-image:generateContent`);
     expect(call.json.contents).toEqual([
@@ -300,7 +298,7 @@ describe('the Gemini adapter against the emulator', () => {
       GENERATE,
     );
     const req = request({ model: 'nano-banana-2', aspect_ratio: '1:1' });
-    const result = await geminiAdapter.generate!(req, context(req.model));
+    const result = await geminiProvider.generate!(req, context(req.model));
     expect(result.images).toHaveLength(1);
     expect(await sharp(result.images[0].bytes!).metadata()).toMatchObject({ width: 640, height: 320 });
   });
@@ -308,17 +306,17 @@ describe('the Gemini adapter against the emulator', () => {
   it('treats a 200 with only thought images, or with no content at all, as an upstream fault', async () => {
     emulator.inject({ kind: 'behaviour', name: 'parts', detail: { parts: [{ image: [64, 64], thought: true }] } }, 1, GENERATE);
     const req = request({ model: 'nano-banana-2', aspect_ratio: '1:1' });
-    const thoughtOnly = await failure(geminiAdapter.generate!(req, context(req.model)));
+    const thoughtOnly = await failure(geminiProvider.generate!(req, context(req.model)));
     expect(thoughtOnly.kind).toBe('upstream_fault');
 
     emulator.inject({ kind: 'behaviour', name: 'parts', detail: { parts: [] } }, 1, GENERATE);
-    expect((await failure(geminiAdapter.generate!(req, context(req.model)))).kind).toBe('upstream_fault');
+    expect((await failure(geminiProvider.generate!(req, context(req.model)))).kind).toBe('upstream_fault');
   });
 
   it('maps the RetryInfo default delay to retryAfterMs', async () => {
     emulator.inject({ kind: 'behaviour', name: 'quota' }, 1, GENERATE);
     const req = request({ model: 'nano-banana' });
-    const err = await failure(geminiAdapter.generate!(req, context(req.model)));
+    const err = await failure(geminiProvider.generate!(req, context(req.model)));
     expect(err.kind).toBe('rate_limited');
     expect(err.retryAfterMs).toBe(Number(GEMINI_DEFAULT_RETRY_DELAY.replace('s', '')) * 1000);
   });
@@ -326,14 +324,14 @@ describe('the Gemini adapter against the emulator', () => {
   it('maps a FAILED_PRECONDITION (region or billing) to auth, so routing moves to another channel', async () => {
     emulator.inject({ kind: 'behaviour', name: 'precondition' }, 1, GENERATE);
     const req = request({ model: 'nano-banana' });
-    const err = await failure(geminiAdapter.generate!(req, context(req.model)));
+    const err = await failure(geminiProvider.generate!(req, context(req.model)));
     expect(err.kind).toBe('auth');
     expect(err.message).toContain('location');
   });
 
   it('maps a request Google rejects (an aspect ratio the model lacks) to bad_request with its message', async () => {
     const req = { ...request({ model: 'gemini-2.5-flash-image' }), aspectRatio: '4:1' };
-    const err = await failure(geminiAdapter.generate!(req, context(req.model)));
+    const err = await failure(geminiProvider.generate!(req, context(req.model)));
     expect(err.kind).toBe('bad_request');
     expect(err.message).toContain('aspect ratio');
   });

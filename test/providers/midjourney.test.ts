@@ -4,7 +4,7 @@
 
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseProgress, readSubmit, readTask } from '../../src/providers/midjourney/adapter.ts';
+import { parseProgress, readPoll, readSubmit } from '../../src/providers/midjourney/adapter.ts';
 import { DELAY_PAST_TIMEOUT_MS, fakeImage } from '../emulators/kit.ts';
 import { MJ_TEST_SECRET, createMidjourneyEmulator, mjGridSize } from '../emulators/midjourney.ts';
 import { tinyPng } from '../helpers/png.ts';
@@ -275,10 +275,10 @@ describe('midjourney: protocol details', () => {
     expect(parseProgress('')).toBeUndefined();
     expect(parseProgress(null)).toBeUndefined();
     const base = { id: '1', action: 'IMAGINE' };
-    expect(readTask({ ...base, status: 'IN_PROGRESS', progress: '45%', imageUrl: 'https://cdn.example/preview.webp' }, 200)).toEqual({ status: 'processing', progress: 45 });
-    expect(readTask({ ...base, status: 'NOT_START', progress: '0%' }, 200)).toEqual({ status: 'pending', progress: 0 });
-    expect(readTask({ ...base, status: 'SUCCESS', imageUrl: null }, 200)).toMatchObject({ status: 'failed' });
-    expect(readTask({ ...base, status: 'FAILURE', failReason: 'Image denied' }, 200)).toMatchObject({ status: 'failed', error: { kind: 'moderated' } });
-    expect(() => readTask({} as never, 200)).toThrow();
+    expect(readPoll({ ...base, status: 'IN_PROGRESS', progress: '45%', imageUrl: 'https://cdn.example/preview.webp' }, 200)).toEqual({ status: 'processing', progress: 45 });
+    expect(readPoll({ ...base, status: 'NOT_START', progress: '0%' }, 200)).toEqual({ status: 'pending', progress: 0 });
+    expect(readPoll({ ...base, status: 'SUCCESS', imageUrl: null }, 200)).toMatchObject({ status: 'failed' });
+    expect(readPoll({ ...base, status: 'FAILURE', failReason: 'Image denied' }, 200)).toMatchObject({ status: 'failed', error: { kind: 'moderated' } });
+    expect(() => readPoll({} as never, 200)).toThrow();
   });
 });

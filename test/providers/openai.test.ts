@@ -5,8 +5,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { InputImage, NormalizedImageRequest } from '../../src/catalog/types.ts';
-import { classifyOpenAIError, generationBody, imagesPerCall, openaiAdapter } from '../../src/providers/openai/adapter.ts';
+import { requireModel } from '../../src/catalog/catalog.ts';
+import { classifyOpenAIError, generateBody, openaiProvider } from '../../src/providers/openai/adapter.ts';
 import type { CallContext, Channel } from '../../src/providers/types.ts';
+import { callContext } from '../../src/routing/router.ts';
 import { fakeImage, type RecordedRequest } from '../emulators/kit.ts';
 import { IMAGE_ROUTE, OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
 import { expectChannelTimeout, expectRateLimitPassedOn, expectUpstreamFault, fetchBytes, useEmulatorServer } from '../helpers/emulator-suite.ts';
@@ -214,14 +216,15 @@ describe('openai adapter', () => {
     id: 'c', provider: 'openai', baseUrl: `${emulator.url}/v1`, apiKey: OPENAI_TEST_KEY, models: MODELS,
     priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit', ...over,
   });
-  const ctx = (upstreamModel: string, over: Partial<Channel> = {}): CallContext => ({ channel: channelOf(over), upstreamModel, signal: AbortSignal.timeout(10_000) });
+  /** What routing hands the adapter for `model` on the channel: its upstream name and the catalogue's wire facts. */
+  const ctx = (model: string, over: Partial<Channel> = {}): CallContext => callContext(channelOf(over), requireModel(model, 400), AbortSignal.timeout(10_000));
   const request = (over: Partial<NormalizedImageRequest>): NormalizedImageRequest => ({
     model: 'gpt-image-2', requestedModel: 'gpt-image-2', endpoint: '/v1/images/generations', operation: 'text-to-image',
     prompt: 'adapter', n: 1, responseFormat: 'b64_json', async: false, ...over,
   });
 
   it('captures the upstream usage of gpt-image-2 for billing', async () => {
-    const result = await openaiAdapter.generate!(request({ size: { width: 2048, height: 1152 }, quality: 'high', n: 2 }), ctx('gpt-image-2'));
+    const result = await openaiProvider.generate!(request({ size: { width: 2048, height: 1152 }, quality: 'high', n: 2 }), ctx('gpt-image-2'));
     expect(result.images).toHaveLength(2);
     expect(result.images[0].mime).toBe('image/png');
     expect(result.usage).toMatchObject({ input_tokens: 2, output_tokens: expect.any(Number), total_tokens: expect.any(Number), input_tokens_details: { text_tokens: 2, image_tokens: 0 } });
@@ -229,7 +232,7 @@ describe('openai adapter', () => {
   });
 
   it('returns the upstream URL for Easel to download when DALL·E answers with one', async () => {
-    const result = await openaiAdapter.generate!(request({ model: 'dall-e-2', size: { width: 256, height: 256 } }), ctx('dall-e-2', { options: { upstream_response_format: 'url' } }));
+    const result = await openaiProvider.generate!(request({ model: 'dall-e-2', size: { width: 256, height: 256 } }), ctx('dall-e-2', { options: { upstream_response_format: 'url' } }));
     const [image] = result.images;
     expect(image.bytes).toBeUndefined();
     expect(image.url!.startsWith(`${emulator.url}${IMAGE_ROUTE}/`)).toBe(true);
@@ -237,21 +240,22 @@ describe('openai adapter', () => {
   });
 
   it('sends the channel model_map name as the upstream model', async () => {
-    await openaiAdapter.generate!(request({}), ctx('gpt-image-2-2026-04-21'));
+    await openaiProvider.generate!(request({}), ctx('gpt-image-2', { modelMap: { 'gpt-image-2': 'gpt-image-2-2026-04-21' } }));
     expect(lastPost().json.model).toBe('gpt-image-2-2026-04-21');
   });
 
   it('builds bodies without response_format for GPT image models and with it for DALL·E', () => {
-    const gptBody = generationBody(request({ size: 'auto', quality: 'low' }), { model: 'gpt-image-2' });
+    const gptBody = generateBody(request({ size: 'auto', quality: 'low' }), { model: 'gpt-image-2' });
     expect(gptBody).toEqual({ model: 'gpt-image-2', prompt: 'adapter', n: 1, size: 'auto', quality: 'low' });
-    const dalle = generationBody(request({ model: 'dall-e-2', size: { width: 512, height: 512 } }), { model: 'dall-e-2', responseFormat: 'b64_json' });
+    const dalle = generateBody(request({ model: 'dall-e-2', size: { width: 512, height: 512 } }), { model: 'dall-e-2', responseFormat: 'b64_json' });
     expect(dalle).toEqual({ model: 'dall-e-2', prompt: 'adapter', n: 1, size: '512x512', response_format: 'b64_json' });
   });
 
   it('asks dall-e-3 for one image per call (Easel fans out) and the others for up to 10', () => {
-    expect(imagesPerCall(request({ model: 'dall-e-3' }))).toBe(1);
-    expect(imagesPerCall(request({ model: 'dall-e-2' }))).toBe(10);
-    expect(imagesPerCall(request({}))).toBe(10);
+    const perCall = openaiProvider.maxImagesPerCall as (req: NormalizedImageRequest, ctx: CallContext) => number;
+    expect(perCall(request({ model: 'dall-e-3' }), ctx('dall-e-3'))).toBe(1);
+    expect(perCall(request({ model: 'dall-e-2' }), ctx('dall-e-2'))).toBe(10);
+    expect(perCall(request({}), ctx('gpt-image-2'))).toBe(10);
   });
 
   it('reads moderation and retired-model codes, and leaves the rest to the status rules', () => {
@@ -303,7 +307,7 @@ describe('openai adapter: edits and variations', () => {
     id: 'c', provider: 'openai', baseUrl: `${emulator.url}/v1`, apiKey: OPENAI_TEST_KEY, models: MODELS,
     priority: 0, weight: 1, timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit', ...over,
   });
-  const ctx = (upstreamModel: string): CallContext => ({ channel: channelOf(), upstreamModel, signal: AbortSignal.timeout(10_000) });
+  const ctx = (model: string): CallContext => callContext(channelOf(), requireModel(model, 400), AbortSignal.timeout(10_000));
   const input = async (width: number, height: number, format: 'png' | 'jpeg' | 'webp' = 'png', source = 'image'): Promise<InputImage> => ({
     bytes: await fakeImage(width, height, format), mime: `image/${format}`, width, height, source,
   });
@@ -316,7 +320,7 @@ describe('openai adapter: edits and variations', () => {
 
   it('gpt-image-2: uploads several sources as image[] parts and the mask, without moderation or input_fidelity', async () => {
     const sources = [await input(1024, 1024), await input(640, 480, 'jpeg')];
-    const result = await openaiAdapter.edit!(edit({ images: sources, mask: await input(1024, 1024, 'png', 'mask'), size: { width: 1536, height: 1024 }, quality: 'high', n: 2 }), ctx('gpt-image-2'));
+    const result = await openaiProvider.edit!(edit({ images: sources, mask: await input(1024, 1024, 'png', 'mask'), size: { width: 1536, height: 1024 }, quality: 'high', n: 2 }), ctx('gpt-image-2'));
     expect(result.images).toHaveLength(2);
     expect(await sharp(result.images[0].bytes!).metadata()).toMatchObject({ width: 1536, height: 1024 });
     expect(result.usage).toMatchObject({ input_tokens_details: { image_tokens: 512 } });
@@ -330,13 +334,13 @@ describe('openai adapter: edits and variations', () => {
   });
 
   it('uploads a single source as image', async () => {
-    await openaiAdapter.edit!(edit({ images: [await input(1024, 1024)] }), ctx('gpt-image-2'));
+    await openaiProvider.edit!(edit({ images: [await input(1024, 1024)] }), ctx('gpt-image-2'));
     expect(partNames(lastPost())).toContain('image');
     expect(partNames(lastPost())).not.toContain('image[]');
   });
 
   it('switches to the JSON variant (data URLs) when moderation is set, since only JSON carries it', async () => {
-    await openaiAdapter.edit!(edit({ images: [await input(1024, 1024)], moderation: 'low', size: 'auto' }), ctx('gpt-image-2'));
+    await openaiProvider.edit!(edit({ images: [await input(1024, 1024)], moderation: 'low', size: 'auto' }), ctx('gpt-image-2'));
     const sent = lastPost().json;
     expect(sent.moderation).toBe('low');
     expect(sent.images).toHaveLength(1);
@@ -345,7 +349,7 @@ describe('openai adapter: edits and variations', () => {
   });
 
   it('passes URL-only sources and mask as JSON image_url references', async () => {
-    await openaiAdapter.edit!(edit({ imageRefs: [{ url: 'https://example.com/a.png' }, { url: 'https://example.com/b.webp' }], maskRef: { url: 'https://example.com/m.png' } }), ctx('gpt-image-2'));
+    await openaiProvider.edit!(edit({ imageRefs: [{ url: 'https://example.com/a.png' }, { url: 'https://example.com/b.webp' }], maskRef: { url: 'https://example.com/m.png' } }), ctx('gpt-image-2'));
     expect(lastPost().json).toEqual({
       model: 'gpt-image-2', prompt: 'make it dusk', n: 1,
       images: [{ image_url: 'https://example.com/a.png' }, { image_url: 'https://example.com/b.webp' }], mask: { image_url: 'https://example.com/m.png' },
@@ -353,12 +357,12 @@ describe('openai adapter: edits and variations', () => {
   });
 
   it('refuses an Easel file reference that was not resolved to bytes, without calling upstream', async () => {
-    await expect(openaiAdapter.edit!(edit({ imageRefs: [{ fileId: 'file-abc' }] }), ctx('gpt-image-2'))).rejects.toMatchObject({ kind: 'bad_request' });
+    await expect(openaiProvider.edit!(edit({ imageRefs: [{ fileId: 'file-abc' }] }), ctx('gpt-image-2'))).rejects.toMatchObject({ kind: 'bad_request' });
     expect(posts()).toHaveLength(0);
   });
 
   it('dall-e-2 edit: one square PNG as image, with response_format', async () => {
-    const result = await openaiAdapter.edit!(edit({ model: 'dall-e-2', images: [await input(512, 512)], size: { width: 512, height: 512 } }), ctx('dall-e-2'));
+    const result = await openaiProvider.edit!(edit({ model: 'dall-e-2', images: [await input(512, 512)], size: { width: 512, height: 512 } }), ctx('dall-e-2'));
     expect(result.images[0].bytes!.equals(await fakeImage(512, 512, 'png'))).toBe(true);
     expect(partNames(lastPost())).toContain('image');
     expect(fields(lastPost())).toEqual({ prompt: 'make it dusk', n: '1', model: 'dall-e-2', size: '512x512', response_format: 'b64_json' });
@@ -366,7 +370,7 @@ describe('openai adapter: edits and variations', () => {
 
   it('dall-e-2 variation: multipart image with model, n, size and response_format', async () => {
     const vary = edit({ model: 'dall-e-2', endpoint: '/v1/images/variations', operation: 'variation', prompt: '', images: [await input(256, 256)], size: { width: 256, height: 256 }, n: 3 });
-    const result = await openaiAdapter.vary!(vary, ctx('dall-e-2'));
+    const result = await openaiProvider.vary!(vary, ctx('dall-e-2'));
     expect(result.images).toHaveLength(3);
     expect(await sharp(result.images[0].bytes!).metadata()).toMatchObject({ width: 256, height: 256 });
     const seen = lastPost();

@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { InputImage, NormalizedImageRequest } from '../../src/catalog/types.ts';
-import { classifyXaiError, readImages, xaiAdapter } from '../../src/providers/xai/adapter.ts';
+import { classifyXaiError, readImages, xaiProvider } from '../../src/providers/xai/adapter.ts';
 import type { CallContext } from '../../src/providers/types.ts';
 import { fakeImage } from '../emulators/kit.ts';
 import { XAI_TEST_KEY, createXaiEmulator, xaiImageSize } from '../emulators/xai.ts';
@@ -190,12 +190,12 @@ describe('xai: edits through the adapter', () => {
       id: 'xai-edit', provider: 'xai', baseUrl: `${emulator.url}/v1`, apiKey: XAI_TEST_KEY, models: MODELS, priority: 0, weight: 1,
       timeoutMs: 10_000, modelMap: {}, options: {}, onUncertainSubmit: 'resubmit' as const,
     };
-    return { channel, upstreamModel: model, signal: AbortSignal.timeout(10_000) };
+    return { channel, upstreamModel: model, wire: {}, signal: AbortSignal.timeout(10_000) };
   }
 
   it.each(MODELS)('%s: one source goes as image {url: data URI, type: image_url}; the answer keeps its shape', async (model) => {
     const input = await source(640, 360);
-    const result = await xaiAdapter.edit!(editRequest([input], { model }), context(model));
+    const result = await xaiProvider.edit!(editRequest([input], { model }), context(model));
     const seen = emulator.lastRequest();
     expect(seen.path).toBe('/v1/images/edits');
     expect(seen.headers.authorization).toBe(`Bearer ${XAI_TEST_KEY}`);
@@ -210,7 +210,7 @@ describe('xai: edits through the adapter', () => {
 
   it('several sources go as images[], in order, with the asked aspect_ratio', async () => {
     const inputs = [await source(64, 64), await source(96, 64), await source(64, 96)];
-    const result = await xaiAdapter.edit!(editRequest(inputs, { aspectRatio: '2:3' }), context());
+    const result = await xaiProvider.edit!(editRequest(inputs, { aspectRatio: '2:3' }), context());
     const sent = emulator.lastRequest().json;
     expect(sent).not.toHaveProperty('image');
     expect(sent.images.map((i: { url: string }) => i.url)).toEqual(inputs.map((i) => `data:image/png;base64,${i.bytes.toString('base64')}`));
@@ -220,7 +220,7 @@ describe('xai: edits through the adapter', () => {
 
   it('silent moderation of an edit is a moderation error', async () => {
     emulator.inject({ kind: 'behaviour', name: 'moderate_all' });
-    await expect(xaiAdapter.edit!(editRequest([await source(64, 64)]), context())).rejects.toMatchObject({ kind: 'moderated' });
+    await expect(xaiProvider.edit!(editRequest([await source(64, 64)]), context())).rejects.toMatchObject({ kind: 'moderated' });
   });
 });
 

@@ -2,21 +2,22 @@
 // {base}/openai/deployments/{deployment}/images/{generations|edits}?api-version=..., with an `api-key`
 // header.
 // The deployment is the channel's upstream name for the model (model_map); the API version is the
-// channel's `options.api_version`.
+// channel's `options.api_version`. What differs by model is the catalogue's ModelEntry.wire.azure.
 
-import type { NormalizedImageRequest } from '../../catalog/types.ts';
-import { callUpstream, extractMessage, joinUrl } from '../http.ts';
+import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
+import { callUpstream, extractMessage, joinUrl, parseJson, type WireBody } from '../http.ts';
 import {
   classifyOpenAIError,
-  dallEResponseFormat,
-  editForm,
+  editFormBody,
   errorObject,
-  generationBody,
+  generateBody,
   imagesPerCall,
-  isDallE,
-  readImagesResponse,
+  readImages,
+  type WireChoice,
+  wireChoice,
 } from '../openai/adapter.ts';
-import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, UpstreamError } from '../types.ts';
+import type { ImagesResponse } from '../openai/wire.ts';
+import { type CallContext, type Channel, defineProvider, type GenerateResult, UpstreamError } from '../types.ts';
 import { AZURE_DEPLOYMENT_NOT_FOUND, AZURE_MODERATION_CODES, AZURE_POLICY_INNER_CODE, type AzureInnerError } from './wire.ts';
 
 /** The first API version that serves GPT image models as well as DALL·E 3 (GA 2024-10-21 has DALL·E 3 only). */
@@ -55,17 +56,25 @@ export function classifyAzureError(status: number, text: string): UpstreamError 
   return classifyOpenAIError(status, text);
 }
 
-async function post(ctx: CallContext, operation: 'generations' | 'edits', body: { json: unknown } | { form: FormData }): Promise<GenerateResult> {
+async function post(operation: 'generations' | 'edits', body: WireBody, ctx: CallContext): Promise<GenerateResult> {
   const res = await callUpstream({ url: deploymentUrl(ctx, operation), headers: { 'api-key': ctx.channel.apiKey }, ...body, signal: ctx.signal, classify: classifyAzureError });
-  return readImagesResponse(res);
+  return readImages(parseJson<ImagesResponse>(res), res.status);
 }
 
-/** The deployment picks the model: no `model` in any body. */
-const wireFor = (req: NormalizedImageRequest, ctx: CallContext) => ({ responseFormat: isDallE(req) ? dallEResponseFormat(ctx.channel) : undefined });
+/**
+ * The catalogue's facts for the model on Azure; a model it lists for OpenAI only is taken with its
+ * OpenAI facts, since both speak one protocol (a DALL·E deployment still takes response_format).
+ */
+const azureFacts = (ctx: CallContext): OpenAIImagesWire | undefined => ctx.wire.azure ?? ctx.wire.openai;
 
-export const azureAdapter: ProviderAdapter = {
-  maxImagesPerCall: imagesPerCall,
-  generate: async (req, ctx) => post(ctx, 'generations', { json: generationBody(req, wireFor(req, ctx)) }),
+/** The deployment picks the model: no `model` in any body. */
+const azureWire = (ctx: CallContext): WireChoice => wireChoice(ctx, azureFacts(ctx), undefined);
+
+export const azureProvider = defineProvider({
+  name: 'azure',
+  // No default: every Azure resource has its own endpoint.
+  maxImagesPerCall: (_req, ctx) => imagesPerCall(ctx && azureFacts(ctx)),
+  generate: async (req, ctx) => post('generations', { json: generateBody(req, azureWire(ctx)) }, ctx),
   // Multipart, the form Azure documents for image edits; uploads must have been fetched into bytes.
-  edit: async (req, ctx) => post(ctx, 'edits', { form: editForm(req, wireFor(req, ctx)) }),
-};
+  edit: async (req, ctx) => post('edits', editFormBody(req, azureWire(ctx)), ctx),
+});

@@ -16,13 +16,17 @@
 // A polling_url anywhere else is not followed: the task is polled at {base_url}/v1/get_result?id=,
 // the spec's equivalent, so the key never leaves the channel's host.
 //
+// Which body an endpoint takes (width/height, or aspect_ratio with input images) is catalogue data,
+// ModelEntry.wire.bfl, handed in with the call.
+//
 // Channel options: `poll_interval_ms` (a fixed poll pace instead of the engine's backoff), `poll_hosts`
 // (above), `task_timeout_ms` (the engine's; default BFL_TASK_TIMEOUT_MS).
 
 import { outputDimensions } from '../../catalog/dimensions.ts';
+import type { BflWire } from '../../catalog/model-entry.ts';
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, joinUrl, parseJson, scrub } from '../http.ts';
-import { type CallContext, type Channel, type PollResult, type ProviderAdapter, UpstreamError, type UpstreamImage, type UpstreamTaskRef } from '../types.ts';
+import { type CallContext, type Channel, defineProvider, type PollResult, UpstreamError, type UpstreamImage, type UpstreamTaskRef } from '../types.ts';
 import type { BflAsyncResponse, BflErrorBody, BflPixelRequest, BflRatioRequest, BflResultResponse } from './wire.ts';
 import { isHttpUrl, parseHttpUrl } from '../../util/urls.ts';
 
@@ -32,27 +36,28 @@ export const BFL_POLL_INTERVAL_MS = 500;
 export const BFL_TASK_TIMEOUT_MS = 10 * 60_000;
 /** Kontext takes input_image .. input_image_4. */
 const KONTEXT_INPUTS = ['input_image', 'input_image_2', 'input_image_3', 'input_image_4'] as const;
-/** Endpoints that take aspect_ratio instead of width/height. */
-const RATIO_ENDPOINT = /^flux-(kontext-|pro-1\.1-ultra)/;
 /** BFL's own domains, between which the key may travel (see the header). */
 const BFL_DOMAINS = ['bfl.ai', 'bfl.ml'];
 
 /** One upstream task; the reference's state holds one per image asked. */
-export interface BflTask {
+export type BflTask = {
   id: string;
   polling_url?: string;
-}
+};
 
-interface BflRefState {
+/** What a BFL task reference keeps between polls. */
+export type BflTaskState = {
   tasks: BflTask[];
   /** prompt_upsampling was asked: the result's prompt is the rewritten one. */
   upsampled?: boolean;
-}
+};
 
-export function submitBody(req: NormalizedImageRequest, endpoint: string): BflPixelRequest | BflRatioRequest {
-  const inputs = referenceImages(req);
+/** The body for `endpoint`, shaped as the catalogue says it takes (width/height when it says nothing). */
+export function submitBody(req: NormalizedImageRequest, wire: BflWire | undefined, endpoint: string): BflPixelRequest | BflRatioRequest {
+  // Input images go as base64.
+  const inputs = (req.images ?? []).map((image) => image.bytes.toString('base64'));
   const body: BflPixelRequest & BflRatioRequest = { prompt: req.prompt };
-  if (RATIO_ENDPOINT.test(endpoint)) {
+  if (wire?.shape === 'aspect-ratio') {
     if (req.aspectRatio) body.aspect_ratio = req.aspectRatio;
     if (inputs.length > KONTEXT_INPUTS.length) throw new UpstreamError('bad_request', `${endpoint} takes at most ${KONTEXT_INPUTS.length} input images`);
     inputs.forEach((value, i) => (body[KONTEXT_INPUTS[i]] = value));
@@ -67,13 +72,6 @@ export function submitBody(req: NormalizedImageRequest, endpoint: string): BflPi
   if (req.outputFormat) body.output_format = req.outputFormat;
   if (req.expandPrompt !== undefined) body.prompt_upsampling = req.expandPrompt;
   return body;
-}
-
-/** Input images go as base64; Easel has fetched every reference before the request reached here. */
-function referenceImages(req: NormalizedImageRequest): string[] {
-  const named = (req.imageUrls?.length ?? 0) + (req.referenceImageUrls?.length ?? 0) + (req.imageRefs?.length ?? 0);
-  if (named > 0 && !req.images?.length) throw new UpstreamError('bad_request', 'the input images were not loaded, so the request was not sent to BFL');
-  return (req.images ?? []).map((image) => image.bytes.toString('base64'));
 }
 
 /** 422 is FastAPI validation (field: message); 402 is an account out of credits, a channel failure. */
@@ -92,6 +90,14 @@ export function classifyBflError(status: number, text: string): UpstreamError | 
   return new UpstreamError('bad_request', scrub(message) || 'BFL rejected the request as invalid', { status });
 }
 
+/** AsyncResponse → the task to poll; an answer without an id is malformed. */
+export function readSubmit(answer: BflAsyncResponse, status: number): BflTask {
+  if (!answer || typeof answer.id !== 'string' || answer.id === '') {
+    throw new UpstreamError('upstream_fault', 'the upstream accepted the task without an id', { status });
+  }
+  return typeof answer.polling_url === 'string' ? { id: answer.id, polling_url: answer.polling_url } : { id: answer.id };
+}
+
 async function submitOne(body: BflPixelRequest | BflRatioRequest, ctx: CallContext): Promise<BflTask> {
   const res = await callUpstream({
     url: joinUrl(ctx.channel.baseUrl, `/v1/${encodeURIComponent(ctx.upstreamModel)}`),
@@ -100,28 +106,25 @@ async function submitOne(body: BflPixelRequest | BflRatioRequest, ctx: CallConte
     signal: ctx.signal,
     classify: classifyBflError,
   });
-  const answer = parseJson<BflAsyncResponse>(res);
-  if (!answer || typeof answer.id !== 'string' || answer.id === '') {
-    throw new UpstreamError('upstream_fault', 'the upstream accepted the task without an id', { status: res.status });
-  }
-  return typeof answer.polling_url === 'string' ? { id: answer.id, polling_url: answer.polling_url } : { id: answer.id };
+  return readSubmit(parseJson<BflAsyncResponse>(res), res.status);
 }
 
-async function submit(req: NormalizedImageRequest, ctx: CallContext): Promise<UpstreamTaskRef> {
-  const body = submitBody(req, ctx.upstreamModel);
+async function submit(req: NormalizedImageRequest, ctx: CallContext): Promise<UpstreamTaskRef<BflTaskState>> {
+  const body = submitBody(req, ctx.wire.bfl, ctx.upstreamModel);
   const bodies = Array.from({ length: Math.max(1, req.n) }, (_, i) => (i > 0 && body.seed !== undefined ? { ...body, seed: body.seed + i } : body));
   const settled = await Promise.allSettled(bodies.map((b) => submitOne(b, ctx)));
   const tasks = settled.filter((s): s is PromiseFulfilledResult<BflTask> => s.status === 'fulfilled').map((s) => s.value);
   // Some accepted: go on with those (fewer images, billed as delivered). None: routing decides.
   if (tasks.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
-  const state: BflRefState = { tasks, ...(req.expandPrompt ? { upsampled: true } : {}) };
-  return { upstreamId: tasks.map((t) => t.id).join(','), pollUrl: tasks[0].polling_url, state: state as unknown as Record<string, unknown> };
+  const state: BflTaskState = { tasks, ...(req.expandPrompt ? { upsampled: true } : {}) };
+  return { upstreamId: tasks.map((t) => t.id).join(','), pollUrl: tasks[0].polling_url, state };
 }
 
-type TaskState = { kind: 'pending'; progress?: number } | { kind: 'ready'; image: UpstreamImage } | { kind: 'failed'; error: UpstreamError };
+/** Where one of the reference's BFL tasks stands. */
+type BflTaskStatus = { kind: 'pending'; progress?: number } | { kind: 'ready'; image: UpstreamImage } | { kind: 'failed'; error: UpstreamError };
 
 /** Reads one ResultResponse. A body with no status at all is malformed: thrown, so the poll is retried. */
-export function readResult(body: BflResultResponse, status: number, upsampled = false): TaskState {
+export function readPoll(body: BflResultResponse, status: number, upsampled = false): BflTaskStatus {
   const state = body?.status ?? body?.state;
   switch (state) {
     case 'Pending':
@@ -149,7 +152,7 @@ export function readResult(body: BflResultResponse, status: number, upsampled = 
   }
 }
 
-async function pollOne(task: BflTask, ctx: CallContext, upsampled: boolean): Promise<TaskState> {
+async function pollOne(task: BflTask, upsampled: boolean, ctx: CallContext): Promise<BflTaskStatus> {
   const res = await callUpstream({
     method: 'GET',
     url: pollTarget(task, ctx.channel),
@@ -157,13 +160,13 @@ async function pollOne(task: BflTask, ctx: CallContext, upsampled: boolean): Pro
     signal: ctx.signal,
     classify: classifyBflError,
   });
-  return readResult(parseJson<BflResultResponse>(res), res.status, upsampled);
+  return readPoll(parseJson<BflResultResponse>(res), res.status, upsampled);
 }
 
-async function poll(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult> {
-  const state = ref.state as unknown as BflRefState | undefined;
+async function poll(ref: UpstreamTaskRef<BflTaskState>, ctx: CallContext): Promise<PollResult> {
+  const state = ref.state;
   const tasks = state?.tasks?.length ? state.tasks : [{ id: ref.upstreamId, polling_url: ref.pollUrl }];
-  const states = await Promise.all(tasks.map((task) => pollOne(task, ctx, Boolean(state?.upsampled))));
+  const states = await Promise.all(tasks.map((task) => pollOne(task, Boolean(state?.upsampled), ctx)));
 
   if (states.some((s) => s.kind === 'pending')) {
     const reported = states.some((s) => s.kind !== 'pending' || s.progress !== undefined);
@@ -194,10 +197,12 @@ function keyMayGoTo(url: URL, channel: Channel): boolean {
   return Array.isArray(trusted) && trusted.some((host) => typeof host === 'string' && host.toLowerCase() === url.host.toLowerCase());
 }
 
-export const bflAdapter: ProviderAdapter = {
+export const bflProvider = defineProvider({
+  name: 'bfl',
+  defaultBaseUrl: 'https://api.bfl.ai',
   maxImagesPerCall: 1,
   pollIntervalMs: BFL_POLL_INTERVAL_MS,
   taskTimeoutMs: BFL_TASK_TIMEOUT_MS,
   submit,
   poll,
-};
+});

@@ -9,7 +9,7 @@
 
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, extractMessage, joinUrl, parseJson, retryAfterMs } from '../http.ts';
-import { type CallContext, type GenerateResult, type ProviderAdapter, type UpstreamImage, UpstreamError } from '../types.ts';
+import { type CallContext, defineProvider, type GenerateResult, type UpstreamImage, UpstreamError } from '../types.ts';
 import type {
   GeminiCandidate,
   GeminiErrorBody,
@@ -43,7 +43,7 @@ const AUTH_REASONS: ReadonlySet<string> = new Set(['API_KEY_INVALID', 'API_KEY_S
 /** Easel's resolution tiers are lowercase (`2k`); Gemini wants `2K` and rejects the lowercase form. */
 const IMAGE_SIZES: Readonly<Record<string, GeminiImageSize>> = { '512': '512', '1k': '1K', '2k': '2K', '4k': '4K' };
 
-export function generateContentBody(req: NormalizedImageRequest): GeminiGenerateContentRequest {
+export function generateBody(req: NormalizedImageRequest): GeminiGenerateContentRequest {
   const parts: GeminiPart[] = [{ text: req.prompt }];
   for (const image of req.images ?? []) parts.push({ inlineData: { mimeType: image.mime, data: image.bytes.toString('base64') } });
 
@@ -126,7 +126,7 @@ function hasText(candidate: GeminiCandidate): boolean {
   return (candidate.content?.parts ?? []).some((p) => p?.thought !== true && typeof p?.text === 'string' && p.text.trim() !== '');
 }
 
-export function readGenerateContent(body: GeminiGenerateContentResponse, status: number): GenerateResult {
+export function readImages(body: GeminiGenerateContentResponse, status: number): GenerateResult {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new UpstreamError('upstream_fault', 'the upstream answer is not a generateContent response', { status });
   }
@@ -154,22 +154,20 @@ export function readGenerateContent(body: GeminiGenerateContentResponse, status:
 }
 
 async function generate(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult> {
-  if ((req.imageUrls?.length || req.referenceImageUrls?.length) && !req.images?.length) {
-    // Gemini takes references as inline bytes; sending the prompt alone would silently drop them.
-    throw new UpstreamError('bad_request', 'reference images were not fetched, so the request was not sent to Gemini');
-  }
   const res = await callUpstream({
     url: joinUrl(ctx.channel.baseUrl, generateContentPath(ctx.upstreamModel)),
     // The header, not ?key=: keys in URLs end up in proxy and access logs.
     headers: { 'x-goog-api-key': ctx.channel.apiKey },
-    json: generateContentBody(req),
+    json: generateBody(req),
     signal: ctx.signal,
     classify: classifyGeminiError,
   });
-  return readGenerateContent(parseJson<GeminiGenerateContentResponse>(res), res.status);
+  return readImages(parseJson<GeminiGenerateContentResponse>(res), res.status);
 }
 
-export const geminiAdapter: ProviderAdapter = {
+export const geminiProvider = defineProvider({
+  name: 'gemini',
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',
   maxImagesPerCall: GEMINI_IMAGES_PER_CALL,
   generate,
-};
+});

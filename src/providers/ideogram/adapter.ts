@@ -2,12 +2,9 @@
 // pipeline downloads. Unsafe images come back as `is_image_safe:false` with no URL; a prompt that
 // fails the safety check is a 422.
 
-// undici's own FormData: Node 20's global one (its bundled undici 6) fails inside undici 7's request()
-// ("action is not a function"). UpstreamCall.form is typed as the global FormData, hence the cast below.
-import { FormData as UndiciFormData } from 'undici';
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
-import { callUpstream, extractMessage, joinUrl, parseJson } from '../http.ts';
-import { type CallContext, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamImage } from '../types.ts';
+import { callUpstream, extractMessage, joinUrl, multipartBody, parseJson } from '../http.ts';
+import { type CallContext, defineProvider, type GenerateResult, UpstreamError, type UpstreamImage } from '../types.ts';
 import {
   IDEOGRAM_GENERATE_PATH,
   IDEOGRAM_MAX_IMAGES_PER_CALL,
@@ -17,7 +14,8 @@ import {
   type IdeogramRenderingSpeed,
 } from './wire.ts';
 
-function toWire(req: NormalizedImageRequest): IdeogramGenerateRequest {
+/** The generate fields; they travel as multipart parts. */
+export function generateBody(req: NormalizedImageRequest): IdeogramGenerateRequest {
   // Routing fans out above maxImagesPerCall; the clamp only keeps a call inside NumImages.
   const wire: IdeogramGenerateRequest = { prompt: req.prompt, num_images: Math.min(req.n, IDEOGRAM_MAX_IMAGES_PER_CALL) };
   if (req.aspectRatio) wire.aspect_ratio = req.aspectRatio.replace(':', 'x') as IdeogramAspectRatio;
@@ -29,21 +27,14 @@ function toWire(req: NormalizedImageRequest): IdeogramGenerateRequest {
   return wire;
 }
 
-function toForm(wire: IdeogramGenerateRequest): FormData {
-  const form = new UndiciFormData();
-  for (const [name, value] of Object.entries(wire)) {
-    if (value !== undefined) form.append(name, String(value));
-  }
-  return form as unknown as FormData;
-}
-
 /** The only documented 422 of generate is GenerateImageSafetyError. */
-function classify(status: number, body: string): UpstreamError | undefined {
+export function classifyIdeogramError(status: number, body: string): UpstreamError | undefined {
   if (status === 422) return new UpstreamError('moderated', extractMessage(body) || 'the prompt failed the safety check', { status });
   return undefined;
 }
 
-function fromWire(body: IdeogramGenerateResponse, req: NormalizedImageRequest, status: number): GenerateResult {
+/** The images of a generate answer; `prompt` is the client's, so a Magic Prompt rewrite can be told from it. */
+export function readImages(body: IdeogramGenerateResponse, status: number, prompt: string): GenerateResult {
   if (!body || !Array.isArray(body.data) || body.data.length === 0) {
     throw new UpstreamError('upstream_fault', 'the upstream answered without images', { status });
   }
@@ -55,7 +46,7 @@ function fromWire(body: IdeogramGenerateResponse, req: NormalizedImageRequest, s
     if (typeof item.url !== 'string' || !/^https?:\/\//.test(item.url)) continue;
     const image: UpstreamImage = { url: item.url };
     // `prompt` is the Magic Prompt rewrite when one happened.
-    if (typeof item.prompt === 'string' && item.prompt && item.prompt !== req.prompt) image.revisedPrompt = item.prompt;
+    if (typeof item.prompt === 'string' && item.prompt && item.prompt !== prompt) image.revisedPrompt = item.prompt;
     images.push(image);
   }
   if (images.length === 0) throw new UpstreamError('upstream_fault', 'the upstream answered without image URLs', { status });
@@ -67,14 +58,16 @@ async function generate(req: NormalizedImageRequest, ctx: CallContext): Promise<
     method: 'POST',
     url: joinUrl(ctx.channel.baseUrl, IDEOGRAM_GENERATE_PATH),
     headers: { 'api-key': ctx.channel.apiKey, accept: 'application/json' },
-    form: toForm(toWire(req)),
+    form: multipartBody(generateBody(req)),
     signal: ctx.signal,
-    classify,
+    classify: classifyIdeogramError,
   });
-  return fromWire(parseJson<IdeogramGenerateResponse>(res), req, res.status);
+  return readImages(parseJson<IdeogramGenerateResponse>(res), res.status, req.prompt);
 }
 
-export const ideogramAdapter: ProviderAdapter = {
+export const ideogramProvider = defineProvider({
+  name: 'ideogram',
+  defaultBaseUrl: 'https://api.ideogram.ai',
   maxImagesPerCall: IDEOGRAM_MAX_IMAGES_PER_CALL,
   generate,
-};
+});

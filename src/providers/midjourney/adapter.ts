@@ -12,7 +12,7 @@
 //
 // The aspect ratio rides in the prompt, Midjourney's own way: ` --ar W:H` is appended unless the
 // prompt already has --ar/--aspect or the ratio is 1:1 (Midjourney's default). Reference images
-// (fetched by Easel before the request gets here) go as base64Array data URLs: image prompts.
+// (loaded by the pipeline before any adapter is called) go as base64Array data URLs: image prompts.
 //
 // Every imagine carries Easel's submission id in the proxy's `state` field, which the proxy keeps on the
 // task and lists at `GET {base}/task/list`: after a crash between a submit and its record, recovery
@@ -23,7 +23,7 @@
 
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, joinUrl, parseJson, scrub } from '../http.ts';
-import { type CallContext, type Channel, type PollResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../types.ts';
+import { type CallContext, type Channel, defineProvider, type PollResult, UpstreamError, type UpstreamTaskRef } from '../types.ts';
 import type { MjImagineRequest, MjSubmitResult, MjTask } from './wire.ts';
 import { isHttpUrl } from '../../util/urls.ts';
 
@@ -36,14 +36,14 @@ const MODERATION_REASON = /banned|moderat|denied|community (standards|guidelines
 /** failReason wording of a request Midjourney refused as malformed. */
 const INVALID_REASON = /invalid (parameter|prompt|link)|unrecognized parameter|参数错误/i;
 
-export function imagineBody(req: NormalizedImageRequest): MjImagineRequest {
+/** The imagine body; `submissionId` rides in the proxy's `state` field (see the header). */
+export function submitBody(req: NormalizedImageRequest, submissionId: string): MjImagineRequest {
   if (req.n > 1) throw new UpstreamError('bad_request', 'a Midjourney imagine task makes one grid image; n must be 1');
-  const named = (req.imageUrls?.length ?? 0) + (req.referenceImageUrls?.length ?? 0) + (req.imageRefs?.length ?? 0);
-  if (named > 0 && !req.images?.length) throw new UpstreamError('bad_request', 'the reference images were not loaded, so the request was not sent to midjourney-proxy');
   let prompt = req.prompt.trim();
   if (req.aspectRatio && req.aspectRatio !== '1:1' && !/(^|\s)--(ar|aspect)\s/.test(prompt)) prompt = `${prompt} --ar ${req.aspectRatio}`;
   const body: MjImagineRequest = { prompt };
   if (req.images?.length) body.base64Array = req.images.map((image) => `data:${image.mime};base64,${image.bytes.toString('base64')}`);
+  body.state = submissionId;
   return body;
 }
 
@@ -70,7 +70,7 @@ export function readSubmit(answer: MjSubmitResult, status: number): string {
 }
 
 /** The task object → a poll result. Previews shown while IN_PROGRESS are never delivered. */
-export function readTask(task: MjTask, status: number): PollResult {
+export function readPoll(task: MjTask, status: number): PollResult {
   if (!task || typeof task !== 'object' || typeof task.status !== 'string') {
     throw new UpstreamError('upstream_fault', 'midjourney-proxy answered a poll without a status', { status });
   }
@@ -117,13 +117,15 @@ function secretHeader(channel: Channel): Record<string, string> {
   return channel.apiKey ? { 'mj-api-secret': channel.apiKey } : {};
 }
 
-async function submit(req: NormalizedImageRequest, ctx: CallContext, submissionId: string): Promise<UpstreamTaskRef> {
-  const body: MjImagineRequest = { ...imagineBody(req), state: submissionId };
-  const res = await callUpstream({ url: joinUrl(ctx.channel.baseUrl, '/submit/imagine'), headers: secretHeader(ctx.channel), json: body, signal: ctx.signal });
+/** The proxy's task id is all a reference needs: no state is kept. */
+type MjTaskRef = UpstreamTaskRef<never>;
+
+async function submit(req: NormalizedImageRequest, ctx: CallContext, submissionId: string): Promise<MjTaskRef> {
+  const res = await callUpstream({ url: joinUrl(ctx.channel.baseUrl, '/submit/imagine'), headers: secretHeader(ctx.channel), json: submitBody(req, submissionId), signal: ctx.signal });
   return { upstreamId: readSubmit(parseJson<MjSubmitResult>(res), res.status) };
 }
 
-async function poll(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult> {
+async function poll(ref: MjTaskRef, ctx: CallContext): Promise<PollResult> {
   const res = await callUpstream({
     method: 'GET',
     url: joinUrl(ctx.channel.baseUrl, `/task/${encodeURIComponent(ref.upstreamId)}/fetch`),
@@ -133,11 +135,11 @@ async function poll(ref: UpstreamTaskRef, ctx: CallContext): Promise<PollResult>
   // The proxy answers an id it does not know (restarted without a store, expired) with an empty 200.
   const text = res.body.toString('utf8').trim();
   if (text === '' || text === 'null') return failed('upstream_fault', 'midjourney-proxy no longer knows the task', res.status);
-  return readTask(parseJson<MjTask>(res), res.status);
+  return readPoll(parseJson<MjTask>(res), res.status);
 }
 
 /** The proxy's task whose `state` is this submission id, if the proxy has one. */
-async function findSubmission(submissionId: string, ctx: CallContext): Promise<UpstreamTaskRef | undefined> {
+async function findSubmission(submissionId: string, ctx: CallContext): Promise<MjTaskRef | undefined> {
   const res = await callUpstream({ method: 'GET', url: joinUrl(ctx.channel.baseUrl, '/task/list'), headers: secretHeader(ctx.channel), signal: ctx.signal });
   const tasks = parseJson<MjTask[]>(res);
   if (!Array.isArray(tasks)) throw new UpstreamError('upstream_fault', 'midjourney-proxy answered the task list without a list', { status: res.status });
@@ -145,11 +147,13 @@ async function findSubmission(submissionId: string, ctx: CallContext): Promise<U
   return found ? { upstreamId: found.id } : undefined;
 }
 
-export const midjourneyAdapter: ProviderAdapter = {
+export const midjourneyProvider = defineProvider({
+  name: 'midjourney',
+  // No default: midjourney-proxy runs wherever its operator put it.
   maxImagesPerCall: 1,
   pollIntervalMs: MJ_POLL_INTERVAL_MS,
   taskTimeoutMs: MJ_TASK_TIMEOUT_MS,
   submit,
   poll,
   findSubmission,
-};
+});

@@ -2,15 +2,16 @@
 // key. The request building, the response reading and the error reading are exported because Azure
 // OpenAI speaks the same bodies: its adapter reuses them and changes only the URL, the auth header
 // and the error envelope.
+//
+// What differs by model (DALL·E's response_format, one image per call on dall-e-3, multipart-only
+// edits) is catalogue data, ModelEntry.wire.openai / .azure, handed in with the call.
 
-// undici's own FormData: Node 20's global one (from its bundled undici 6) fails inside undici 7's
-// request() ("action is not a function"). UpstreamCall.form is typed as the global FormData, hence newForm's cast.
-import { FormData as UndiciFormData } from 'undici';
-import { resolveModel } from '../../catalog/catalog.ts';
+import type { FormData } from 'undici';
+import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
 import { sizeParam } from '../../catalog/size-rules.ts';
 import type { ImageRef, InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
-import { callUpstream, extractMessage, joinUrl, parseJson, type UpstreamResponse } from '../http.ts';
-import { type CallContext, type Channel, type GenerateResult, type ProviderAdapter, type UpstreamImage, UpstreamError } from '../types.ts';
+import { callUpstream, extractMessage, joinUrl, multipartBody, parseJson, type WireBody } from '../http.ts';
+import { type CallContext, type Channel, defineProvider, type GenerateResult, type UpstreamImage, UpstreamError } from '../types.ts';
 import {
   type CreateImageRequest,
   type CreateImageVariationFields,
@@ -25,12 +26,10 @@ import {
 
 /** OpenAI's `n` ceiling per call. */
 export const OPENAI_MAX_IMAGES_PER_CALL = 10;
-/** Catalogue models whose upstream answers `n` > 1 with a 400 (dall-e-3 on OpenAI and on Azure). */
-const ONE_IMAGE_PER_CALL: ReadonlySet<string> = new Set(['dall-e-3']);
 
-/** Images one call may ask for; routing fans out above it. */
-export function imagesPerCall(req: NormalizedImageRequest): number {
-  return ONE_IMAGE_PER_CALL.has(req.model) ? 1 : OPENAI_MAX_IMAGES_PER_CALL;
+/** Images one call may ask for, given the model's wire facts; routing fans out above it. */
+export function imagesPerCall(facts: OpenAIImagesWire | undefined): number {
+  return Math.min(facts?.imagesPerCall ?? OPENAI_MAX_IMAGES_PER_CALL, OPENAI_MAX_IMAGES_PER_CALL);
 }
 
 /** Channel option naming what DALL·E is asked to return; b64_json saves the download hop and outlives the 60-minute URLs. */
@@ -38,29 +37,36 @@ export const UPSTREAM_RESPONSE_FORMAT_OPTION = 'upstream_response_format';
 
 const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 
-/** DALL·E speaks `response_format` and answers URLs by default; GPT image models reject the field. */
-export function isDallE(req: NormalizedImageRequest): boolean {
-  return resolveModel(req.model)?.family === 'dall-e';
-}
-
-/** What DALL·E is asked to return on this channel (b64_json unless the channel says url). */
-export function dallEResponseFormat(channel: Channel): 'url' | 'b64_json' {
+/** What a model that takes response_format is asked to return on this channel (b64_json unless the channel says url). */
+export function upstreamResponseFormat(channel: Channel): 'url' | 'b64_json' {
   return channel.options[UPSTREAM_RESPONSE_FORMAT_OPTION] === 'url' ? 'url' : 'b64_json';
 }
 
-/** What the call names besides the request: the model (absent on Azure) and DALL·E's response_format. */
+/** What the call names besides the request: the model (absent on Azure), response_format, and how edits may travel. */
 export interface WireChoice {
   model?: string;
   responseFormat?: 'url' | 'b64_json';
+  /** The model has no JSON edit body (DALL·E 2). */
+  multipartEditsOnly?: boolean;
+}
+
+/** The WireChoice for one call: `model` is the name to send (undefined on Azure), `facts` the catalogue's wire data for the model. */
+export function wireChoice(ctx: CallContext, facts: OpenAIImagesWire | undefined, model: string | undefined): WireChoice {
+  return {
+    model,
+    responseFormat: facts?.takesResponseFormat ? upstreamResponseFormat(ctx.channel) : undefined,
+    multipartEditsOnly: facts?.multipartEditsOnly,
+  };
 }
 
 /**
  * The generations body for OpenAI and Azure alike. Only fields the model's contract let through are
  * set on the request, so this maps names and never filters by model, with two exceptions the upstream
- * forces: `response_format` goes to DALL·E only, and `output_compression` only with jpeg/webp.
+ * forces: `response_format` only where the model takes it (the wire choice names it: DALL·E), and
+ * `output_compression` only with jpeg/webp.
  * `input_fidelity` is never in a normalized request and so is never sent.
  */
-export function generationBody(req: NormalizedImageRequest, wire: WireChoice): CreateImageRequest {
+export function generateBody(req: NormalizedImageRequest, wire: WireChoice): CreateImageRequest {
   const body: CreateImageRequest = { prompt: req.prompt, n: req.n };
   if (wire.model !== undefined) body.model = wire.model;
   if (req.size !== undefined) body.size = sizeParam(req.size);
@@ -78,18 +84,17 @@ export function generationBody(req: NormalizedImageRequest, wire: WireChoice): C
 }
 
 /** Images (bytes or upstream URLs) and usage from an ImagesResponse; no image at all is an upstream fault. */
-export function readImagesResponse(res: UpstreamResponse): GenerateResult {
-  const body = parseJson<ImagesResponse>(res);
+export function readImages(body: ImagesResponse, status: number): GenerateResult {
   const items = Array.isArray(body?.data) ? body.data : [];
   const mime = MIME[body?.output_format ?? 'png'] ?? MIME.png;
   const images: UpstreamImage[] = [];
   for (const item of items) {
-    const image = readItem(item, mime, res.status);
+    const image = readItem(item, mime, status);
     if (image) images.push(image);
   }
-  if (images.length === 0) throw new UpstreamError('upstream_fault', 'the upstream answered without an image', { status: res.status });
+  if (images.length === 0) throw new UpstreamError('upstream_fault', 'the upstream answered without an image', { status });
   const result: GenerateResult = { images };
-  if (body.usage && typeof body.usage === 'object') result.usage = body.usage as unknown as Record<string, unknown>;
+  if (body.usage && typeof body.usage === 'object') result.usage = { ...body.usage };
   return result;
 }
 
@@ -136,33 +141,19 @@ export function classifyOpenAIError(status: number, text: string): UpstreamError
   return undefined;
 }
 
-const EXT = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' } as const;
-
-const newForm = () => new UndiciFormData() as unknown as FormData;
-
-function appendFile(form: FormData, name: string, image: InputImage, base: string): void {
-  form.append(name, new Blob([new Uint8Array(image.bytes)], { type: image.mime }), `${base}.${EXT[image.mime]}`);
-}
-
-function appendFields(form: FormData, fields: object): void {
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, String(value));
-}
-
 /**
  * The multipart edit body (OpenAI and Azure): the generation fields as parts, one source as `image`
  * or several as repeated `image[]` (the SDK's spelling), and the mask. The multipart variant has no
- * `moderation` field, so it is left out here (see editRequest).
+ * `moderation` field, so it is left out here (see editBody).
  */
-export function editForm(req: NormalizedImageRequest, wire: WireChoice): FormData {
+export function editFormBody(req: NormalizedImageRequest, wire: WireChoice): { form: FormData } {
   const sources = req.images ?? [];
   if (sources.length === 0) throw new UpstreamError('bad_request', 'the edit has no source image to upload');
-  const { moderation: _dropped, ...fields } = generationBody(req, wire);
-  const form = newForm();
-  appendFields(form, fields);
+  const { moderation: _dropped, ...fields } = generateBody(req, wire);
   const name = sources.length > 1 ? 'image[]' : 'image';
-  sources.forEach((image, i) => appendFile(form, name, image, `image-${i + 1}`));
-  if (req.mask) appendFile(form, 'mask', req.mask, 'mask');
-  return form;
+  const files = sources.map((image, i) => ({ name, image, basename: `image-${i + 1}` }));
+  if (req.mask) files.push({ name: 'mask', image: req.mask, basename: 'mask' });
+  return { form: multipartBody(fields, files) };
 }
 
 const dataUrl = (image: InputImage) => `data:${image.mime};base64,${image.bytes.toString('base64')}`;
@@ -179,13 +170,13 @@ function refParam(ref: ImageRef, what: string): ImageRefParam {
  * `moderation` (only JSON has that field) and every upload fits in a data URL. DALL·E 2 edits are
  * multipart only.
  */
-export function editRequest(req: NormalizedImageRequest, wire: WireChoice): { form: FormData } | { json: EditImageJsonRequest } {
+export function editBody(req: NormalizedImageRequest, wire: WireChoice): WireBody {
   const uploads = [...(req.images ?? []), ...(req.mask ? [req.mask] : [])];
   const fitsJson = uploads.every((image) => Math.ceil(image.bytes.length / 3) * 4 + 32 <= MAX_IMAGE_URL_CHARS);
   const urlsOnly = !req.images?.length;
-  const json = !isDallE(req) && (urlsOnly || (req.moderation !== undefined && fitsJson));
-  if (!json) return { form: editForm(req, wire) };
-  const { response_format: _never, style: _none, ...fields } = generationBody(req, wire);
+  const json = !wire.multipartEditsOnly && (urlsOnly || (req.moderation !== undefined && fitsJson));
+  if (!json) return editFormBody(req, wire);
+  const { response_format: _never, style: _none, ...fields } = generateBody(req, wire);
   const images = req.images?.length ? req.images.map((image) => ({ image_url: dataUrl(image) })) : (req.imageRefs ?? []).map((ref) => refParam(ref, 'source image'));
   if (images.length === 0) throw new UpstreamError('bad_request', 'the edit has no source image');
   const body: EditImageJsonRequest = { ...fields, images };
@@ -195,23 +186,18 @@ export function editRequest(req: NormalizedImageRequest, wire: WireChoice): { fo
 }
 
 /** The variations body (DALL·E 2, multipart): one square PNG and the few fields the endpoint has. */
-export function variationForm(req: NormalizedImageRequest, wire: WireChoice): FormData {
+export function varyBody(req: NormalizedImageRequest, wire: WireChoice): { form: FormData } {
   const image = req.images?.[0];
   if (!image) throw new UpstreamError('bad_request', 'the variation has no source image to upload');
   const fields: CreateImageVariationFields = { model: wire.model, n: req.n, user: req.user, response_format: wire.responseFormat };
   if (req.size !== undefined && req.size !== 'auto') fields.size = sizeParam(req.size);
-  const form = newForm();
-  appendFields(form, fields);
-  appendFile(form, 'image', image, 'image');
-  return form;
+  return { form: multipartBody(fields, [{ name: 'image', image, basename: 'image' }]) };
 }
 
-/** The model and response format every OpenAI call names. */
-function wireFor(req: NormalizedImageRequest, ctx: CallContext): WireChoice {
-  return { model: ctx.upstreamModel, responseFormat: isDallE(req) ? dallEResponseFormat(ctx.channel) : undefined };
-}
+/** The model named in every OpenAI body, and what the catalogue says of it on this protocol. */
+const openaiWire = (ctx: CallContext): WireChoice => wireChoice(ctx, ctx.wire.openai, ctx.upstreamModel);
 
-async function post(ctx: CallContext, path: string, body: { json: unknown } | { form: FormData }): Promise<GenerateResult> {
+async function post(path: string, body: WireBody, ctx: CallContext): Promise<GenerateResult> {
   const res = await callUpstream({
     url: joinUrl(ctx.channel.baseUrl, path),
     headers: { authorization: `Bearer ${ctx.channel.apiKey}` },
@@ -219,12 +205,14 @@ async function post(ctx: CallContext, path: string, body: { json: unknown } | { 
     signal: ctx.signal,
     classify: classifyOpenAIError,
   });
-  return readImagesResponse(res);
+  return readImages(parseJson<ImagesResponse>(res), res.status);
 }
 
-export const openaiAdapter: ProviderAdapter = {
-  maxImagesPerCall: imagesPerCall,
-  generate: async (req, ctx) => post(ctx, 'images/generations', { json: generationBody(req, wireFor(req, ctx)) }),
-  edit: async (req, ctx) => post(ctx, 'images/edits', editRequest(req, wireFor(req, ctx))),
-  vary: async (req, ctx) => post(ctx, 'images/variations', { form: variationForm(req, wireFor(req, ctx)) }),
-};
+export const openaiProvider = defineProvider({
+  name: 'openai',
+  defaultBaseUrl: 'https://api.openai.com/v1',
+  maxImagesPerCall: (_req, ctx) => imagesPerCall(ctx?.wire.openai),
+  generate: async (req, ctx) => post('images/generations', { json: generateBody(req, openaiWire(ctx)) }, ctx),
+  edit: async (req, ctx) => post('images/edits', editBody(req, openaiWire(ctx)), ctx),
+  vary: async (req, ctx) => post('images/variations', varyBody(req, openaiWire(ctx)), ctx),
+});

@@ -3,19 +3,17 @@
 // image was generated but blurred by Stability's moderation, so it is never delivered; the request
 // fails as moderated instead.
 
-// undici's own FormData: Node 20's global one (its bundled undici 6) fails inside undici 7's request()
-// ("action is not a function"). UpstreamCall.form is typed as the global FormData, hence the cast below.
-import { FormData as UndiciFormData } from 'undici';
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { sniffImageType } from '../../util/image-type.ts';
-import { callUpstream, extractMessage, joinUrl } from '../http.ts';
-import { type CallContext, type GenerateResult, type ProviderAdapter, UpstreamError } from '../types.ts';
+import { callUpstream, extractMessage, joinUrl, multipartBody, type UpstreamResponse } from '../http.ts';
+import { type CallContext, defineProvider, type GenerateResult, UpstreamError } from '../types.ts';
 import { STABILITY_HEADERS, STABILITY_MODERATION_NAMES, STABILITY_SD3_PATH, type StabilitySd3Request } from './wire.ts';
 
 /** A header value Stability documents as ≤ 256 characters; anything else is not sent. */
 const CLIENT_USER_ID = /^[\x21-\x7e]{1,256}$/;
 
-function toWire(req: NormalizedImageRequest, upstreamModel: string): StabilitySd3Request {
+/** The sd3 fields; they travel as multipart parts. */
+export function generateBody(req: NormalizedImageRequest, upstreamModel: string): StabilitySd3Request {
   const wire: StabilitySd3Request = { prompt: req.prompt, mode: 'text-to-image', model: upstreamModel };
   if (req.aspectRatio) wire.aspect_ratio = req.aspectRatio;
   if (req.negativePrompt) wire.negative_prompt = req.negativePrompt;
@@ -24,16 +22,8 @@ function toWire(req: NormalizedImageRequest, upstreamModel: string): StabilitySd
   return wire;
 }
 
-function toForm(wire: StabilitySd3Request): FormData {
-  const form = new UndiciFormData();
-  for (const [name, value] of Object.entries(wire)) {
-    if (value !== undefined) form.append(name, String(value));
-  }
-  return form as unknown as FormData;
-}
-
 /** 403 is moderation when the body names it so; otherwise the status rules apply (403 → auth). */
-function classify(status: number, body: string): UpstreamError | undefined {
+export function classifyStabilityError(status: number, body: string): UpstreamError | undefined {
   if (status !== 403 && status !== 422) return undefined;
   let name: unknown;
   try {
@@ -47,17 +37,8 @@ function classify(status: number, body: string): UpstreamError | undefined {
   return undefined;
 }
 
-async function generate(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult> {
-  const headers: Record<string, string> = { authorization: `Bearer ${ctx.channel.apiKey}`, accept: 'image/*' };
-  if (req.user && CLIENT_USER_ID.test(req.user)) headers[STABILITY_HEADERS.clientUserId] = req.user;
-  const res = await callUpstream({
-    method: 'POST',
-    url: joinUrl(ctx.channel.baseUrl, STABILITY_SD3_PATH),
-    headers,
-    form: toForm(toWire(req, ctx.upstreamModel)),
-    signal: ctx.signal,
-    classify,
-  });
+/** The answer is the image itself (raw bytes), with the verdict in the finish-reason header. */
+export function readImages(res: UpstreamResponse): GenerateResult {
   const finishReason = res.headers.get(STABILITY_HEADERS.finishReason);
   if (finishReason === 'CONTENT_FILTERED') {
     throw new UpstreamError('moderated', 'the image was filtered by the upstream moderation', { status: res.status });
@@ -72,7 +53,23 @@ async function generate(req: NormalizedImageRequest, ctx: CallContext): Promise<
   return { images: [{ bytes: res.body, mime }] };
 }
 
-export const stabilityAdapter: ProviderAdapter = {
+async function generate(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult> {
+  const headers: Record<string, string> = { authorization: `Bearer ${ctx.channel.apiKey}`, accept: 'image/*' };
+  if (req.user && CLIENT_USER_ID.test(req.user)) headers[STABILITY_HEADERS.clientUserId] = req.user;
+  const res = await callUpstream({
+    method: 'POST',
+    url: joinUrl(ctx.channel.baseUrl, STABILITY_SD3_PATH),
+    headers,
+    form: multipartBody(generateBody(req, ctx.upstreamModel)),
+    signal: ctx.signal,
+    classify: classifyStabilityError,
+  });
+  return readImages(res);
+}
+
+export const stabilityProvider = defineProvider({
+  name: 'stability',
+  defaultBaseUrl: 'https://api.stability.ai',
   maxImagesPerCall: 1,
   generate,
-};
+});

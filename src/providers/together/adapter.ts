@@ -4,7 +4,7 @@
 import { outputDimensions } from '../../catalog/dimensions.ts';
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, extractMessage, joinUrl, parseJson } from '../http.ts';
-import { type CallContext, type GenerateResult, type ProviderAdapter, type UpstreamImage, UpstreamError } from '../types.ts';
+import { type CallContext, defineProvider, type GenerateResult, type UpstreamImage, UpstreamError } from '../types.ts';
 import type { TogetherGenerationRequest, TogetherImageResponse } from './wire.ts';
 
 /** Together returns 1–4 images per call. */
@@ -12,7 +12,7 @@ export const TOGETHER_MAX_IMAGES_PER_CALL = 4;
 /** FLUX.1 [schnell] is distilled for 4 steps; Together's own default (20) is meant for the dev/pro models. */
 export const TOGETHER_SCHNELL_STEPS = 4;
 
-export function generationBody(req: NormalizedImageRequest, model: string): TogetherGenerationRequest {
+export function generateBody(req: NormalizedImageRequest, model: string): TogetherGenerationRequest {
   const { width, height } = typeof req.size === 'object' ? req.size : outputDimensions(req);
   const body: TogetherGenerationRequest = {
     model,
@@ -56,14 +56,16 @@ async function generate(req: NormalizedImageRequest, ctx: CallContext): Promise<
   const res = await callUpstream({
     url: joinUrl(ctx.channel.baseUrl, '/images/generations'),
     headers: { authorization: `Bearer ${ctx.channel.apiKey}` },
-    json: generationBody(req, ctx.upstreamModel),
+    json: generateBody(req, ctx.upstreamModel),
     signal: ctx.signal,
-    classify: (status, text) => classifyTogetherError(status, text),
+    classify: classifyTogetherError,
   });
   return readImages(parseJson<TogetherImageResponse>(res), res.status);
 }
 
-export const togetherAdapter: ProviderAdapter = {
+export const togetherProvider = defineProvider({
+  name: 'together',
+  defaultBaseUrl: 'https://api.together.xyz/v1',
   maxImagesPerCall: TOGETHER_MAX_IMAGES_PER_CALL,
   generate,
-};
+});

@@ -4,13 +4,13 @@
 
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, extractMessage, joinUrl, parseJson } from '../http.ts';
-import { type CallContext, type GenerateResult, type ProviderAdapter, type UpstreamImage, UpstreamError } from '../types.ts';
+import { type CallContext, defineProvider, type GenerateResult, type UpstreamImage, UpstreamError } from '../types.ts';
 import type { XaiEditRequest, XaiGenerationRequest, XaiImageItem, XaiImageRef, XaiImageResponse } from './wire.ts';
 
 /** xAI makes 1–10 images per call. */
 export const XAI_MAX_IMAGES_PER_CALL = 10;
 
-export function generationBody(req: NormalizedImageRequest, model: string): XaiGenerationRequest {
+export function generateBody(req: NormalizedImageRequest, model: string): XaiGenerationRequest {
   const body: XaiGenerationRequest = {
     model,
     prompt: req.prompt,
@@ -29,7 +29,7 @@ export function generationBody(req: NormalizedImageRequest, model: string): XaiG
 export function editBody(req: NormalizedImageRequest, model: string): XaiEditRequest {
   const sources: XaiImageRef[] = (req.images ?? []).map((img) => ({ url: `data:${img.mime};base64,${img.bytes.toString('base64')}`, type: 'image_url' }));
   if (sources.length === 0) throw new UpstreamError('bad_request', 'the edit has no source image');
-  const body: XaiEditRequest = generationBody(req, model);
+  const body: XaiEditRequest = generateBody(req, model);
   if (sources.length === 1) body.image = sources[0];
   else body.images = sources;
   return body;
@@ -92,13 +92,15 @@ async function post(path: string, json: XaiGenerationRequest, ctx: CallContext):
     headers: { authorization: `Bearer ${ctx.channel.apiKey}` },
     json,
     signal: ctx.signal,
-    classify: (status, text) => classifyXaiError(status, text),
+    classify: classifyXaiError,
   });
   return readImages(parseJson<XaiImageResponse>(res), res.status);
 }
 
-export const xaiAdapter: ProviderAdapter = {
+export const xaiProvider = defineProvider({
+  name: 'xai',
+  defaultBaseUrl: 'https://api.x.ai/v1',
   maxImagesPerCall: XAI_MAX_IMAGES_PER_CALL,
-  generate: (req, ctx) => post('/images/generations', generationBody(req, ctx.upstreamModel), ctx),
-  edit: (req, ctx) => post('/images/edits', editBody(req, ctx.upstreamModel), ctx),
-};
+  generate: async (req, ctx) => post('/images/generations', generateBody(req, ctx.upstreamModel), ctx),
+  edit: async (req, ctx) => post('/images/edits', editBody(req, ctx.upstreamModel), ctx),
+});

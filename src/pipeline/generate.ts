@@ -80,7 +80,8 @@ export async function createImages(
       model: req.model,
       request: stored,
       quote: price,
-      public: req.async,
+      // Public (resumed after a crash, charged when done) only once its client is being given the id.
+      public: false,
       deadlineAt: now + cfg.timeout_ms,
       expiresAt: now + cfg.retention_hours * 3_600_000,
       leaseOwner: deps.engine.owner,
@@ -93,7 +94,10 @@ export async function createImages(
   }
   crashPoint('after_reserve');
   const handle = deps.engine.drive(task, { req, entry }, { inline: !req.async });
-  if (req.async) return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
+  if (req.async) {
+    await makePublic(deps.db, task.id);
+    return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
+  }
 
   const abandon = () => handle.abandon();
   ctx.signal.addEventListener('abort', abandon, { once: true });

@@ -138,6 +138,24 @@ describe('demo adapter', () => {
     expect(new Set(all).size).toBe(3);
   });
 
+  it('keeps a task as plain data, only what it draws (no request, no input bytes), and completes it with that drawing', async () => {
+    const base = context();
+    const ctx = { ...base, channel: { ...base.channel, options: { task_ms: 0 } } };
+    const ref = await demoProvider.submit!(request({ n: 2, size: { width: 256, height: 320 }, images: [inputImage(512, 768)] }), ctx, 'sub-1');
+    const stored = JSON.parse(JSON.stringify(ref));
+    expect(stored).toEqual(ref);
+    expect(stored.state).toEqual({
+      startedAt: expect.any(Number),
+      durationMs: 0,
+      drawing: { width: 256, height: 320, prompt: 'A watercolor fox sleeping under a maple tree', model: 'gpt-image-2', n: 2, format: 'png' },
+    });
+    const done = await demoProvider.poll!(stored, ctx);
+    expect(done.status).toBe('completed');
+    if (done.status !== 'completed') return;
+    expect(done.result.images).toHaveLength(2);
+    expect(await sharp(done.result.images[0].bytes!).metadata()).toMatchObject({ format: 'png', width: 256, height: 320 });
+  });
+
   it('throws when the signal is already aborted, and stops between images', async () => {
     const aborted = new AbortController();
     aborted.abort(new Error('client went away'));

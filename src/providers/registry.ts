@@ -41,10 +41,6 @@ const BY_NAME: ReadonlyMap<string, ProviderDeclaration> = new Map(DECLARATIONS.m
 // Two declarations under one name would make a channel's provider ambiguous: fail at load.
 if (BY_NAME.size !== DECLARATIONS.length) throw new Error('provider registry: two providers are declared under one name');
 
-export function isProviderName(name: string): name is ProviderName {
-  return BY_NAME.has(name);
-}
-
 /** The declaration (adapter, default base URL) for a provider name, or undefined for an unknown one. */
 export function providerAdapter(name: string): ProviderDeclaration | undefined {
   return BY_NAME.get(name);

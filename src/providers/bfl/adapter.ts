@@ -46,7 +46,7 @@ export type BflTask = {
 };
 
 /** What a BFL task reference keeps between polls. */
-export type BflTaskState = {
+type BflTaskState = {
   tasks: BflTask[];
   /** prompt_upsampling was asked: the result's prompt is the rewritten one. */
   upsampled?: boolean;

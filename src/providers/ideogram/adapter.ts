@@ -15,7 +15,7 @@ import {
 } from './wire.ts';
 
 /** The generate fields; they travel as multipart parts. */
-export function generateBody(req: NormalizedImageRequest): IdeogramGenerateRequest {
+function generateBody(req: NormalizedImageRequest): IdeogramGenerateRequest {
   // Routing fans out above maxImagesPerCall; the clamp only keeps a call inside NumImages.
   const wire: IdeogramGenerateRequest = { prompt: req.prompt, num_images: Math.min(req.n, IDEOGRAM_MAX_IMAGES_PER_CALL) };
   if (req.aspectRatio) wire.aspect_ratio = req.aspectRatio.replace(':', 'x') as IdeogramAspectRatio;
@@ -28,13 +28,13 @@ export function generateBody(req: NormalizedImageRequest): IdeogramGenerateReque
 }
 
 /** The only documented 422 of generate is GenerateImageSafetyError. */
-export function classifyIdeogramError(status: number, body: string): UpstreamError | undefined {
+function classifyIdeogramError(status: number, body: string): UpstreamError | undefined {
   if (status === 422) return new UpstreamError('moderated', extractMessage(body) || 'the prompt failed the safety check', { status });
   return undefined;
 }
 
 /** The images of a generate answer; `prompt` is the client's, so a Magic Prompt rewrite can be told from it. */
-export function readImages(body: IdeogramGenerateResponse, status: number, prompt: string): GenerateResult {
+function readImages(body: IdeogramGenerateResponse, status: number, prompt: string): GenerateResult {
   if (!body || !Array.isArray(body.data) || body.data.length === 0) {
     throw new UpstreamError('upstream_fault', 'the upstream answered without images', { status });
   }

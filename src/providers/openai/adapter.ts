@@ -38,7 +38,7 @@ export const UPSTREAM_RESPONSE_FORMAT_OPTION = 'upstream_response_format';
 const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 
 /** What a model that takes response_format is asked to return on this channel (b64_json unless the channel says url). */
-export function upstreamResponseFormat(channel: Channel): 'url' | 'b64_json' {
+function upstreamResponseFormat(channel: Channel): 'url' | 'b64_json' {
   return channel.options[UPSTREAM_RESPONSE_FORMAT_OPTION] === 'url' ? 'url' : 'b64_json';
 }
 

@@ -13,7 +13,7 @@ import { STABILITY_HEADERS, STABILITY_MODERATION_NAMES, STABILITY_SD3_PATH, type
 const CLIENT_USER_ID = /^[\x21-\x7e]{1,256}$/;
 
 /** The sd3 fields; they travel as multipart parts. */
-export function generateBody(req: NormalizedImageRequest, upstreamModel: string): StabilitySd3Request {
+function generateBody(req: NormalizedImageRequest, upstreamModel: string): StabilitySd3Request {
   const wire: StabilitySd3Request = { prompt: req.prompt, mode: 'text-to-image', model: upstreamModel };
   if (req.aspectRatio) wire.aspect_ratio = req.aspectRatio;
   if (req.negativePrompt) wire.negative_prompt = req.negativePrompt;
@@ -23,7 +23,7 @@ export function generateBody(req: NormalizedImageRequest, upstreamModel: string)
 }
 
 /** 403 is moderation when the body names it so; otherwise the status rules apply (403 → auth). */
-export function classifyStabilityError(status: number, body: string): UpstreamError | undefined {
+function classifyStabilityError(status: number, body: string): UpstreamError | undefined {
   if (status !== 403 && status !== 422) return undefined;
   let name: unknown;
   try {
@@ -38,7 +38,7 @@ export function classifyStabilityError(status: number, body: string): UpstreamEr
 }
 
 /** The answer is the image itself (raw bytes), with the verdict in the finish-reason header. */
-export function readImages(res: UpstreamResponse): GenerateResult {
+function readImages(res: UpstreamResponse): GenerateResult {
   const finishReason = res.headers.get(STABILITY_HEADERS.finishReason);
   if (finishReason === 'CONTENT_FILTERED') {
     throw new UpstreamError('moderated', 'the image was filtered by the upstream moderation', { status: res.status });

@@ -11,61 +11,12 @@
 
 import { type Kysely, type Transaction, sql } from 'kysely';
 import { apiErrors } from '../api/errors.ts';
-import type { Database, LedgerKind, ReservationsTable } from '../storage/db/schema.ts';
+import type { Database, ReservationsTable } from '../storage/db/schema.ts';
 import { newId } from '../util/ids.ts';
+import { appendEntry } from '../storage/db/ledger-entries.ts';
 import { formatUsd } from './money.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
-
-interface EntryInput {
-  account_id: string;
-  kind: LedgerKind;
-  amount_micros: number;
-  charge_micros?: number;
-  reservation_id?: string | null;
-  request_id?: string | null;
-  task_id?: string | null;
-  key_id?: string | null;
-  model?: string | null;
-  price_version?: string | null;
-  details?: unknown;
-}
-
-export async function appendEntry(db: Executor, entry: EntryInput, now = Date.now()): Promise<void> {
-  await db
-    .insertInto('ledger_entries')
-    .values({
-      id: newId('led'),
-      account_id: entry.account_id,
-      kind: entry.kind,
-      amount_micros: entry.amount_micros,
-      charge_micros: entry.charge_micros ?? 0,
-      reservation_id: entry.reservation_id ?? null,
-      request_id: entry.request_id ?? null,
-      task_id: entry.task_id ?? null,
-      key_id: entry.key_id ?? null,
-      model: entry.model ?? null,
-      price_version: entry.price_version ?? null,
-      details: entry.details === undefined ? null : JSON.stringify(entry.details),
-      created_at: now,
-    })
-    .execute();
-}
-
-/** Adds money to an account (credit, or a signed adjustment); false when there is no such account. */
-export async function creditBalance(db: Executor, accountId: string, amountMicros: number, kind: 'credit' | 'adjustment' = 'credit', details?: unknown): Promise<boolean> {
-  const apply = async (trx: Executor) => {
-    const result = await trx
-      .updateTable('accounts')
-      .set((eb) => ({ balance_micros: eb('balance_micros', '+', amountMicros) }))
-      .where('id', '=', accountId)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
-    await appendEntry(trx, { account_id: accountId, kind, amount_micros: amountMicros, details });
-    return true;
-  };
-  return 'isTransaction' in db && db.isTransaction ? apply(db) : (db as Kysely<Database>).transaction().execute(apply);
-}
 
 export interface ReserveInput {
   accountId: string;

@@ -1,7 +1,7 @@
-// Accounts and their balances. Every balance change also writes a ledger entry (billing/ledger.ts).
+// Accounts and their balances. Every balance change also writes a ledger entry (ledger-entries.ts).
 
 import type { Kysely } from 'kysely';
-import { appendEntry, creditBalance } from '../../billing/ledger.ts';
+import { appendEntry, creditBalance } from './ledger-entries.ts';
 import { newId } from '../../util/ids.ts';
 import type { AccountsTable, Database } from './schema.ts';
 

@@ -93,11 +93,14 @@ export async function createImages(
     throw err;
   }
   crashPoint('after_reserve');
-  const handle = deps.engine.drive(task, { req, entry }, { inline: !req.async });
   if (req.async) {
+    // Public before any work starts: from here a crash resumes the task its client is being told of.
     await makePublic(deps.db, task.id);
+    task.public = 1;
+    deps.engine.drive(task, { req, entry }, { inline: false });
     return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
   }
+  const handle = deps.engine.drive(task, { req, entry }, { inline: true });
 
   const abandon = () => handle.abandon();
   ctx.signal.addEventListener('abort', abandon, { once: true });

@@ -57,9 +57,11 @@ describe.each(DIALECTS)('crash points on %s', (dialect) => {
           task = await db.kysely.selectFrom('tasks').select(['id', 'status', 'error', 'result']).executeTakeFirst();
           return task !== undefined && (task.status === 'completed' || task.status === 'failed');
         }, 30_000, `the task to end after a crash at ${point}`);
+        // An async task is public (resumed, charged once done) from just before its answer is sent; a
+        // crash in the instant between may leave a client without the id of a task that completes.
         const handedOut = Boolean(body.async) && point !== 'after_reserve';
         if (handedOut) {
-          expect(task!.id).toBe(taskId);
+          if (taskId !== undefined) expect(task!.id).toBe(taskId);
           expect(task!.status).toBe('completed');
           const snap = await (await fetch(`${running.url}/v1/tasks/${task!.id}`, { headers: { authorization: `Bearer ${key}` } })).json();
           expect(snap.data).toHaveLength(1);

@@ -10,13 +10,14 @@ export const FANOUT_CONCURRENCY = 4;
 
 type Operation = (req: NormalizedImageRequest, ctx: CallContext) => Promise<GenerateResult>;
 
-export function imagesPerCall(adapter: ProviderAdapter, req: NormalizedImageRequest): number {
-  const max = typeof adapter.maxImagesPerCall === 'function' ? adapter.maxImagesPerCall(req) : adapter.maxImagesPerCall;
+/** Images one call on this channel may return: the model's own limit comes from the call context's catalogue data. */
+export function imagesPerCall(adapter: ProviderAdapter, req: NormalizedImageRequest, ctx: CallContext): number {
+  const max = typeof adapter.maxImagesPerCall === 'function' ? adapter.maxImagesPerCall(req, ctx) : adapter.maxImagesPerCall;
   return Math.max(1, max ?? 1);
 }
 
 export async function callWithFanOut(adapter: ProviderAdapter, operation: Operation, req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult> {
-  const perCall = imagesPerCall(adapter, req);
+  const perCall = imagesPerCall(adapter, req, ctx);
   if (req.n <= perCall) return operation(req, ctx);
 
   const batches: number[] = [];

@@ -22,14 +22,9 @@ export function toApiError(failures: UpstreamError[]): ApiError {
         const waitMs = Math.max(...failures.map((f) => f.retryAfterMs ?? 1000));
         return apiErrors.rateLimitExceeded(waitMs / 1000, { message: 'Every channel for this model is rate limited. Please retry later.' });
       }
-      return allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S);
+      return apiErrors.allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S);
     }
     default:
-      return failures.length > 1 ? allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S) : apiErrors.upstreamError();
+      return failures.length > 1 ? apiErrors.allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S) : apiErrors.upstreamError();
   }
-}
-
-/** Every channel serving the model is cooling down or failed; a retry after `retryAfterSeconds` may find one. */
-export function allChannelsFailed(retryAfterSeconds: number): ApiError {
-  return apiErrors.allChannelsFailed(retryAfterSeconds);
 }

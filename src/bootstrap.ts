@@ -10,7 +10,7 @@ import { createApiKey } from './storage/db/api-keys.ts';
 import type { Db } from './storage/db/open.ts';
 import { randomBase62 } from './util/ids.ts';
 
-export const ADMIN_TOKEN_FILE = 'admin-token';
+const ADMIN_TOKEN_FILE = 'admin-token';
 
 export interface AdminToken {
   token: string;

@@ -50,7 +50,7 @@ export interface StartOptions {
   print?: (text: string) => void;
 }
 
-export function createLogger(config: Config): Logger {
+function createLogger(config: Config): Logger {
   return pino({
     level: config.log_level,
     redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.api_key', '*.apiKey'], censor: '[redacted]' },

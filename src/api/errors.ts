@@ -187,11 +187,6 @@ export type InvalidRequestCode = {
   [C in ErrorCode]: (typeof ERROR_CODES)[C] extends { status: 400; type: 'invalid_request_error' } ? C : never;
 }[ErrorCode];
 
-/** Codes of a 404 for a thing named by the URL path. */
-export type NotFoundCode = {
-  [C in ErrorCode]: (typeof ERROR_CODES)[C] extends { status: 404 } | { inPath: { status: 404 } } ? C : never;
-}[ErrorCode];
-
 export interface ValidationIssue {
   field: string;
   message: string;
@@ -280,7 +275,7 @@ function retryAfter(seconds: number): { hints: Record<string, unknown>; headers:
 }
 
 /** What a client is told to wait before retrying through a database outage. */
-export const DATABASE_RETRY_AFTER_S = 2;
+const DATABASE_RETRY_AFTER_S = 2;
 
 /** A 400 for one bad field; `validation_errors` always names it so agents can fix the request. */
 function invalidRequest(message: string, param: string | null, code: InvalidRequestCode = 'invalid_value', hints?: Record<string, unknown>): ApiError {

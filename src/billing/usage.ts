@@ -8,7 +8,7 @@ import { formatUsd } from '../util/money.ts';
 
 const DAY_MS = 86_400_000;
 /** The longest range one usage query covers. */
-export const MAX_USAGE_DAYS = 366;
+const MAX_USAGE_DAYS = 366;
 
 export interface UsageQuery {
   accountId?: string;
@@ -28,7 +28,7 @@ export interface UsageRow {
   cost_usd: string;
 }
 
-export function parseDateRange(start: string | undefined, end: string | undefined, now = Date.now()): { from: number; to: number; startDate: string; endDate: string } {
+function parseDateRange(start: string | undefined, end: string | undefined, now = Date.now()): { from: number; to: number; startDate: string; endDate: string } {
   const parse = (value: string, field: string) => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw apiErrors.invalidRequest(`${field} must be a date YYYY-MM-DD`, field);
     return Date.parse(`${value}T00:00:00Z`);

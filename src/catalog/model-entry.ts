@@ -11,10 +11,6 @@ import type { ImageEndpoint, Operation } from './types.ts';
 export const UPSTREAM_PROVIDERS = ['openai', 'azure', 'gemini', 'xai', 'bfl', 'midjourney', 'ideogram', 'stability', 'together'] as const;
 export type UpstreamProvider = (typeof UPSTREAM_PROVIDERS)[number];
 
-/** @deprecated The old name of UPSTREAM_PROVIDERS, kept until test/catalog/catalog.test.ts imports the new one. */
-export const PROVIDERS = UPSTREAM_PROVIDERS;
-/** @deprecated The old name of UpstreamProvider, kept while catalog/types.ts re-exports it. */
-export type Provider = UpstreamProvider;
 
 /** What the OpenAI Images protocol (OpenAI and Azure OpenAI alike) needs to know of a model besides its name. */
 export interface OpenAIImagesWire {

@@ -8,7 +8,7 @@ import type { ModelEntry, PriceData, PriceFigure, PriceSelector } from './model-
 import { publicOperations } from './operations.ts';
 
 /** Token-priced models are summarised at 1024x1024, the size most clients ask for. */
-export const REFERENCE_MEGAPIXELS = 1;
+const REFERENCE_MEGAPIXELS = 1;
 
 export function pricingUnit(entry: ModelEntry): PriceData['unit'] {
   return entry.price.unit;
@@ -37,7 +37,7 @@ function perImageAmounts(price: PriceData): Array<{ when: PriceSelector; micros:
   }
 }
 
-export function priceRange(entry: ModelEntry): { min: string; max: string } {
+function priceRange(entry: ModelEntry): { min: string; max: string } {
   const amounts = perImageAmounts(entry.price).map((a) => a.micros);
   return { min: formatUsd(Math.min(...amounts)), max: formatUsd(Math.max(...amounts)) };
 }

@@ -7,7 +7,7 @@ import { describeSizeRule } from './size-rules.ts';
 import { IMAGE_ENDPOINTS } from './types.ts';
 
 /** An example reference image URL for the recommended request of reference-only operations. */
-export const EXAMPLE_IMAGE_URL = 'https://example.com/reference.png';
+const EXAMPLE_IMAGE_URL = 'https://example.com/reference.png';
 
 const union = (lists: ReadonlyArray<readonly string[] | undefined>): string[] => [...new Set(lists.flatMap((l) => l ?? []))];
 
@@ -37,7 +37,7 @@ function operationNotes(op: OperationContract): string[] {
 }
 
 /** NonChatOperationConstraint (closed shape: only its own keys). */
-export function operationConstraint(entry: ModelEntry, op: OperationContract): Record<string, unknown> {
+function operationConstraint(entry: ModelEntry, op: OperationContract): Record<string, unknown> {
   return {
     operation: op.operation,
     request_endpoint: op.endpoint,
@@ -74,7 +74,7 @@ function limitsByOperation(entry: ModelEntry): Record<string, unknown> {
 }
 
 /** The smallest request that works for the model's first operation, with its defaults spelled out. */
-export function recommendedRequest(entry: ModelEntry): Record<string, unknown> {
+function recommendedRequest(entry: ModelEntry): Record<string, unknown> {
   const op = entry.operations[0];
   const request: Record<string, unknown> = { model: entry.id };
   if (op.promptMaxLength !== undefined) request.prompt = 'A white cat sitting on a rainy windowsill, cinematic light';

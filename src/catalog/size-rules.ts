@@ -20,7 +20,7 @@ export function parseSize(value: string): Pixels | undefined {
   return width > 0 && height > 0 ? { width, height } : undefined;
 }
 
-export function formatSize({ width, height }: Pixels): string {
+function formatSize({ width, height }: Pixels): string {
   return `${width}x${height}`;
 }
 
@@ -99,13 +99,13 @@ export function nearestAspectRatio(px: Pixels, allowed: readonly string[]): stri
 }
 
 /** Edge of a `1k`/`2k`/`4k` tier in pixels (1k = 1024). */
-export function tierEdge(tier: string): number | undefined {
+function tierEdge(tier: string): number | undefined {
   const m = /^(\d+)k$/i.exec(tier);
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
 /** A tier may fall this much short of the requested pixel count and still count as covering it. */
-export const TIER_SLACK = 0.9;
+const TIER_SLACK = 0.9;
 
 /**
  * The smallest tier whose area covers the requested pixel count (1024x1024 → 1k, 1792x1024 → 2k,

@@ -15,7 +15,7 @@ export type ResponseFormat = 'url' | 'b64_json';
 export type {
   ModelEntry,
   OperationContract,
-  Provider,
+  UpstreamProvider,
   PriceData,
   SizeRule,
   ContractParam,

@@ -8,7 +8,7 @@ import { sniffImageType, type ImageMime } from '../util/image-type.ts';
 
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 export const DOWNLOAD_TIMEOUT_MS = 30_000;
-export const MAX_REDIRECTS = 3;
+const MAX_REDIRECTS = 3;
 
 const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
 

@@ -54,7 +54,7 @@ const systemResolve: ResolveHost = (hostname) => dnsLookup(hostname, { all: true
  * Checks URLs and pins the addresses it checked. `checkUrl` and `dispatcher` plug straight into
  * downloadImage; one guard serves all the fetches of one request (one lookup per host).
  */
-export class AddressGuard {
+class AddressGuard {
   readonly dispatcher: Agent;
   private readonly pins = new Map<string, Promise<ResolvedAddress[]>>();
   private readonly allowPrivate: boolean;

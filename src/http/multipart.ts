@@ -17,9 +17,9 @@ declare module 'fastify' {
 
 /** A text field: prompts, sizes, comma-separated URL lists. Not a place for image bytes. */
 export const MAX_MULTIPART_FIELD_BYTES = 1024 * 1024;
-export const MAX_MULTIPART_FIELDS = 100;
+const MAX_MULTIPART_FIELDS = 100;
 /** Edits take up to 16 sources and a mask; a little room above that, the routes check their own counts. */
-export const MAX_MULTIPART_FILES = 32;
+const MAX_MULTIPART_FILES = 32;
 
 export async function registerMultipart(app: FastifyInstance, bodyLimitBytes: number): Promise<void> {
   await app.register(multipart, {

@@ -59,7 +59,7 @@ async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: Del
 }
 
 /** Upstream results larger than this (or of unknown size) stream into the blob store. */
-export const STREAM_ABOVE_BYTES = 1024 * 1024;
+const STREAM_ABOVE_BYTES = 1024 * 1024;
 
 async function store(put: () => Promise<string>): Promise<string> {
   try {

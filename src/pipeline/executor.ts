@@ -8,7 +8,7 @@ import { charge, type PriceAdjustments } from '../billing/quote.ts';
 import { requireModel } from '../catalog/catalog.ts';
 import type { ModelEntry } from '../catalog/model-entry.ts';
 import type { NormalizedImageRequest } from '../catalog/types.ts';
-import { PROVIDERS } from '../providers/registry.ts';
+import { adapterOf } from '../providers/registry.ts';
 import { type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
 import { callContext, isRetryable, type Router } from '../routing/router.ts';
 import { toApiError } from '../routing/upstream-errors.ts';
@@ -19,7 +19,7 @@ import type { StoredImage } from '../tasks/views.ts';
 import { type DeliveredImage, deliverImages } from './deliver.ts';
 import { crashPoint } from '../util/crash-points.ts';
 import { callWithFanOut } from './fan-out.ts';
-import { hydrateRequest, inputBlobKeys } from './inputs.ts';
+import { assertInputsLoaded, hydrateRequest, inputBlobKeys } from './inputs.ts';
 import { openUpstreamResult } from './upstream-download.ts';
 
 /** First poll delay when the adapter names none. */
@@ -58,6 +58,7 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
   }
 
   async start({ req, entry }: ImageJob, ctx: StepContext): Promise<StartOutcome<GenerateResult>> {
+    assertInputsLoaded(req);
     const attempt = await this.deps.router.run<StartOutcome<GenerateResult>>(
       entry,
       ctx.signal,
@@ -164,8 +165,7 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
 
   private channelOf(task: TaskRow): { channel: Channel; adapter: ProviderAdapter } | undefined {
     const channel = this.deps.router.channels.find((c) => c.id === task.channel_id);
-    const adapter = channel ? PROVIDERS[channel.provider] : undefined;
-    return channel && adapter ? { channel, adapter } : undefined;
+    return channel ? { channel, adapter: adapterOf(channel) } : undefined;
   }
 }
 

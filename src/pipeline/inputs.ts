@@ -71,6 +71,19 @@ export async function resolveInputs(sources: InputSources, accountId: string, re
   checkRules(req);
 }
 
+/**
+ * The guarantee adapters build on: every image the request names (URLs, file ids, uploads) is loaded
+ * into req.images / req.mask. It holds after resolveInputs and after hydrateRequest; a request that
+ * breaks it is a bug here, never something to send upstream half-read.
+ */
+export function assertInputsLoaded(req: NormalizedImageRequest): void {
+  const named = (req.imageUrls?.length ?? 0) + (req.referenceImageUrls?.length ?? 0) + (req.imageRefs?.length ?? 0);
+  const maskNamed = req.maskRef !== undefined || req.maskUrl !== undefined;
+  if ((req.images?.length ?? 0) < named || (maskNamed && !req.mask)) {
+    throw new Error(`input images were not loaded before the upstream call (${named} named, ${req.images?.length ?? 0} loaded)`);
+  }
+}
+
 /** `data:image/...;base64,...` inputs (OpenAI's JSON edits accept them): decoded within the same limits as fetched ones. */
 function decodeDataUrl(url: string, field: string, budget: FetchBudget): { bytes: Buffer } {
   const m = /^data:(image\/(?:png|jpeg|webp));base64,([A-Za-z0-9+/=\s]*)$/.exec(url);

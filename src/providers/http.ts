@@ -10,7 +10,7 @@ import { UpstreamError, type UpstreamErrorKind } from './types.ts';
 
 /** Upstream error bodies are read up to this size; success bodies up to MAX_RESPONSE_BYTES. */
 const MAX_ERROR_BYTES = 64 * 1024;
-export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 });
 
@@ -94,7 +94,7 @@ export function parseJson<T>(res: UpstreamResponse): T {
   }
 }
 
-export function errorForStatus(status: number, message: string, headers?: Headers): UpstreamError {
+function errorForStatus(status: number, message: string, headers?: Headers): UpstreamError {
   const kind: UpstreamErrorKind =
     status === 429 ? 'rate_limited'
     : status === 401 || status === 403 ? 'auth'

@@ -11,7 +11,7 @@ import { midjourneyProvider } from './midjourney/adapter.ts';
 import { openaiProvider } from './openai/adapter.ts';
 import { stabilityProvider } from './stability/adapter.ts';
 import { togetherProvider } from './together/adapter.ts';
-import type { ProviderAdapter, ProviderDeclaration } from './types.ts';
+import type { Channel, ProviderAdapter, ProviderDeclaration } from './types.ts';
 import { xaiProvider } from './xai/adapter.ts';
 
 const DECLARATIONS = [
@@ -47,7 +47,11 @@ export function providerAdapter(name: string): ProviderDeclaration | undefined {
 }
 
 /**
- * Provider name → adapter, for callers that index by a channel's provider (the router, the task
- * executor). Channels are checked against PROVIDER_NAMES at start, so their lookups always hit.
+ * The adapter that serves a channel. Channels are checked against PROVIDER_NAMES when they are built
+ * (routing/channels.ts), so an unknown provider here is a programming error, not a request error.
  */
-export const PROVIDERS: Readonly<Record<string, ProviderAdapter>> = Object.fromEntries(BY_NAME);
+export function adapterOf(channel: Pick<Channel, 'id' | 'provider'>): ProviderAdapter {
+  const declaration = BY_NAME.get(channel.provider);
+  if (!declaration) throw new Error(`channel ${channel.id}: no provider is declared as '${channel.provider}'`);
+  return declaration;
+}

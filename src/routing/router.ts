@@ -5,15 +5,15 @@
 import type { ModelEntry } from '../catalog/model-entry.ts';
 import { upstreamModelName } from '../catalog/catalog.ts';
 import { ApiError, apiErrors } from '../api/errors.ts';
-import { PROVIDERS } from '../providers/registry.ts';
+import { adapterOf } from '../providers/registry.ts';
 import { type CallContext, type Channel, type ProviderAdapter, UpstreamError } from '../providers/types.ts';
 import { ChannelHealth } from './health.ts';
 import { toApiError } from './upstream-errors.ts';
 
 /** Failover stops after this many channels even when more serve the model. */
-export const MAX_ATTEMPTS = 4;
+const MAX_ATTEMPTS = 4;
 /** No new attempt starts after this much time spent on one call. */
-export const MAX_ROUTING_MS = 5 * 60_000;
+const MAX_ROUTING_MS = 5 * 60_000;
 
 export interface Attempt<T> {
   result: T;
@@ -52,7 +52,7 @@ export class Router {
     /** Channels whose adapter cannot do this request (an edit on a generate-only upstream) are skipped. */
     accepts: (adapter: ProviderAdapter) => boolean = () => true,
   ): Promise<Attempt<T>> {
-    const serving = this.candidates(entry.id).filter((c) => accepts(PROVIDERS[c.provider]));
+    const serving = this.candidates(entry.id).filter((c) => accepts(adapterOf(c)));
     if (serving.length === 0) {
       throw apiErrors.noChannelConfigured(entry.id);
     }
@@ -64,7 +64,7 @@ export class Router {
     const deadline = Date.now() + MAX_ROUTING_MS;
     for (const channel of candidates) {
       if (signal.aborted || Date.now() > deadline) break;
-      const adapter = PROVIDERS[channel.provider];
+      const adapter = adapterOf(channel);
       const timeout = AbortSignal.timeout(channel.timeoutMs);
       const ctx = callContext(channel, entry, AbortSignal.any([signal, timeout]));
       try {

@@ -11,7 +11,7 @@ import { randomHex } from '../util/ids.ts';
 
 export type TaskRow = TasksTable;
 
-export const TERMINAL: readonly TaskStatus[] = ['completed', 'failed'];
+const TERMINAL: readonly TaskStatus[] = ['completed', 'failed'];
 
 export function newTaskId(): string {
   return `ldtask_${randomHex(16)}`;

@@ -9,7 +9,7 @@
 
 export const MICROS_PER_USD = 1_000_000;
 /** Token rates are quoted per this many tokens. */
-export const TOKENS_PER_RATE = 1_000_000;
+const TOKENS_PER_RATE = 1_000_000;
 
 /** Parses "12.5", "0.000001" or 12.5 to micro-dollars; undefined when it is not a valid amount. */
 export function parseUsd(value: unknown): number | undefined {

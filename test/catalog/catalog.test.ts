@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/api/errors.ts';
 import { editDistance, listModels, requireModel, resolveModel, suggestModel, upstreamModelName } from '../../src/catalog/catalog.ts';
-import { PROVIDERS } from '../../src/catalog/model-entry.ts';
+import { UPSTREAM_PROVIDERS } from '../../src/catalog/model-entry.ts';
 import { MODELS } from '../../src/catalog/models.ts';
 import { priceMicros } from '../../src/util/money.ts';
 
@@ -125,7 +125,7 @@ describe('data consistency', () => {
     expect(m.category).toBe('image');
     expect(Number.isInteger(m.created)).toBe(true);
     expect(m.operations.length).toBeGreaterThan(0);
-    for (const provider of Object.keys(m.upstream)) expect(PROVIDERS).toContain(provider);
+    for (const provider of Object.keys(m.upstream)) expect(UPSTREAM_PROVIDERS).toContain(provider);
     for (const op of m.operations) {
       // Every enumerated value list belongs to a parameter the operation accepts, and vice versa.
       for (const [param, values] of Object.entries(op.values)) {

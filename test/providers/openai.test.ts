@@ -348,12 +348,11 @@ describe('openai adapter: edits and variations', () => {
     expect(sent).not.toHaveProperty('response_format');
   });
 
-  it('passes URL-only sources and mask as JSON image_url references', async () => {
-    await openaiProvider.edit!(edit({ imageRefs: [{ url: 'https://example.com/a.png' }, { url: 'https://example.com/b.webp' }], maskRef: { url: 'https://example.com/m.png' } }), ctx('gpt-image-2'));
-    expect(lastPost().json).toEqual({
-      model: 'gpt-image-2', prompt: 'make it dusk', n: 1,
-      images: [{ image_url: 'https://example.com/a.png' }, { image_url: 'https://example.com/b.webp' }], mask: { image_url: 'https://example.com/m.png' },
-    });
+  it('uploads sources the client named by URL as bytes (the pipeline fetched them), never the URL itself', async () => {
+    const images = [await input(1024, 1024), await input(1024, 1024)];
+    await openaiProvider.edit!(edit({ imageRefs: [{ url: 'https://example.com/a.png' }, { url: 'https://example.com/b.webp' }], maskRef: { url: 'https://example.com/m.png' }, images, mask: await input(1024, 1024) }), ctx('gpt-image-2'));
+    expect(partNames(lastPost())).toEqual(expect.arrayContaining(['image[]', 'mask']));
+    expect(JSON.stringify(fields(lastPost()))).not.toContain('example.com');
   });
 
   it('refuses an Easel file reference that was not resolved to bytes, without calling upstream', async () => {

@@ -9,9 +9,9 @@ import { BASE_PARAMS, EDIT_SOURCE_PARAMS, PRICE_VERSION, PUBLIC_PROMPT_MAX, REFE
 /** FluxPro11Inputs width/height: 256–1440, multiples of 32 (upstream-openapi/bfl.json). */
 export const FLUX_PRO_SIZE_RULE: SizeRule = { kind: 'range', multipleOf: 32, minEdge: 256, maxEdge: 1440 };
 /** Together's FLUX.1 schnell takes width/height; limits not published in a spec, kept to FLUX's range. */
-export const FLUX_SCHNELL_SIZE_RULE: SizeRule = { kind: 'range', multipleOf: 16, minEdge: 256, maxEdge: 1440 };
+const FLUX_SCHNELL_SIZE_RULE: SizeRule = { kind: 'range', multipleOf: 16, minEdge: 256, maxEdge: 1440 };
 /** FluxKontextProInputs: input_image .. input_image_4. */
-export const FLUX_KONTEXT_MAX_INPUTS = 4;
+const FLUX_KONTEXT_MAX_INPUTS = 4;
 /**
  * BFL makes one image per task: n > 1 becomes n upstream tasks under one Easel task (the adapter polls
  * them together; the Ready ones are delivered and billed). Kept small: each one counts against BFL's
@@ -19,9 +19,9 @@ export const FLUX_KONTEXT_MAX_INPUTS = 4;
  */
 export const BFL_MAX_N = 4;
 /** Together returns up to 4 images per call. */
-export const TOGETHER_MAX_N = 4;
+const TOGETHER_MAX_N = 4;
 /** Kontext accepts ratios between 21:9 and 9:21. */
-export const KONTEXT_RATIOS = ['21:9', '16:9', '3:2', '4:3', '5:4', '1:1', '4:5', '3:4', '2:3', '9:16', '9:21'] as const;
+const KONTEXT_RATIOS = ['21:9', '16:9', '3:2', '4:3', '5:4', '1:1', '4:5', '3:4', '2:3', '9:16', '9:21'] as const;
 
 const BFL_PRICES = 'https://docs.bfl.ml/quick_start/pricing';
 const OUTPUT_FORMATS = ['jpeg', 'png', 'webp'] as const;

@@ -14,11 +14,11 @@ export const GEMINI_31_RATIOS = [...GEMINI_RATIOS, '1:4', '4:1', '1:8', '8:1'] a
 /** Public resolution tiers (the upstream's 512 tier on 3.1 Flash is not part of the public contract). */
 export const GEMINI_RESOLUTIONS = ['1k', '2k', '4k'] as const;
 /** Gemini answers one image per call; Easel fans out, so n is kept small to bound latency and cost. */
-export const GEMINI_MAX_N = 4;
+const GEMINI_MAX_N = 4;
 /** Up to 14 reference images on the 3.x models (upstreams.md §3.2). */
-export const GEMINI_3_MAX_REFERENCES = 14;
+const GEMINI_3_MAX_REFERENCES = 14;
 /** Google recommends at most 3 input images for 2.5 Flash Image. */
-export const GEMINI_25_MAX_REFERENCES = 3;
+const GEMINI_25_MAX_REFERENCES = 3;
 
 const GOOGLE_PRICES = 'https://ai.google.dev/gemini-api/docs/pricing';
 

@@ -18,9 +18,9 @@ export const GPT_IMAGE_2_SIZE_RULE: SizeRule = {
 };
 
 /** OpenAI accepts up to 16 source images per GPT Image edit. */
-export const GPT_IMAGE_MAX_SOURCES = 16;
+const GPT_IMAGE_MAX_SOURCES = 16;
 /** OpenAI's own prompt caps per model (upstreams.md §1.2). */
-export const DALL_E_2_PROMPT_MAX = 1000;
+const DALL_E_2_PROMPT_MAX = 1000;
 
 const GPT_IMAGE_2_VALUES = {
   quality: ['auto', 'low', 'medium', 'high'],
@@ -74,7 +74,7 @@ const OPENAI_PRICES = 'https://openai.com/api/pricing/';
 /** DALL·E list prices, unchanged since launch; relayed by 6g-ai.com and docs.dev.xavier.icvr.xyz. */
 const DALL_E_PRICES = `${OPENAI_PRICES} (DALL·E list prices)`;
 
-export const gptImage2: ModelEntry = {
+const gptImage2: ModelEntry = {
   id: 'gpt-image-2',
   aliases: [],
   owned_by: 'openai',
@@ -123,7 +123,7 @@ const DALL_E_2_WIRE: OpenAIImagesWire = { takesResponseFormat: true, multipartEd
 
 const DALL_E_RETIRED = 'OpenAI scheduled DALL·E 2 and 3 for shutdown on 2026-05-12; kept routable for channels that still serve it.';
 
-export const dallE3: ModelEntry = {
+const dallE3: ModelEntry = {
   id: 'dall-e-3',
   aliases: [],
   owned_by: 'openai',
@@ -170,7 +170,7 @@ const DALL_E_2_INPUT = { formats: ['image/png'], square: true, maxBytes: 4 * 102
 
 const DALL_E_2_SIZES: SizeRule = { kind: 'list', values: ['256x256', '512x512', '1024x1024'] };
 
-export const dallE2: ModelEntry = {
+const dallE2: ModelEntry = {
   id: 'dall-e-2',
   aliases: [],
   owned_by: 'openai',

@@ -6,19 +6,19 @@ import { IMAGE_ENDPOINTS } from '../types.ts';
 import { BASE_PARAMS, PRICE_VERSION, PUBLIC_PROMPT_MAX, REFERENCE_PARAMS, active } from './shared.ts';
 
 /** Midjourney takes any --ar; these are the ratios Easel publishes and maps size onto. */
-export const MIDJOURNEY_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '1:2', '2:1', '21:9'] as const;
+const MIDJOURNEY_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '1:2', '2:1', '21:9'] as const;
 /** midjourney-proxy imagine: base64Array image prompts; blend takes 2–5, so 5 is the bound. */
-export const MIDJOURNEY_MAX_IMAGE_PROMPTS = 5;
+const MIDJOURNEY_MAX_IMAGE_PROMPTS = 5;
 /** Ideogram v3 aspect ratios (AspectRatioV3, written with ':' publicly and 'x' upstream). */
-export const IDEOGRAM_RATIOS = ['1:3', '3:1', '1:2', '2:1', '9:16', '16:9', '10:16', '16:10', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '1:1'] as const;
+const IDEOGRAM_RATIOS = ['1:3', '3:1', '1:2', '2:1', '9:16', '16:9', '10:16', '16:10', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '1:1'] as const;
 /** Ideogram rendering_speed, exposed as `quality` (lower-cased). BALANCED is unpriced, so not offered. */
-export const IDEOGRAM_QUALITIES = ['flash', 'turbo', 'default', 'quality'] as const;
+const IDEOGRAM_QUALITIES = ['flash', 'turbo', 'default', 'quality'] as const;
 /** Ideogram num_images: 1–8. */
-export const IDEOGRAM_MAX_N = 8;
+const IDEOGRAM_MAX_N = 8;
 /** Stability sd3 text-to-image aspect ratios. */
-export const STABILITY_RATIOS = ['21:9', '16:9', '3:2', '5:4', '1:1', '4:5', '2:3', '9:16', '9:21'] as const;
+const STABILITY_RATIOS = ['21:9', '16:9', '3:2', '5:4', '1:1', '4:5', '2:3', '9:16', '9:21'] as const;
 /** Stability returns one image per call; Easel fans out up to this many. */
-export const STABILITY_MAX_N = 4;
+const STABILITY_MAX_N = 4;
 
 const IDEOGRAM_PRICES = 'https://ideogram.ai/features/api-pricing (3.0 rates relayed by developer.puter.com, 2026-06)';
 

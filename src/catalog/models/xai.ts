@@ -6,10 +6,10 @@ import type { ModelEntry, OperationContract, PriceData } from '../model-entry.ts
 import { IMAGE_ENDPOINTS } from '../types.ts';
 import { BASE_PARAMS, EDIT_SOURCE_PARAMS, PRICE_VERSION, PUBLIC_N_MAX, PUBLIC_PROMPT_MAX, active } from './shared.ts';
 
-export const GROK_RATIOS = ['1:1', '3:4', '4:3', '9:16', '16:9', '2:3', '3:2', '9:19.5', '19.5:9', '9:20', '20:9', '1:2', '2:1', 'auto'] as const;
-export const GROK_RESOLUTIONS = ['1k', '2k'] as const;
+const GROK_RATIOS = ['1:1', '3:4', '4:3', '9:16', '16:9', '2:3', '3:2', '9:19.5', '19.5:9', '9:20', '20:9', '1:2', '2:1', 'auto'] as const;
+const GROK_RESOLUTIONS = ['1k', '2k'] as const;
 /** xAI edits accept 1–3 source images; more is a 400 too_many_images before any upstream call. */
-export const GROK_MAX_EDIT_SOURCES = 3;
+const GROK_MAX_EDIT_SOURCES = 3;
 
 const values = { aspect_ratio: GROK_RATIOS, resolution: GROK_RESOLUTIONS };
 

@@ -60,7 +60,7 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
   });
 }
 
-export function accountView(account: Account) {
+function accountView(account: Account) {
   return { id: account.id, object: 'account', name: account.name, balance_usd: formatUsd(account.balance_micros), created_at: Math.floor(account.created_at / 1000) };
 }
 

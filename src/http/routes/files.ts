@@ -135,7 +135,7 @@ function readUploadForm(form: MultipartBody): { purpose: string; upload: Uploade
 }
 
 /** FileObject of the OpenAI/TokenLab files API. */
-export function fileObject(record: FileRecord) {
+function fileObject(record: FileRecord) {
   return {
     id: record.id,
     object: 'file' as const,

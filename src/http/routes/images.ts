@@ -50,14 +50,14 @@ async function multipartBody(request: FastifyRequest): Promise<{ body: Record<st
   return { body, uploads };
 }
 
-export function sendCreateResult(reply: FastifyReply, result: CreateResult): FastifyReply {
+function sendCreateResult(reply: FastifyReply, result: CreateResult): FastifyReply {
   if (result.kind === 'inline') reply.header('x-billing-transaction-id', result.billingTransactionId);
   if (result.kind === 'task') reply.header('x-task-id', result.taskId);
   return reply.send(result.body);
 }
 
 /** `X-Easel-Dry-Run: 1` validates and quotes without holding money or calling an upstream. */
-export function isDryRun(request: FastifyRequest): boolean {
+function isDryRun(request: FastifyRequest): boolean {
   const value = request.headers['x-easel-dry-run'];
   return value === '1' || value === 'true';
 }

@@ -23,7 +23,7 @@ import { AZURE_DEPLOYMENT_NOT_FOUND, AZURE_MODERATION_CODES, AZURE_POLICY_INNER_
 /** The first API version that serves GPT image models as well as DALL·E 3 (GA 2024-10-21 has DALL·E 3 only). */
 export const AZURE_DEFAULT_API_VERSION = '2025-04-01-preview';
 
-export function azureApiVersion(channel: Channel): string {
+function azureApiVersion(channel: Channel): string {
   const value = channel.options.api_version;
   return typeof value === 'string' && value.trim() ? value.trim() : AZURE_DEFAULT_API_VERSION;
 }

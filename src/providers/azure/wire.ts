@@ -20,25 +20,6 @@ export interface AzureImageItem extends ImageItem {
   prompt_filter_results?: ContentFilterResults;
 }
 
-export interface AzureImagesResponse extends Omit<ImagesResponse, 'data'> {
-  data?: AzureImageItem[];
-}
-
-/**
- * Azure's envelope: `code` is a string even for HTTP statuses ("401", "429"), `type`/`param` are often
- * absent or null, and content-filter refusals carry `inner_error` (`innererror` on some routes).
- */
-export interface AzureErrorBody {
-  error?: {
-    code?: string | null;
-    message?: string;
-    param?: string | null;
-    type?: string | null;
-    inner_error?: AzureInnerError;
-    innererror?: AzureInnerError;
-  };
-}
-
 export interface AzureInnerError {
   code?: string;
   content_filter_results?: ContentFilterResults;

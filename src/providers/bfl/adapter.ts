@@ -31,9 +31,9 @@ import type { BflAsyncResponse, BflErrorBody, BflPixelRequest, BflRatioRequest, 
 import { isHttpUrl, parseHttpUrl } from '../../util/urls.ts';
 
 /** BFL's own examples poll every 0.5 s; the engine backs off from there. */
-export const BFL_POLL_INTERVAL_MS = 500;
+const BFL_POLL_INTERVAL_MS = 500;
 /** Tasks finish in seconds; signed sample URLs live about 10 minutes. */
-export const BFL_TASK_TIMEOUT_MS = 10 * 60_000;
+const BFL_TASK_TIMEOUT_MS = 10 * 60_000;
 /** Kontext takes input_image .. input_image_4. */
 const KONTEXT_INPUTS = ['input_image', 'input_image_2', 'input_image_3', 'input_image_4'] as const;
 /** BFL's own domains, between which the key may travel (see the header). */

@@ -57,7 +57,7 @@ function fitWithin({ width, height }: Size, max: number): Size {
 }
 
 /** How long a demo task takes (channel option `task_ms` overrides), so the offline start shows progress. */
-export const DEMO_TASK_MS = 3_000;
+const DEMO_TASK_MS = 3_000;
 
 /** A demo task lives in its reference: when it started, how long it takes, and what to draw when it completes. */
 type DemoTaskState = {

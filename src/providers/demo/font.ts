@@ -1,7 +1,6 @@
 // A built-in 5×7 bitmap font (rows 7–8 hold descenders), so demo pictures never depend on the fonts a
 // machine happens to have: librsvg text renders blank or as boxes where none are installed.
 
-export const GLYPH_WIDTH = 5;
 /** Cap height: the rows an upper-case letter fills. */
 export const GLYPH_HEIGHT = 7;
 /** Horizontal distance from one character to the next, in font pixels. */

@@ -43,7 +43,7 @@ export async function renderDemoImage(opts: DemoImageOptions): Promise<Buffer> {
   }
 }
 
-export function demoSvg(opts: DemoImageOptions): string {
+function demoSvg(opts: DemoImageOptions): string {
   const { width: w, height: h } = opts;
   const palette = paletteFor(opts.prompt, opts.index);
   const short = Math.min(w, h);

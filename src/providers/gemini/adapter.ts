@@ -22,7 +22,7 @@ import type {
 } from './wire.ts';
 
 /** Gemini image models return one image per call and reject candidateCount > 1. */
-export const GEMINI_IMAGES_PER_CALL = 1;
+const GEMINI_IMAGES_PER_CALL = 1;
 
 /** finishReason values that mean the output (or the prompt) was stopped by a content policy. */
 const BLOCKING_FINISH_REASONS: ReadonlySet<string> = new Set([
@@ -64,7 +64,7 @@ export function generateBody(req: NormalizedImageRequest): GeminiGenerateContent
 }
 
 /** `models/{model}:generateContent`; a model_map entry may carry Google's own `models/` prefix. */
-export function generateContentPath(upstreamModel: string): string {
+function generateContentPath(upstreamModel: string): string {
   return `/models/${encodeURIComponent(upstreamModel.replace(/^models\//, ''))}:generateContent`;
 }
 
@@ -72,7 +72,7 @@ export function generateContentPath(upstreamModel: string): string {
  * Google's envelope says more than the status: a bad key is a 400 with ErrorInfo API_KEY_INVALID,
  * an unusable project (region, billing) is FAILED_PRECONDITION, and a 429 names its wait in RetryInfo.
  */
-export function classifyGeminiError(status: number, text: string, headers: Headers): UpstreamError | undefined {
+function classifyGeminiError(status: number, text: string, headers: Headers): UpstreamError | undefined {
   const error = parseErrorBody(text);
   const message = extractMessage(text);
   const details = Array.isArray(error?.details) ? error.details : [];

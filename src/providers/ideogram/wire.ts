@@ -45,7 +45,3 @@ export interface IdeogramGenerateResponse {
   data: IdeogramImage[];
 }
 
-/** 422 body when the prompt fails Ideogram's safety check. */
-export interface IdeogramSafetyError {
-  error: string;
-}

@@ -28,9 +28,9 @@ import type { MjImagineRequest, MjSubmitResult, MjTask } from './wire.ts';
 import { isHttpUrl } from '../../util/urls.ts';
 
 /** The proxy learns progress from Discord message edits every few seconds; the engine backs off from here. */
-export const MJ_POLL_INTERVAL_MS = 1_000;
+const MJ_POLL_INTERVAL_MS = 1_000;
 /** Fast mode takes about a minute; relax mode and the proxy's own queue can take many. */
-export const MJ_TASK_TIMEOUT_MS = 15 * 60_000;
+const MJ_TASK_TIMEOUT_MS = 15 * 60_000;
 /** failReason wording of Midjourney's moderation ("Banned prompt detected", "Image denied", output filters). */
 const MODERATION_REASON = /banned|moderat|denied|community (standards|guidelines)|output filter|敏感|违规/i;
 /** failReason wording of a request Midjourney refused as malformed. */

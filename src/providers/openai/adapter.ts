@@ -9,7 +9,7 @@
 import type { FormData } from 'undici';
 import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
 import { sizeParam } from '../../catalog/size-rules.ts';
-import type { ImageRef, InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
+import type { InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, extractMessage, joinUrl, multipartBody, parseJson, type WireBody } from '../http.ts';
 import { type CallContext, type Channel, defineProvider, type GenerateResult, type UpstreamImage, UpstreamError } from '../types.ts';
 import {
@@ -18,14 +18,13 @@ import {
   type EditImageJsonRequest,
   type ErrorBody,
   type ImageItem,
-  type ImageRefParam,
   type ImagesResponse,
   MAX_IMAGE_URL_CHARS,
   OPENAI_MODERATION_CODES,
 } from './wire.ts';
 
 /** OpenAI's `n` ceiling per call. */
-export const OPENAI_MAX_IMAGES_PER_CALL = 10;
+const OPENAI_MAX_IMAGES_PER_CALL = 10;
 
 /** Images one call may ask for, given the model's wire facts; routing fans out above it. */
 export function imagesPerCall(facts: OpenAIImagesWire | undefined): number {
@@ -33,7 +32,7 @@ export function imagesPerCall(facts: OpenAIImagesWire | undefined): number {
 }
 
 /** Channel option naming what DALL·E is asked to return; b64_json saves the download hop and outlives the 60-minute URLs. */
-export const UPSTREAM_RESPONSE_FORMAT_OPTION = 'upstream_response_format';
+const UPSTREAM_RESPONSE_FORMAT_OPTION = 'upstream_response_format';
 
 const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 
@@ -158,35 +157,27 @@ export function editFormBody(req: NormalizedImageRequest, wire: WireChoice): { f
 
 const dataUrl = (image: InputImage) => `data:${image.mime};base64,${image.bytes.toString('base64')}`;
 
-function refParam(ref: ImageRef, what: string): ImageRefParam {
-  // Easel's /v1/files ids mean nothing upstream: such references must arrive as bytes.
-  if (!('url' in ref)) throw new UpstreamError('bad_request', `the ${what} is a file reference that was not resolved to an image`);
-  return { image_url: ref.url };
-}
-
 /**
- * How a GPT image edit travels. Multipart carries any size of upload, so it is the default; the JSON
- * variant is used when the sources are only URLs (OpenAI fetches them), or when the client set
- * `moderation` (only JSON has that field) and every upload fits in a data URL. DALL·E 2 edits are
- * multipart only.
+ * How a GPT image edit travels. Every source arrives as bytes (the pipeline fetched and measured any
+ * URL the client gave), and multipart carries any size of upload, so it is the default; the JSON
+ * variant is used when the client set `moderation` (only JSON has that field) and every upload fits
+ * in a data URL. DALL·E 2 edits are multipart only.
  */
 export function editBody(req: NormalizedImageRequest, wire: WireChoice): WireBody {
   const uploads = [...(req.images ?? []), ...(req.mask ? [req.mask] : [])];
   const fitsJson = uploads.every((image) => Math.ceil(image.bytes.length / 3) * 4 + 32 <= MAX_IMAGE_URL_CHARS);
-  const urlsOnly = !req.images?.length;
-  const json = !wire.multipartEditsOnly && (urlsOnly || (req.moderation !== undefined && fitsJson));
+  const json = !wire.multipartEditsOnly && req.moderation !== undefined && fitsJson;
   if (!json) return editFormBody(req, wire);
   const { response_format: _never, style: _none, ...fields } = generateBody(req, wire);
-  const images = req.images?.length ? req.images.map((image) => ({ image_url: dataUrl(image) })) : (req.imageRefs ?? []).map((ref) => refParam(ref, 'source image'));
+  const images = (req.images ?? []).map((image) => ({ image_url: dataUrl(image) }));
   if (images.length === 0) throw new UpstreamError('bad_request', 'the edit has no source image');
   const body: EditImageJsonRequest = { ...fields, images };
   if (req.mask) body.mask = { image_url: dataUrl(req.mask) };
-  else if (req.maskRef) body.mask = refParam(req.maskRef, 'mask');
   return { json: body };
 }
 
 /** The variations body (DALL·E 2, multipart): one square PNG and the few fields the endpoint has. */
-export function varyBody(req: NormalizedImageRequest, wire: WireChoice): { form: FormData } {
+function varyBody(req: NormalizedImageRequest, wire: WireChoice): { form: FormData } {
   const image = req.images?.[0];
   if (!image) throw new UpstreamError('bad_request', 'the variation has no source image to upload');
   const fields: CreateImageVariationFields = { model: wire.model, n: req.n, user: req.user, response_format: wire.responseFormat };

@@ -27,18 +27,4 @@ export const STABILITY_HEADERS = {
   clientUserId: 'stability-client-user-id',
 } as const;
 
-/** `accept: application/json` success body (the emulator speaks it; the adapter asks for bytes). */
-export interface StabilityJsonImage {
-  image: string;
-  finish_reason: StabilityFinishReason;
-  seed: number;
-}
-
-/** Every error, whatever the status: `{"id":"<32 hex>","name":"content_moderation","errors":["..."]}`. */
-export interface StabilityError {
-  id: string;
-  name: string;
-  errors: string[];
-}
-
 export const STABILITY_MODERATION_NAMES = ['content_moderation', 'public_figure'] as const;

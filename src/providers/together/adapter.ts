@@ -8,9 +8,9 @@ import { type CallContext, defineProvider, type GenerateResult, type UpstreamIma
 import type { TogetherGenerationRequest, TogetherImageResponse } from './wire.ts';
 
 /** Together returns 1–4 images per call. */
-export const TOGETHER_MAX_IMAGES_PER_CALL = 4;
+const TOGETHER_MAX_IMAGES_PER_CALL = 4;
 /** FLUX.1 [schnell] is distilled for 4 steps; Together's own default (20) is meant for the dev/pro models. */
-export const TOGETHER_SCHNELL_STEPS = 4;
+const TOGETHER_SCHNELL_STEPS = 4;
 
 export function generateBody(req: NormalizedImageRequest, model: string): TogetherGenerationRequest {
   const { width, height } = typeof req.size === 'object' ? req.size : outputDimensions(req);

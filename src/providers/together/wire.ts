@@ -35,7 +35,3 @@ export interface TogetherImageResponse {
   data: TogetherImageItem[];
 }
 
-/** Together's OpenAI-like error envelope. */
-export interface TogetherError {
-  error: { message: string; type?: string | null; param?: string | null; code?: string | null };
-}

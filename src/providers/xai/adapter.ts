@@ -5,10 +5,10 @@
 import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { callUpstream, extractMessage, joinUrl, parseJson } from '../http.ts';
 import { type CallContext, defineProvider, type GenerateResult, type UpstreamImage, UpstreamError } from '../types.ts';
-import type { XaiEditRequest, XaiGenerationRequest, XaiImageItem, XaiImageRef, XaiImageResponse } from './wire.ts';
+import type { XaiEditRequest, XaiGenerationRequest, XaiImageItem, XaiImageRef, XaiImageResponse, XaiNativeError, XaiOpenAiStyleError } from './wire.ts';
 
 /** xAI makes 1–10 images per call. */
-export const XAI_MAX_IMAGES_PER_CALL = 10;
+const XAI_MAX_IMAGES_PER_CALL = 10;
 
 export function generateBody(req: NormalizedImageRequest, model: string): XaiGenerationRequest {
   const body: XaiGenerationRequest = {
@@ -51,7 +51,7 @@ export function classifyXaiError(status: number, text: string): UpstreamError | 
 /** The error text of either xAI form, {code, error} or {error:{message}}; never leaves this module. */
 function rawMessage(text: string): string {
   try {
-    const body = JSON.parse(text);
+    const body = JSON.parse(text) as Partial<XaiNativeError> | Partial<XaiOpenAiStyleError> | null;
     const value = typeof body?.error === 'string' ? body.error : body?.error?.message;
     return typeof value === 'string' ? value : '';
   } catch {

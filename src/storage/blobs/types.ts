@@ -27,7 +27,7 @@ export interface BlobStore {
   urlFor(key: string): string;
 }
 
-export const CONTENT_TYPES: Record<string, string> = {
+const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
   jpg: 'image/jpeg',
   webp: 'image/webp',
@@ -42,7 +42,7 @@ export function extensionFor(contentType: string): string {
 }
 
 /** 32 base62 characters + extension. Anything else is refused before touching the disk (no traversal). */
-export const BLOB_KEY_PATTERN = /^[0-9A-Za-z]{32}\.(png|jpg|webp)$/;
+const BLOB_KEY_PATTERN = /^[0-9A-Za-z]{32}\.(png|jpg|webp)$/;
 
 export function contentTypeOfKey(key: string): string | undefined {
   const m = BLOB_KEY_PATTERN.exec(key);

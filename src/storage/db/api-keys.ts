@@ -7,7 +7,7 @@ import { newId, randomBase62 } from '../../util/ids.ts';
 import type { ApiKeysTable, Database } from './schema.ts';
 
 export const API_KEY_PREFIX = 'sk-';
-export const API_KEY_RANDOM_LENGTH = 48;
+const API_KEY_RANDOM_LENGTH = 48;
 const SHOWN_PREFIX_LENGTH = 7;
 
 export type ApiKeyRecord = ApiKeysTable;

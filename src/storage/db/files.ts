@@ -7,7 +7,7 @@ import type { Database, FilesTable } from './schema.ts';
 
 export type FileRecord = FilesTable;
 
-export const FILE_ID_PREFIX = 'file-';
+const FILE_ID_PREFIX = 'file-';
 
 export type NewFile = Omit<FileRecord, 'id' | 'created_at' | 'deleted_at'>;
 

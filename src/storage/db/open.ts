@@ -33,7 +33,7 @@ const pgTypes = {
  * creates on 10 connections queue for seconds on a loaded machine); a database that is down refuses
  * connections at once and fails sooner.
  */
-export const PG_CONNECT_TIMEOUT_MS = 30_000;
+const PG_CONNECT_TIMEOUT_MS = 30_000;
 
 export interface OpenOptions {
   databaseUrl?: string;

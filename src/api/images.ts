@@ -5,11 +5,12 @@
 import { z } from 'zod';
 import { PUBLIC_MAX_IMAGES } from './limits.ts';
 
-/** Public reference URLs: http(s) only; the fetcher applies the SSRF rules when it downloads them. */
-const httpUrl = z.url({ protocol: /^https?$/ });
-/** Edit sources and masks may also be data: URLs, as OpenAI's JSON edit body allows. */
+/**
+ * Input image URLs: http(s), fetched through the SSRF guard, or data: URLs (as OpenAI's JSON edit body
+ * allows), decoded within the same size limits.
+ */
 const sourceUrl = z.url({ protocol: /^(https?|data)$/ });
-const urlList = z.array(httpUrl).min(1).max(PUBLIC_MAX_IMAGES);
+const urlList = z.array(sourceUrl).min(1).max(PUBLIC_MAX_IMAGES);
 
 const imageRef = z
   .strictObject({
@@ -20,7 +21,7 @@ const imageRef = z
 
 /** Fields shared by generations and edits. */
 const common = {
-  model: z.string().describe('Model to use. Required, no default: see GET /v1/models?recommended_for=image.'),
+  model: z.string().describe('Model to use; send it explicitly (see GET /v1/models?recommended_for=image). Omitted: dall-e-3 on generations, dall-e-2 on edits and variations (OpenAI\'s defaults), reported in `normalized.model`.'),
   prompt: z.string().max(4000).describe('Text description of the desired image (model-specific maximum, at most 4000 characters).'),
   n: z.int().min(1).max(10).describe('Number of images (1-10, capped per model). Default 1.'),
   size: z
@@ -50,10 +51,10 @@ export const imageGenerationRequestSchema = z
     operation: z
       .enum(['text-to-image', 'image-to-image', 'image-edit'])
       .describe('Operation family. Reference-image requests use image-to-image; inferred from image_url/image_urls when omitted.'),
-    image_url: httpUrl.describe('Public https reference image for image-to-image.'),
-    image_urls: urlList.describe('Public https reference images for image-to-image (1-16; multipart: comma-separated).'),
+    image_url: sourceUrl.describe('Reference image for image-to-image: an https URL or a data: URL.'),
+    image_urls: urlList.describe('Reference images for image-to-image, https or data: URLs (1-16; multipart: comma-separated).'),
     reference_image_urls: urlList.describe('Additional references for families that separate inputs from references (multipart: comma-separated).'),
-    mask_url: httpUrl.describe('Mask URL for compatible operations.'),
+    mask_url: sourceUrl.describe('Mask URL for compatible operations.'),
     style: z.enum(['vivid', 'natural']).describe('dall-e-3 only: vivid (default) or natural.'),
     expand_prompt: z.boolean().describe('Let the model expand the prompt (FLUX prompt_upsampling, Ideogram magic prompt).'),
     negative_prompt: z.string().max(4000).describe('What to avoid (Ideogram, Stable Diffusion).'),
@@ -61,19 +62,19 @@ export const imageGenerationRequestSchema = z
     partial_images: z.int().min(0).max(3).describe('gpt-image-2 partial images (0-3); only meaningful with streaming, which is not offered.'),
   })
   .partial()
-  .required({ model: true, prompt: true })
+  .required({ prompt: true })
   .describe('POST /v1/images/generations (JSON). Unknown fields are rejected with 400 unsupported_parameter.');
 
 export const imageEditRequestSchema = z
   .strictObject({
     ...common,
     image_url: sourceUrl.describe('Single source image (TokenLab compatibility).'),
-    image_urls: z.array(sourceUrl).min(1).max(PUBLIC_MAX_IMAGES).describe('Source images (gpt-image-2 up to 16, Grok Imagine up to 3).'),
+    image_urls: urlList.describe('Source images (gpt-image-2 up to 16, Grok Imagine up to 3).'),
     images: z.array(imageRef).min(1).max(PUBLIC_MAX_IMAGES).describe('Official JSON source list: each item has exactly one of image_url or file_id.'),
     mask: imageRef.describe('Mask reference: exactly one of image_url or file_id. Multipart requests send mask as a file part.'),
   })
   .partial()
-  .required({ model: true, prompt: true })
+  .required({ prompt: true })
   .describe('POST /v1/images/edits. Exactly one of image_url, image_urls, images (or multipart image/image[] files).');
 
 export const imageVariationRequestSchema = z
@@ -85,7 +86,6 @@ export const imageVariationRequestSchema = z
     user: common.user,
   })
   .partial()
-  .required({ model: true })
   .describe('POST /v1/images/variations (multipart, with one image file).');
 
 export type ImageGenerationRequest = z.infer<typeof imageGenerationRequestSchema>;

@@ -83,7 +83,7 @@ export function quote(entry: ModelEntry, req: NormalizedImageRequest, adj: Price
   const outputTokens = estimatedOutputTokens(price, req) * req.n;
   // Prompt tokens: at most one per character; reference images at a generous flat count.
   const textTokens = req.prompt.length + 16;
-  const imageTokens = ((req.images?.length ?? 0) + (req.imageUrls?.length ?? 0) + (req.mask ? 1 : 0)) * QUOTE_TOKENS_PER_INPUT_IMAGE;
+  const imageTokens = ((req.images?.length ?? 0) + (req.mask ? 1 : 0)) * QUOTE_TOKENS_PER_INPUT_IMAGE;
   const amount = tokenCost(outputTokens, price.perMillion.imageOutput.usd) + tokenCost(textTokens, price.perMillion.textInput.usd) + tokenCost(imageTokens, price.perMillion.imageInput.usd);
   return {
     micros: withMarkup(amount, adj),

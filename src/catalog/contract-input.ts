@@ -78,7 +78,8 @@ export function prepareBody(endpoint: ImageEndpoint, body: Record<string, unknow
     } else if (BOOL_FIELDS.has(key) && /^(true|false)$/i.test(value.trim())) {
       out[key] = value.trim().toLowerCase() === 'true';
     } else if (LIST_FIELDS.has(key)) {
-      out[key] = value.split(',').map((s) => s.trim()).filter(Boolean);
+      // A data: URL has a comma of its own: split only at commas that start the next URL.
+      out[key] = value.split(/,(?=\s*(?:https?|data):)/i).map((s) => s.trim()).filter(Boolean);
     } else {
       out[key] = value;
     }

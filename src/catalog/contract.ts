@@ -23,11 +23,20 @@ export interface ValidateOptions {
 
 type Body = Record<string, unknown>;
 
+/** The model a request without `model` gets: OpenAI's defaults (dall-e-3 generates, dall-e-2 edits and varies). */
+export const DEFAULT_MODEL: Readonly<Record<ImageEndpoint, string>> = {
+  [IMAGE_ENDPOINTS.generations]: 'dall-e-3',
+  [IMAGE_ENDPOINTS.edits]: 'dall-e-2',
+  [IMAGE_ENDPOINTS.variations]: 'dall-e-2',
+};
+
 const ENUM_PARAMS: readonly EnumParam[] = ['quality', 'style', 'background', 'output_format', 'moderation', 'aspect_ratio', 'resolution'];
 
 export function validateImageRequest(endpoint: ImageEndpoint, rawBody: Body, opts: ValidateOptions = {}): NormalizedImageRequest {
   const body = prepareBody(endpoint, rawBody, opts.multipart ?? false);
-  const requestedModel = body.model;
+  // OpenAI's own defaults when the field is absent (the SDKs let callers omit it); reported in `normalized`.
+  const defaultedModel = body.model === undefined ? DEFAULT_MODEL[endpoint] : undefined;
+  const requestedModel = body.model ?? defaultedModel;
   if (typeof requestedModel !== 'string' || requestedModel.trim() === '') {
     throw apiErrors.validationFailed([{ field: 'model', message: 'Model is required. Pick one from GET /v1/models?recommended_for=image.', code: 'missing_required_parameter' }]);
   }
@@ -65,7 +74,9 @@ export function validateImageRequest(endpoint: ImageEndpoint, rawBody: Body, opt
   checkImageInputs(endpoint, op, body, rejected, typeBad, opts, issues);
 
   if (issues.length > 0) throw apiErrors.validationFailed(issues, hints);
-  return normalize(entry, op, endpoint, body, requestedModel, sizing);
+  const req = normalize(entry, op, endpoint, body, requestedModel, sizing);
+  if (defaultedModel) req.normalized = { model: defaultedModel, ...req.normalized };
+  return req;
 }
 
 /** Marks fields outside the operation's contract; returns the set of rejected field names. */
@@ -184,8 +195,8 @@ function checkEditRefs(body: Body, rejected: Set<string>, typeBad: Set<string>, 
   }
 }
 
-function toRef(item: Record<string, unknown>): ImageRef {
-  return typeof item.file_id === 'string' ? { fileId: item.file_id } : { url: item.image_url as string };
+function toRef(item: Record<string, unknown>, field: string): ImageRef {
+  return typeof item.file_id === 'string' ? { fileId: item.file_id, field: `${field}.file_id` } : { url: item.image_url as string, field: `${field}.image_url` };
 }
 
 /** The request in the one shape the adapters consume: the contract's choices filled in, unset keys dropped. */
@@ -253,25 +264,27 @@ function setOutputOptions(req: NormalizedImageRequest, body: Body): void {
   req.expandPrompt = body.expand_prompt as boolean | undefined;
 }
 
-/** Generations: image_url and image_urls become one list; references and the mask URL pass as sent. */
+/** Generations: image_url and image_urls become one list of references; reference_image_urls and the mask URL pass as sent. */
 function setReferenceImages(req: NormalizedImageRequest, body: Body): void {
-  const imageUrl = stringField(body, 'image_url');
-  const urls = [...(imageUrl ? [imageUrl] : []), ...((body.image_urls as string[] | undefined) ?? [])];
-  if (urls.length) req.imageUrls = urls;
+  const refs = urlRefs(body);
+  if (refs.length) req.imageRefs = refs;
   if (body.reference_image_urls) req.referenceImageUrls = body.reference_image_urls as string[];
   req.maskUrl = stringField(body, 'mask_url');
 }
 
 /** Edits: image_url, image_urls and images[] become one list of references (URLs or file ids), and the mask one more. */
 function setEditSources(req: NormalizedImageRequest, body: Body): void {
-  const imageUrl = stringField(body, 'image_url');
-  const refs: ImageRef[] = [
-    ...(imageUrl ? [{ url: imageUrl }] : []),
-    ...((body.image_urls as string[] | undefined) ?? []).map((url) => ({ url })),
-    ...((body.images as Array<Record<string, unknown>> | undefined) ?? []).map(toRef),
-  ];
+  const items = (body.images as Array<Record<string, unknown>> | undefined) ?? [];
+  const refs: ImageRef[] = [...urlRefs(body), ...items.map((item, i) => toRef(item, `images[${i}]`))];
   if (refs.length) req.imageRefs = refs;
-  if (body.mask) req.maskRef = toRef(body.mask as Record<string, unknown>);
+  if (body.mask) req.maskRef = toRef(body.mask as Record<string, unknown>, 'mask');
+}
+
+/** image_url, then image_urls, each named by the field it was sent in. */
+function urlRefs(body: Body): ImageRef[] {
+  const imageUrl = stringField(body, 'image_url');
+  const imageUrls = (body.image_urls as string[] | undefined) ?? [];
+  return [...(imageUrl ? [{ url: imageUrl, field: 'image_url' }] : []), ...imageUrls.map((url, i) => ({ url, field: `image_urls[${i}]` }))];
 }
 
 /** Drops unset keys so the adapters (and tests) see only what the contract produced. */

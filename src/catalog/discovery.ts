@@ -3,7 +3,7 @@
 
 import { listModels, requireModel } from './catalog.ts';
 import type { Lifecycle, ModelEntry } from './model-entry.ts';
-import { primaryEndpoint, publicOperations } from './operations.ts';
+import { capabilities, primaryEndpoint, publicOperations } from './operations.ts';
 import {
   compactPricing,
   hasComplexPricing,
@@ -22,17 +22,6 @@ export interface ModelListQuery {
   category?: string;
   provider?: string;
   view?: string;
-}
-
-const CAPABILITY_BY_OPERATION = {
-  'text-to-image': 'image_generation',
-  'image-to-image': 'image_to_image',
-  'image-edit': 'image_edit',
-  variation: 'image_variation',
-} as const;
-
-export function capabilities(entry: ModelEntry): string[] {
-  return publicOperations(entry).map((op) => CAPABILITY_BY_OPERATION[op]);
 }
 
 function publicLifecycle(l: Lifecycle): Record<string, unknown> {

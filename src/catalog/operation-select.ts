@@ -4,7 +4,7 @@
 import { type ApiError, apiErrors, type InvalidRequestCode } from '../api/errors.ts';
 import { listModels } from './catalog.ts';
 import type { ModelEntry, OperationContract } from './model-entry.ts';
-import { contractHints, findOperation, operationsOn } from './operations.ts';
+import { alternativeOf, contractHints, findOperation, operationsOn } from './operations.ts';
 import { IMAGE_ENDPOINTS, OPERATIONS, type ImageEndpoint, type Operation } from './types.ts';
 
 const REFERENCE_FIELDS = ['image_url', 'image_urls', 'reference_image_urls'] as const;
@@ -66,9 +66,9 @@ function endpointError(entry: ModelEntry, endpoint: ImageEndpoint, model: string
     );
   }
   const wanted: Operation = endpoint === IMAGE_ENDPOINTS.edits ? 'image-edit' : 'variation';
-  const capable = listModels().filter((m) => findOperation(m, endpoint, wanted)).map((m) => m.id);
+  const capable = listModels().filter((m) => findOperation(m, endpoint, wanted));
   throw fail(
-    `${model} does not support ${endpoint}. Models that do: ${capable.join(', ')}. ${model} supports: ${describeOperations(entry)}.`,
+    `${model} does not support ${endpoint}. Models that do: ${capable.map((m) => m.id).join(', ')}. ${model} supports: ${describeOperations(entry)}.`,
     'model',
     'unsupported_operation',
     entry,
@@ -81,7 +81,7 @@ function describeOperations(entry: ModelEntry): string {
   return entry.operations.map((o) => `${o.operation} on ${o.endpoint}`).join(', ');
 }
 
-function fail(message: string, param: string, code: InvalidRequestCode, entry: ModelEntry, op?: OperationContract, alternatives?: string[]): ApiError {
-  const hints = { ...contractHints(entry, op), ...(alternatives ? { alternatives: alternatives.map((id) => ({ id })) } : {}) };
+function fail(message: string, param: string, code: InvalidRequestCode, entry: ModelEntry, op?: OperationContract, alternatives?: ModelEntry[]): ApiError {
+  const hints = { ...contractHints(entry, op), ...(alternatives ? { alternatives: alternatives.map(alternativeOf) } : {}) };
   return apiErrors.invalidRequest(message, param, code, hints);
 }

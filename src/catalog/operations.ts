@@ -13,6 +13,23 @@ export function publicOperations(entry: ModelEntry): Operation[] {
   return [...new Set(entry.operations.map((op) => op.operation))];
 }
 
+const CAPABILITY_BY_OPERATION = {
+  'text-to-image': 'image_generation',
+  'image-to-image': 'image_to_image',
+  'image-edit': 'image_edit',
+  variation: 'image_variation',
+} as const;
+
+/** What the model can do, in the discovery vocabulary (`capabilities`, and an alternative's `tags`). */
+export function capabilities(entry: ModelEntry): string[] {
+  return publicOperations(entry).map((op) => CAPABILITY_BY_OPERATION[op]);
+}
+
+/** A model offered in an error's `alternatives[]`: TokenLab's `{id, status, tags}`. */
+export function alternativeOf(entry: ModelEntry): { id: string; status: string; tags: string[] } {
+  return { id: entry.id, status: entry.lifecycle.stage, tags: capabilities(entry) };
+}
+
 export function endpointByOperation(entry: ModelEntry): Record<string, ImageEndpoint> {
   const out: Record<string, ImageEndpoint> = {};
   for (const op of entry.operations) out[op.operation] ??= op.endpoint;

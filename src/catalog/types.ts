@@ -24,7 +24,10 @@ export type {
 } from './model-entry.ts';
 
 /** A source or reference image named in a JSON body: a URL to fetch, or a /v1/files id. */
-export type ImageRef = { url: string } | { fileId: string };
+export type ImageRef = ({ url: string } | { fileId: string }) & {
+  /** The request field exactly as sent (`image_url`, `image_urls[2]`, `images[0].file_id`), for error messages. */
+  field: string;
+};
 
 /** An input image already fetched or uploaded, sniffed and measured (the image-inputs issue fills these). */
 export interface InputImage {
@@ -66,11 +69,9 @@ export interface NormalizedImageRequest {
   seed?: number;
   user?: string;
   partialImages?: number;
-  /** Reference image URLs (generations image-to-image) in the order given: image_url first, then image_urls. */
-  imageUrls?: string[];
   /** Extra references for families that tell primary inputs from references (reference_image_urls). */
   referenceImageUrls?: string[];
-  /** Edit sources from a JSON body (image_url | image_urls | images[]), in order; multipart files arrive in `images`. */
+  /** Sources and references named in a JSON body (image_url, then image_urls, then images[]), in order; multipart files arrive in `images`. */
   imageRefs?: ImageRef[];
   /** Edit mask from a JSON body (mask.image_url | mask.file_id). */
   maskRef?: ImageRef;

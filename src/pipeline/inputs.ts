@@ -48,17 +48,16 @@ export async function resolveInputs(sources: InputSources, accountId: string, re
   };
   const fromUrl = (url: string, field: string): Source =>
     url.startsWith('data:') ? { field, load: async () => decodeDataUrl(url, field, budget) } : { field, load: () => fetchUrl(url, field) };
-  const fromRef = (ref: ImageRef, field: string): Source =>
-    'url' in ref ? fromUrl(ref.url, `${field}.image_url`) : { field: `${field}.file_id`, load: () => loadFile(sources, accountId, req.model, ref.fileId, `${field}.file_id`) };
+  const fromRef = (ref: ImageRef): Source =>
+    'url' in ref ? fromUrl(ref.url, ref.field) : { field: ref.field, load: () => loadFile(sources, accountId, req.model, ref.fileId, ref.field) };
   const fromUpload = (file: UploadedFile, field: string): Source => ({ field, load: async () => ({ bytes: file.bytes }) });
 
   const images: Source[] = [
     ...uploads.images.map((f, i) => fromUpload(f, uploads.images.length > 1 ? `image[${i}]` : 'image')),
-    ...(req.imageUrls ?? []).map((u, i) => fromUrl(u, req.imageUrls!.length > 1 ? `image_urls[${i}]` : 'image_url')),
+    ...(req.imageRefs ?? []).map(fromRef),
     ...(req.referenceImageUrls ?? []).map((u, i) => fromUrl(u, `reference_image_urls[${i}]`)),
-    ...(req.imageRefs ?? []).map((r, i) => fromRef(r, `images[${i}]`)),
   ];
-  const mask: Source | undefined = uploads.mask ? fromUpload(uploads.mask, 'mask') : req.maskRef ? fromRef(req.maskRef, 'mask') : req.maskUrl ? fromUrl(req.maskUrl, 'mask_url') : undefined;
+  const mask: Source | undefined = uploads.mask ? fromUpload(uploads.mask, 'mask') : req.maskRef ? fromRef(req.maskRef) : req.maskUrl ? fromUrl(req.maskUrl, 'mask_url') : undefined;
   if (images.length === 0 && !mask) return;
 
   try {
@@ -77,7 +76,7 @@ export async function resolveInputs(sources: InputSources, accountId: string, re
  * breaks it is a bug here, never something to send upstream half-read.
  */
 export function assertInputsLoaded(req: NormalizedImageRequest): void {
-  const named = (req.imageUrls?.length ?? 0) + (req.referenceImageUrls?.length ?? 0) + (req.imageRefs?.length ?? 0);
+  const named = (req.imageRefs?.length ?? 0) + (req.referenceImageUrls?.length ?? 0);
   const maskNamed = req.maskRef !== undefined || req.maskUrl !== undefined;
   if ((req.images?.length ?? 0) < named || (maskNamed && !req.mask)) {
     throw new Error(`input images were not loaded before the upstream call (${named} named, ${req.images?.length ?? 0} loaded)`);

@@ -77,7 +77,7 @@ describe('gpt-image-2', () => {
       images: [{ image_url: URL_A }, { file_id: 'file-abc' }],
       mask: { file_id: 'file-mask' },
     });
-    expect(req).toMatchObject({ operation: 'image-edit', imageRefs: [{ url: URL_A }, { fileId: 'file-abc' }], maskRef: { fileId: 'file-mask' } });
+    expect(req).toMatchObject({ operation: 'image-edit', imageRefs: [{ url: URL_A, field: 'images[0].image_url' }, { fileId: 'file-abc', field: 'images[1].file_id' }], maskRef: { fileId: 'file-mask', field: 'mask.file_id' } });
     expect(accept(EDIT, { model: 'gpt-image-2', prompt: P }, { multipart: true, imageFiles: 16, maskFile: true }).operation).toBe('image-edit');
   });
 });
@@ -143,7 +143,7 @@ describe('Gemini size → aspect_ratio (+ resolution)', () => {
 describe('Nano Banana image-to-image', () => {
   it('operation image-to-image with image_url and image_urls, in order', () => {
     const req = accept(GEN, { model: 'nano-banana', prompt: P, operation: 'image-to-image', image_url: URL_A, image_urls: urls(2) });
-    expect(req).toMatchObject({ operation: 'image-to-image', imageUrls: [URL_A, ...urls(2)] });
+    expect(req).toMatchObject({ operation: 'image-to-image', imageRefs: [{ url: URL_A, field: 'image_url' }, ...urls(2).map((url, i) => ({ url, field: `image_urls[${i}]` }))] });
   });
 
   it('infers image-to-image from references when operation is omitted', () => {
@@ -153,7 +153,7 @@ describe('Nano Banana image-to-image', () => {
 
   it('keeps reference_image_urls apart from the primary inputs', () => {
     const req = accept(GEN, { model: 'nano-banana-pro', prompt: P, image_url: URL_A, reference_image_urls: urls(2) });
-    expect(req).toMatchObject({ imageUrls: [URL_A], referenceImageUrls: urls(2) });
+    expect(req).toMatchObject({ imageRefs: [{ url: URL_A, field: 'image_url' }], referenceImageUrls: urls(2) });
   });
 
   it('a multipart image file counts as the reference', () => {
@@ -164,8 +164,8 @@ describe('Nano Banana image-to-image', () => {
   });
 
   it('14 references on the 3.x models, 3 on 2.5', () => {
-    expect(accept(GEN, { model: 'nano-banana-pro', prompt: P, image_urls: urls(14) }).imageUrls).toHaveLength(14);
-    expect(accept(GEN, { model: 'nano-banana', prompt: P, image_urls: urls(3) }).imageUrls).toHaveLength(3);
+    expect(accept(GEN, { model: 'nano-banana-pro', prompt: P, image_urls: urls(14) }).imageRefs).toHaveLength(14);
+    expect(accept(GEN, { model: 'nano-banana', prompt: P, image_urls: urls(3) }).imageRefs).toHaveLength(3);
     expect(rejectionOf(GEN, { model: 'nano-banana', prompt: P, image_urls: urls(2) }, { imageFiles: 2 }).code).toBe('too_many_images');
   });
 
@@ -228,7 +228,11 @@ describe('multipart', () => {
       { model: 'nano-banana-pro', prompt: P, n: '2', operation: 'image-to-image', image_urls: `${URL_A}, https://example.com/b.png`, reference_image_urls: 'https://example.com/r.png' },
       { multipart: true },
     );
-    expect(req).toMatchObject({ n: 2, imageUrls: [URL_A, 'https://example.com/b.png'], referenceImageUrls: ['https://example.com/r.png'] });
+    expect(req).toMatchObject({ n: 2, imageRefs: [{ url: URL_A, field: 'image_urls[0]' }, { url: 'https://example.com/b.png', field: 'image_urls[1]' }], referenceImageUrls: ['https://example.com/r.png'] });
+    // A data: URL carries a comma of its own; the list splits only where the next URL starts.
+    const inline = 'data:image/png;base64,iVBORw0KGgo=';
+    const mixed = accept(GEN, { model: 'nano-banana-pro', prompt: P, operation: 'image-to-image', image_urls: `${inline},${URL_A}, ${inline}` }, { multipart: true });
+    expect(mixed.imageRefs?.map((r) => 'url' in r && r.url)).toEqual([inline, URL_A, inline]);
     const flux = accept(GEN, { model: 'flux-pro', prompt: P, async: 'true', seed: '42', expand_prompt: 'false', stream: 'false' }, { multipart: true });
     expect(flux).toMatchObject({ async: true, seed: 42, expandPrompt: false });
     const gpt = accept(GEN, { model: 'gpt-image-2', prompt: P, compression: '55', partial_images: '1' }, { multipart: true });
@@ -252,5 +256,19 @@ describe('tolerated no-ops', () => {
     expect(req).toMatchObject({ async: false, style: 'vivid' });
     expect(req).not.toHaveProperty('user');
     expect(JSON.stringify(req)).not.toMatch(/stream/);
+  });
+});
+
+describe('model omitted', () => {
+  // OpenAI's defaults, which its SDKs rely on when a caller leaves `model` out.
+  it('generations default to dall-e-3, edits and variations to dall-e-2, reported in normalized.model', () => {
+    expect(accept(GEN, { prompt: P })).toMatchObject({ model: 'dall-e-3', requestedModel: 'dall-e-3', normalized: { model: 'dall-e-3' } });
+    expect(accept(EDIT, { prompt: P }, { multipart: true, imageFiles: 1 })).toMatchObject({ model: 'dall-e-2', normalized: { model: 'dall-e-2' } });
+    expect(accept(VARY, {}, { multipart: true, imageFiles: 1 })).toMatchObject({ model: 'dall-e-2', normalized: { model: 'dall-e-2' } });
+  });
+
+  it('a model the client named is never reported as defaulted, and the default obeys its contract', () => {
+    expect(accept(GEN, { model: 'dall-e-3', prompt: P }).normalized?.model).toBeUndefined();
+    expect(rejectionOf(GEN, { prompt: P, size: '1536x1024' })).toMatchObject({ param: 'size' });
   });
 });

@@ -11,7 +11,6 @@ type Row = [label: string, endpoint: typeof GEN | typeof EDIT | typeof VARY, bod
 
 const rows: Row[] = [
   // Everyone
-  ['model missing', GEN, { prompt: P }, 'missing_required_parameter', 'model'],
   ['model empty', GEN, { model: '  ', prompt: P }, 'missing_required_parameter', 'model'],
   ['model not a string', GEN, { model: 42, prompt: P }, 'missing_required_parameter', 'model'],
   ['model unknown', GEN, { model: 'no-such-model', prompt: P }, 'model_not_found', 'model'],
@@ -221,7 +220,8 @@ describe('contract rejections', () => {
   it('variations name the models that serve them', () => {
     const err = rejectionOf(VARY, { model: 'gpt-image-2' });
     expect(err.message).toContain('dall-e-2');
-    expect(err.hints.alternatives).toEqual([{ id: 'dall-e-2' }]);
+    // TokenLab's alternatives[] items: {id, status, tags} (tokenlab-api.md, Agent hints).
+    expect(err.hints.alternatives).toEqual([{ id: 'dall-e-2', status: 'deprecated', tags: ['image_generation', 'image_edit', 'image_variation'] }]);
   });
 
   it('every model rejects the universal mistakes', () => {

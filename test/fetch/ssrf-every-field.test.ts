@@ -112,11 +112,6 @@ interface Field {
   model: string;
   /** The field as the request names it: what the error's `param` must say. */
   param: string;
-  /**
-   * What `param` says today where that is not the field as sent (image_url and image_urls both end in
-   * one list before fetching): accepted from the fetch, pinned by the `it.fails` test at the end.
-   */
-  paramToday?: string;
   body: (url: string) => Record<string, unknown>;
 }
 
@@ -134,7 +129,6 @@ const FIELD_MAKERS: Record<Endpoint, Record<string, FieldMaker>> = {
       endpoint: GENERATIONS,
       model,
       param: 'image_urls[0]',
-      paramToday: 'image_url',
       body: (url) => ({ model, operation, prompt: 'a cat', image_urls: [url] }),
     }),
     reference_image_urls: (model, operation) => ({
@@ -145,8 +139,8 @@ const FIELD_MAKERS: Record<Endpoint, Record<string, FieldMaker>> = {
     }),
   },
   [EDITS]: {
-    image_url: (model) => ({ endpoint: EDITS, model, param: 'image_url', paramToday: 'images[0].image_url', body: (url) => ({ model, prompt: 'a cat', image_url: url }) }),
-    image_urls: (model) => ({ endpoint: EDITS, model, param: 'image_urls[0]', paramToday: 'images[0].image_url', body: (url) => ({ model, prompt: 'a cat', image_urls: [url] }) }),
+    image_url: (model) => ({ endpoint: EDITS, model, param: 'image_url', body: (url) => ({ model, prompt: 'a cat', image_url: url }) }),
+    image_urls: (model) => ({ endpoint: EDITS, model, param: 'image_urls[0]', body: (url) => ({ model, prompt: 'a cat', image_urls: [url] }) }),
     images: (model) => ({ endpoint: EDITS, model, param: 'images[0].image_url', body: (url) => ({ model, prompt: 'a cat', images: [{ image_url: url }] }) }),
     // The source is a real PNG inline, so the mask is the one URL fetched.
     mask: (model, _operation, png) => ({ endpoint: EDITS, model, param: 'mask.image_url', body: (url) => ({ model, prompt: 'a cat', image_url: png, mask: { image_url: url } }) }),
@@ -254,8 +248,8 @@ function problem(answer: Answer, field: Field, aimsHere: boolean): string | unde
   if (!error) return `no error envelope: ${JSON.stringify(answer.body).slice(0, 200)}`;
   for (const key of ['message', 'type', 'code', 'param']) if (!(key in error)) return `the envelope has no ${key}: ${JSON.stringify(error)}`;
   if (typeof error.message !== 'string' || typeof error.type !== 'string' || typeof error.code !== 'string') return `envelope types: ${JSON.stringify(error)}`;
-  // The type check names the field as sent; the fetch, today, by paramToday where it has one.
-  if (error.param !== field.param && error.param !== field.paramToday) return `param ${JSON.stringify(error.param)} (${answer.status} ${error.code})`;
+  // The type check and the fetch both name the field as sent.
+  if (error.param !== field.param) return `param ${JSON.stringify(error.param)} (${answer.status} ${error.code})`;
   if (aimsHere && !REFUSAL_CODES.has(error.code)) return `not refused but ${error.code}: ${error.message}`;
   return undefined;
 }
@@ -290,7 +284,7 @@ describe('SSRF through every URL field of the public API', () => {
     const answers = await Promise.all(fields.map(async (field) => [field, await send(server, field, 'http://nowhere.example/x.png')] as const));
     for (const [field, answer] of answers) {
       const error = errorOf(answer);
-      if (answer.status !== 400 || error?.code !== 'image_fetch_failed' || error.param !== (field.paramToday ?? field.param)) {
+      if (answer.status !== 400 || error?.code !== 'image_fetch_failed' || error.param !== field.param) {
         wrong.push(`${field.endpoint} ${field.model} ${field.param}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
       }
     }
@@ -317,7 +311,7 @@ describe('SSRF through every URL field of the public API', () => {
     const open = await startTestServer({ config: { fetch: { allow_private_addresses: true } } });
     try {
       for (const endpoint of [GENERATIONS, EDITS]) {
-        const field = fields.find((f) => f.endpoint === endpoint && !f.paramToday)!;
+        const field = fields.find((f) => f.endpoint === endpoint)!;
         const before = witnessed;
         await send(open, field, `http://127.0.0.1:${port}/x.png`);
         expect(witnessed).toBeGreaterThan(before);
@@ -325,17 +319,6 @@ describe('SSRF through every URL field of the public API', () => {
     } finally {
       await open.close();
       await closeServer(witness);
-    }
-  });
-
-  // image_url and image_urls[0] come back as `image_url` (generations) and `images[0].image_url`
-  // (edits): the pipeline merges them into one list before fetching. When that is fixed this test
-  // fails: drop `paramToday` above and turn it back into `it`.
-  it.fails('names image_urls[0] and the edit image_url exactly as sent', async () => {
-    const misnamed = fields.filter((f) => f.paramToday);
-    expect(misnamed.length).toBeGreaterThan(0);
-    for (const field of misnamed) {
-      expect(errorOf(await send(server, field, fill('http://127.0.0.1:{port}/x.png', trapPort)))?.param).toBe(field.param);
     }
   });
 

@@ -80,7 +80,7 @@ describe('/v1/images/edits', () => {
     expect(ok.status).toBe(200);
     const bad = await postJson('/v1/images/edits', { model: 'gpt-image-2', prompt: 'x', image_url: 'data:text/plain;base64,aGVsbG8=' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatchObject({ code: 'invalid_image_url', param: 'images[0].image_url' });
+    expect((await bad.json()).error).toMatchObject({ code: 'invalid_image_url', param: 'image_url' });
   });
 
   it("refuses another account's file, a non-image URL and a mask of another size, without charging", async () => {
@@ -93,7 +93,7 @@ describe('/v1/images/edits', () => {
 
     const cases: Array<[unknown, number, string, string]> = [
       [{ model: 'gpt-image-2', prompt: 'x', images: [{ file_id: foreign.id }] }, 400, 'file_not_found', 'images[0].file_id'],
-      [{ model: 'gpt-image-2', prompt: 'x', image_urls: [`${imagesUrl}/text.png`] }, 400, 'unsupported_image_type', 'images[0].image_url'],
+      [{ model: 'gpt-image-2', prompt: 'x', image_urls: [`${imagesUrl}/text.png`] }, 400, 'unsupported_image_type', 'image_urls[0]'],
       [{ model: 'gpt-image-2', prompt: 'x', image_url: `${imagesUrl}/square.png`, mask: { image_url: `${imagesUrl}/wide.png` } }, 400, 'invalid_image_dimensions', 'mask'],
     ];
     for (const [json, status, code, param] of cases) {

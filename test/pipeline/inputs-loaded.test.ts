@@ -19,15 +19,15 @@ afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force:
 describe('input images reach adapters loaded', () => {
   it('refuses a request that names images it has not loaded', async () => {
     const one = await image('image_urls[0]');
-    expect(() => assertInputsLoaded({ ...base, imageRefs: [{ url: 'https://example.com/a.png' }] })).toThrow(/not loaded/);
-    expect(() => assertInputsLoaded({ ...base, imageUrls: ['https://example.com/a.png', 'https://example.com/b.png'], images: [one] })).toThrow(/2 named, 1 loaded/);
-    expect(() => assertInputsLoaded({ ...base, images: [one], maskRef: { fileId: 'file_x' } })).toThrow(/not loaded/);
+    expect(() => assertInputsLoaded({ ...base, imageRefs: [{ url: 'https://example.com/a.png', field: 'image_url' }] })).toThrow(/not loaded/);
+    expect(() => assertInputsLoaded({ ...base, imageRefs: [{ url: 'https://example.com/a.png', field: 'image_urls[0]' }, { url: 'https://example.com/b.png', field: 'image_urls[1]' }], images: [one] })).toThrow(/2 named, 1 loaded/);
+    expect(() => assertInputsLoaded({ ...base, images: [one], maskRef: { fileId: 'file_x', field: 'mask.file_id' } })).toThrow(/not loaded/);
     expect(() => assertInputsLoaded({ ...base, images: [one], maskUrl: 'https://example.com/m.png' })).toThrow(/not loaded/);
   });
 
   it('accepts a loaded request, uploads beside URLs included, and a text-only one', async () => {
     expect(() => assertInputsLoaded(base)).not.toThrow();
-    const loaded = { ...base, imageRefs: [{ url: 'https://example.com/a.png' }], images: [await image('image'), await image('images[0].image_url')], maskRef: { url: 'https://example.com/m.png' }, mask: await image('mask') };
+    const loaded = { ...base, imageRefs: [{ url: 'https://example.com/a.png', field: 'image_url' }], images: [await image('image'), await image('images[0].image_url')], maskRef: { url: 'https://example.com/m.png', field: 'mask.image_url' }, mask: await image('mask') };
     expect(() => assertInputsLoaded(loaded)).not.toThrow();
   });
 
@@ -35,7 +35,7 @@ describe('input images reach adapters loaded', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'easel-inputs-'));
     dirs.push(dir);
     const blobs = new LocalBlobStore(dir, () => 'http://easel.test');
-    const req: NormalizedImageRequest = { ...base, imageRefs: [{ url: 'https://example.com/a.png' }], images: [await image('images[0].image_url')], maskUrl: 'https://example.com/m.png', mask: await image('mask_url') };
+    const req: NormalizedImageRequest = { ...base, imageRefs: [{ url: 'https://example.com/a.png', field: 'image_url' }], images: [await image('images[0].image_url')], maskUrl: 'https://example.com/m.png', mask: await image('mask_url') };
     const stored = JSON.parse(JSON.stringify(await serializeRequest(req, blobs)));
     expect(JSON.stringify(stored)).not.toContain(req.images![0].bytes.toString('base64'));
     const back = await hydrateRequest(stored, blobs);

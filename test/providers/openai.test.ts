@@ -350,13 +350,13 @@ describe('openai adapter: edits and variations', () => {
 
   it('uploads sources the client named by URL as bytes (the pipeline fetched them), never the URL itself', async () => {
     const images = [await input(1024, 1024), await input(1024, 1024)];
-    await openaiProvider.edit!(edit({ imageRefs: [{ url: 'https://example.com/a.png' }, { url: 'https://example.com/b.webp' }], maskRef: { url: 'https://example.com/m.png' }, images, mask: await input(1024, 1024) }), ctx('gpt-image-2'));
+    await openaiProvider.edit!(edit({ imageRefs: [{ url: 'https://example.com/a.png', field: 'images[0].image_url' }, { url: 'https://example.com/b.webp', field: 'images[1].image_url' }], maskRef: { url: 'https://example.com/m.png', field: 'mask.image_url' }, images, mask: await input(1024, 1024) }), ctx('gpt-image-2'));
     expect(partNames(lastPost())).toEqual(expect.arrayContaining(['image[]', 'mask']));
     expect(JSON.stringify(fields(lastPost()))).not.toContain('example.com');
   });
 
   it('refuses an Easel file reference that was not resolved to bytes, without calling upstream', async () => {
-    await expect(openaiProvider.edit!(edit({ imageRefs: [{ fileId: 'file-abc' }] }), ctx('gpt-image-2'))).rejects.toMatchObject({ kind: 'bad_request' });
+    await expect(openaiProvider.edit!(edit({ imageRefs: [{ fileId: 'file-abc', field: 'images[0].file_id' }] }), ctx('gpt-image-2'))).rejects.toMatchObject({ kind: 'bad_request' });
     expect(posts()).toHaveLength(0);
   });
 

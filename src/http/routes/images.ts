@@ -27,9 +27,11 @@ export function imageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
     }
     return sendCreateResult(reply, result);
   };
-  app.post('/v1/images/generations', create(IMAGE_ENDPOINTS.generations));
-  // JSON edits may carry their sources as data URLs: the body may be as large as a multipart upload.
-  app.post('/v1/images/edits', { bodyLimit: deps.limits.multipart_body_bytes }, create(IMAGE_ENDPOINTS.edits));
+  // JSON generations and edits may carry their images as data URLs (the OpenAI SDK's generate call is
+  // JSON only): their bodies may be as large as a multipart upload.
+  const imagesInBody = { bodyLimit: deps.limits.multipart_body_bytes };
+  app.post('/v1/images/generations', imagesInBody, create(IMAGE_ENDPOINTS.generations));
+  app.post('/v1/images/edits', imagesInBody, create(IMAGE_ENDPOINTS.edits));
   app.post('/v1/images/variations', create(IMAGE_ENDPOINTS.variations, true));
 }
 

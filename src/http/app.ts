@@ -58,6 +58,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
+  // Fastify reads text/plain bodies as strings by default; Easel takes JSON (and multipart where it
+  // says so), so any other type is a 415 rather than a confusing "not valid JSON".
+  app.removeContentTypeParser('text/plain');
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

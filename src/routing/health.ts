@@ -17,6 +17,8 @@ interface ChannelState {
   lastCooldownMs: number;
   /** True once a cooldown expired and until the next call settles the channel's fate. */
   probation: boolean;
+  /** The current cooldown was the upstream's 429, not the channel's own failures. */
+  rateLimited: boolean;
 }
 
 export class ChannelHealth {
@@ -27,7 +29,7 @@ export class ChannelHealth {
   private state(id: string): ChannelState {
     let s = this.states.get(id);
     if (!s) {
-      s = { consecutiveFailures: 0, coolUntil: 0, lastCooldownMs: 0, probation: false };
+      s = { consecutiveFailures: 0, coolUntil: 0, lastCooldownMs: 0, probation: false, rateLimited: false };
       this.states.set(id, s);
     }
     return s;
@@ -46,6 +48,15 @@ export class ChannelHealth {
   msUntilAvailable(ids: string[]): number {
     const now = this.now();
     return Math.max(0, Math.min(...ids.map((id) => this.states.get(id)?.coolUntil ?? 0).map((t) => t - now)));
+  }
+
+  /** Every one of these channels is cooling down because its upstream answered 429. */
+  allRateLimited(ids: string[]): boolean {
+    const now = this.now();
+    return ids.length > 0 && ids.every((id) => {
+      const s = this.states.get(id);
+      return s !== undefined && s.rateLimited && now < s.coolUntil;
+    });
   }
 
   recordSuccess(id: string): void {
@@ -71,6 +82,7 @@ export class ChannelHealth {
   private coolFor(s: ChannelState, ms: number, escalate: boolean): void {
     s.coolUntil = this.now() + ms;
     s.probation = false;
+    s.rateLimited = !escalate;
     if (escalate) s.lastCooldownMs = ms;
     s.consecutiveFailures = 0;
   }

@@ -8,7 +8,7 @@ import { ApiError, apiErrors } from '../api/errors.ts';
 import { adapterOf } from '../providers/registry.ts';
 import { type CallContext, type Channel, type ProviderAdapter, UpstreamError } from '../providers/types.ts';
 import { ChannelHealth } from './health.ts';
-import { toApiError } from './upstream-errors.ts';
+import { everyChannelRateLimited, toApiError } from './upstream-errors.ts';
 
 /** Failover stops after this many channels even when more serve the model. */
 const MAX_ATTEMPTS = 4;
@@ -58,7 +58,9 @@ export class Router {
     }
     const candidates = serving.filter((c) => this.health.isAvailable(c.id)).slice(0, MAX_ATTEMPTS);
     if (candidates.length === 0) {
-      throw apiErrors.allChannelsFailed(Math.ceil(this.health.msUntilAvailable(serving.map((c) => c.id)) / 1000));
+      const ids = serving.map((c) => c.id);
+      const waitMs = this.health.msUntilAvailable(ids);
+      throw this.health.allRateLimited(ids) ? everyChannelRateLimited(waitMs) : apiErrors.allChannelsFailed(Math.ceil(waitMs / 1000));
     }
     const failures: UpstreamError[] = [];
     const deadline = Date.now() + MAX_ROUTING_MS;

@@ -20,11 +20,16 @@ export function toApiError(failures: UpstreamError[]): ApiError {
     case 'rate_limited': {
       if (failures.every((f) => f.kind === 'rate_limited')) {
         const waitMs = Math.max(...failures.map((f) => f.retryAfterMs ?? 1000));
-        return apiErrors.rateLimitExceeded(waitMs / 1000, { message: 'Every channel for this model is rate limited. Please retry later.' });
+        return everyChannelRateLimited(waitMs);
       }
       return apiErrors.allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S);
     }
     default:
       return failures.length > 1 ? apiErrors.allChannelsFailed(MIXED_FAILURES_RETRY_AFTER_S) : apiErrors.upstreamError();
   }
+}
+
+/** 429 with Retry-After: every channel for the model is rate limited upstream, now or still resting from it. */
+export function everyChannelRateLimited(waitMs: number): ApiError {
+  return apiErrors.rateLimitExceeded(waitMs / 1000, { message: 'Every channel for this model is rate limited. Please retry later.' });
 }

@@ -2,7 +2,7 @@
 
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer, withTestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -67,15 +67,21 @@ describe('errors', () => {
     expect(body.validation_errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'prompt' })]));
   });
 
-  it('answers a missing model with 400 param model', async () => {
-    const body = await (await post({ prompt: 'no model' })).json();
-    expect(body.error.param).toBe('model');
+  it('a missing model is OpenAI\'s default, dall-e-3, and the answer says so', async () => {
+    const res = await post({ prompt: 'no model' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).normalized).toMatchObject({ model: 'dall-e-3' });
+    const empty = await (await post({ model: '', prompt: 'empty model' })).json();
+    expect(empty.error).toMatchObject({ code: 'missing_required_parameter', param: 'model' });
   });
 
   it('answers a body over the limit with 413 payload_too_large', async () => {
-    const res = await post({ model: 'gpt-image-2', prompt: 'x'.repeat(2 * 1024 * 1024) });
-    expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe('payload_too_large');
+    // JSON generations may carry data: URLs, so their limit is the upload limit (limits.multipart_body_bytes).
+    await withTestServer({ config: { limits: { multipart_body_bytes: 1024 * 1024 } } }, async (small) => {
+      const res = await small.call('/v1/images/generations', { method: 'POST', json: { model: 'gpt-image-2', prompt: 'x'.repeat(2 * 1024 * 1024) } });
+      expect(res.status).toBe(413);
+      expect((await res.json()).error.code).toBe('payload_too_large');
+    });
   });
 
   it('answers malformed JSON with 400 invalid_json, never a 500', async () => {
@@ -88,9 +94,11 @@ describe('errors', () => {
 
   it('answers a JSON array body and an unsupported content type clearly', async () => {
     expect((await post([1, 2])).status).toBe(400);
-    const res = await server.call('/v1/images/generations', { method: 'POST', body: 'model=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(res.status).toBe(415);
-    expect((await res.json()).error.code).toBe('unsupported_media_type');
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'text/plain; charset=utf-8']) {
+      const res = await server.call('/v1/images/generations', { method: 'POST', body: '{"model":"gpt-image-2","prompt":"x"}', headers: { 'content-type': type } });
+      expect(res.status, type).toBe(415);
+      expect((await res.json()).error.code, type).toBe('unsupported_media_type');
+    }
   });
 
   it('answers unknown routes with 404 in the envelope', async () => {

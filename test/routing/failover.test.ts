@@ -104,16 +104,28 @@ describe('cool-down', () => {
     expect(s.router.health.snapshot('a').available).toBe(false);
   });
 
-  it('answers 503 with retry_after while every channel cools down', async () => {
+  it('answers 429 rate_limit_exceeded with Retry-After while every channel rests from an upstream 429', async () => {
     const s = await easel([channel('a', a)]);
     a.inject({ kind: 'status', status: 429, retryAfter: 30 });
     expect((await generate(s)).status).toBe(429);
     const res = await generate(s);
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(429);
+    expect((await res.json()).error).toMatchObject({ code: 'rate_limit_exceeded', type: 'rate_limit_exceeded', retryable: true });
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(20);
     expect(retryAfter).toBeLessThanOrEqual(30);
     expect(calls(a)).toBe(1);
+  });
+
+  it('answers 503 all_channels_failed with retry_after while every channel cools down from its own failures', async () => {
+    const s = await easel([channel('a', a)]);
+    a.inject({ kind: 'status', status: 500 }, FAILURES_BEFORE_COOLDOWN);
+    for (let i = 0; i < FAILURES_BEFORE_COOLDOWN; i++) expect((await generate(s)).status).toBe(502);
+    const res = await generate(s);
+    expect(res.status).toBe(503);
+    expect((await res.json()).error).toMatchObject({ code: 'all_channels_failed', retryable: true });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(calls(a)).toBe(FAILURES_BEFORE_COOLDOWN);
   });
 });
 

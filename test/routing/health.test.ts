@@ -75,4 +75,18 @@ describe('channel health', () => {
     h.recordFailure('b', new UpstreamError('rate_limited', '429'));
     expect(h.msUntilAvailable(['b'])).toBe(DEFAULT_RATE_LIMIT_COOLDOWN_MS);
   });
+
+  it('tells a rest from 429s apart from a cooldown for failures, so routing can answer 429 rather than 503', () => {
+    const c = clock();
+    const h = new ChannelHealth(c.now);
+    h.recordFailure('a', new UpstreamError('rate_limited', '429', { retryAfterMs: 2_000 }));
+    h.recordFailure('b', new UpstreamError('rate_limited', '429'));
+    expect(h.allRateLimited(['a', 'b'])).toBe(true);
+    for (let i = 0; i < FAILURES_BEFORE_COOLDOWN; i++) h.recordFailure('c', fault);
+    expect(h.allRateLimited(['a', 'b', 'c'])).toBe(false);
+    expect(h.allRateLimited(['c'])).toBe(false);
+    expect(h.allRateLimited(['never-called'])).toBe(false);
+    c.advance(2_000);
+    expect(h.allRateLimited(['a', 'b'])).toBe(false);
+  });
 });

@@ -2,7 +2,8 @@
 // own (bad JSON, body too large, wrong content type) translated, anything unexpected as a bare 500
 // whose details go to the log only.
 
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError, apiErrors } from '../api/errors.ts';
 import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 
@@ -19,6 +20,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     } else if (apiError.status >= 500) {
       request.log.warn({ code: apiError.code, status: apiError.status }, apiError.message);
     }
+    if (apiError.status === 413) lingerOverOversizedBody(request.raw, reply);
     reply.status(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });
 
@@ -26,6 +28,25 @@ export function installErrorHandling(app: FastifyInstance): void {
     const e = apiErrors.routeNotFound(request.method, request.url);
     reply.status(e.status).send(e.toBody());
   });
+}
+
+/**
+ * How much of an oversized upload is read and thrown away after the 413, so that a client still
+ * sending (Node's fetch, the official SDKs) reads the answer instead of a reset connection. Past it,
+ * the connection is cut: nobody may make Easel swallow an endless upload.
+ */
+export const LINGER_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Lingering close: the 413 goes out with `connection: close`, the rest of the body drains, up to a bound. */
+function lingerOverOversizedBody(raw: IncomingMessage, reply: FastifyReply): void {
+  reply.header('connection', 'close');
+  if (raw.complete) return;
+  let discarded = 0;
+  raw.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_MAX_BYTES) raw.socket?.destroy();
+  });
+  raw.resume();
 }
 
 function toApiError(err: FastifyError | ApiError | Error): ApiError {

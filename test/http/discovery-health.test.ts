@@ -77,7 +77,9 @@ describe('openapi', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/v1/images/generations'].post).toBeDefined();
     const request = doc.components.schemas.ImageGenerationRequest;
-    expect(request.required).toEqual(expect.arrayContaining(['model', 'prompt']));
+    // model may be omitted (OpenAI's defaults apply, reported in normalized.model); prompt may not.
+    expect(request.required).toEqual(['prompt']);
+    expect(request.properties.model.description).toMatch(/dall-e-3 on generations, dall-e-2 on edits and variations/);
     expect(request.properties.response_format.enum).toEqual(['url', 'b64_json']);
     for (const path of ['/v1/images/edits', '/v1/images/variations', '/v1/tasks/{id}', '/v1/images/{id}', '/v1/usage', '/v1/files']) expect(doc.paths[path]).toBeDefined();
     expect(doc.components.schemas.ImageEditRequest.properties.images).toBeDefined();

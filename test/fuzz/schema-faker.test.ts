@@ -8,9 +8,10 @@
 // operation, every 4xx the error envelope valid against components.schemas.ApiError, every described
 // 2xx valid against its schema, no stack trace or server path in a body (the checks are oracle.ts's).
 //
-// Half the requests use the schemas as published; the other half narrow `model`, `file_id` and the
-// path ids to real values (the catalogue's models, uploaded files, tasks, accounts), so that bodies get
-// past the first check and into the deeper ones. Image creates carry X-Easel-Dry-Run: 1. Request i uses
+// Half the requests use the schemas as published; the other half narrow `model`, `file_id`, the
+// catalogue's selectors (size, quality, aspect_ratio...), USD amounts and the path ids to real values
+// (the catalogue's models, uploaded files, tasks, accounts) and send few optional fields, so that
+// bodies get past the first check and into the deeper ones. Image creates carry X-Easel-Dry-Run: 1. Request i uses
 // json-schema-faker seed FAKER_SEED + i, printed with any failure: FAKER_SEED=<n> replays the run.
 
 import { generateSync, type JsonSchema, type Random } from 'json-schema-faker';

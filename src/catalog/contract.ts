@@ -24,7 +24,7 @@ export interface ValidateOptions {
 type Body = Record<string, unknown>;
 
 /** The model a request without `model` gets: OpenAI's defaults (dall-e-3 generates, dall-e-2 edits and varies). */
-export const DEFAULT_MODEL: Readonly<Record<ImageEndpoint, string>> = {
+const DEFAULT_MODEL: Readonly<Record<ImageEndpoint, string>> = {
   [IMAGE_ENDPOINTS.generations]: 'dall-e-3',
   [IMAGE_ENDPOINTS.edits]: 'dall-e-2',
   [IMAGE_ENDPOINTS.variations]: 'dall-e-2',

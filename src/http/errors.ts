@@ -20,7 +20,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     } else if (apiError.status >= 500) {
       request.log.warn({ code: apiError.code, status: apiError.status }, apiError.message);
     }
-    if (apiError.status === 413) lingerOverOversizedBody(request.raw, reply);
+    if (!request.raw.complete) lingerOverUnreadBody(request.raw, reply);
     reply.status(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });
 
@@ -31,16 +31,16 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 /**
- * How much of an oversized upload is read and thrown away after the 413, so that a client still
- * sending (Node's fetch, the official SDKs) reads the answer instead of a reset connection. Past it,
- * the connection is cut: nobody may make Easel swallow an endless upload.
+ * How much of an unread upload is read and thrown away after an error answer (a 413 over the limit,
+ * a 400 or 415 on a bad multipart part), so that a client still sending (Node's fetch, the official
+ * SDKs) reads the answer instead of a reset connection. Past it, the connection is cut: nobody may
+ * make Easel swallow an endless upload.
  */
 export const LINGER_MAX_BYTES = 64 * 1024 * 1024;
 
-/** Lingering close: the 413 goes out with `connection: close`, the rest of the body drains, up to a bound. */
-function lingerOverOversizedBody(raw: IncomingMessage, reply: FastifyReply): void {
+/** Lingering close: the answer goes out with `connection: close`, the rest of the body drains, up to a bound. */
+function lingerOverUnreadBody(raw: IncomingMessage, reply: FastifyReply): void {
   reply.header('connection', 'close');
-  if (raw.complete) return;
   let discarded = 0;
   raw.on('data', (chunk: Buffer) => {
     discarded += chunk.length;

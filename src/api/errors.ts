@@ -68,7 +68,7 @@ export const ERROR_CODES = {
     status: 400,
     type: 'invalid_request_error',
     retryable: false,
-    when: 'a malformed request the HTTP layer refused (bad Content-Length, bad path or header; Fastify\'s own 4xx status is kept)',
+    when: 'a request the HTTP layer refused, with its own status: 400 bad Content-Length, path encoding or HTTP; 408 head not sent in time; 414 path parameter too long; 431 headers too large',
     keepsFrameworkStatus: true,
   },
   invalid_multipart: { status: 400, type: 'invalid_request_error', retryable: false, when: 'a multipart/form-data body that cannot be read' },

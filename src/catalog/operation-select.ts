@@ -23,7 +23,7 @@ export function selectOperation(
   }
   const explicit = body.operation;
   if (explicit !== undefined && !(OPERATIONS as readonly unknown[]).includes(explicit)) {
-    throw fail(`operation must be one of text-to-image, image-to-image, image-edit (got '${String(explicit)}').`, 'operation', 'invalid_value', entry);
+    throw fail(`operation must be one of text-to-image, image-to-image, image-edit (got ${describeGiven(explicit)}).`, 'operation', 'invalid_value', entry);
   }
   const refField = REFERENCE_FIELDS.find((f) => body[f] !== undefined) ?? ((opts.imageFiles ?? 0) > 0 ? 'image' : undefined);
   const wanted = (explicit as Operation | undefined) ?? (refField ? 'image-to-image' : 'text-to-image');
@@ -75,6 +75,12 @@ function endpointError(entry: ModelEntry, endpoint: ImageEndpoint, model: string
     undefined,
     capable,
   );
+}
+
+/** What was sent, for a message: a string as itself (cut short), anything else by its JSON type — never stringified, a 10,000-deep array would overflow the stack. */
+function describeGiven(value: unknown): string {
+  if (typeof value === 'string') return `'${value.length > 64 ? `${value.slice(0, 64)}…` : value}'`;
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 function describeOperations(entry: ModelEntry): string {

@@ -10,10 +10,11 @@ import type { Db } from '../storage/db/open.ts';
 import { randomBase62 } from '../util/ids.ts';
 import type { Auth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
-import { installErrorHandling } from './errors.ts';
+import { answerClientError, answerFrameworkError, installErrorHandling } from './errors.ts';
 import { registerMultipart } from './multipart.ts';
 import { installMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import { installRequestShape } from './request-shape.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -56,6 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : `req_${randomBase62(24)}`;
     },
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 
   // Fastify reads text/plain bodies as strings by default; Easel takes JSON (and multipart where it
@@ -71,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandling(app);
+  installRequestShape(app, deps.limits.json_body_bytes);
   installMetrics(app, deps);
   await registerMultipart(app, deps.limits.multipart_body_bytes);
   healthRoutes(app, deps);

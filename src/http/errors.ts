@@ -2,8 +2,9 @@
 // own (bad JSON, body too large, wrong content type) translated, anything unexpected as a bare 500
 // whose details go to the log only.
 
-import type { IncomingMessage } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, apiErrors } from '../api/errors.ts';
 import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 
@@ -28,6 +29,42 @@ export function installErrorHandling(app: FastifyInstance): void {
     const e = apiErrors.routeNotFound(request.method, request.url);
     reply.status(e.status).send(e.toBody());
   });
+}
+
+/**
+ * The router's own refusals, before any route or hook runs (Fastify's `frameworkErrors`): a path
+ * that is not valid percent-encoding, a path parameter past the router's length limit.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const apiError =
+    err.code === 'FST_ERR_BAD_URL'
+      ? apiErrors.invalidRequestFromFramework('The request path is not valid percent-encoded UTF-8.', 400)
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? apiErrors.invalidRequestFromFramework('A path parameter is longer than the server accepts.', 414)
+        : toApiError(err);
+  reply.status(apiError.status).header('x-request-id', request.id).send(apiError.toBody());
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (Fastify's `clientErrorHandler`): a
+ * head over the header limit (431), a client too slow to send its head (408), bytes that are not
+ * HTTP (400). The answer is written to the socket by hand, in the envelope, and the connection closed.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request headers are larger than the server accepts.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request was not received in time.']
+        : [400, 'The request is not valid HTTP.'];
+  const body = JSON.stringify(apiErrors.invalidRequestFromFramework(message, status).toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**

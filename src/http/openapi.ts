@@ -55,14 +55,15 @@ type Operation = { operationId: string; security?: unknown; requestBody?: unknow
 
 /**
  * Statuses a route can answer whatever it does, added to every operation so the document lists all
- * the server returns: a malformed path or header (400), a path parameter past the router's length
- * limit (414), a server error (500); with a body, a wrong content type (415) and one too large (413);
+ * the server returns: a malformed path or header (400), a request head not sent in time (408), a
+ * path parameter past the router's length limit (414), headers over the size limit (431), a server
+ * error (500); with a body, a wrong content type (415) and one too large (413);
  * behind a key or token, a bad credential (401), the per-key limit (429) and a database outage (503).
  */
 function withCommonErrors(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
   for (const methods of Object.values(paths)) {
     for (const op of Object.values(methods)) {
-      const statuses = [400, 414, 500, ...(op.requestBody ? [413, 415] : []), ...(op.security ? [401, 429, 503] : [])];
+      const statuses = [400, 408, 414, 431, 500, ...(op.requestBody ? [413, 415] : []), ...(op.security ? [401, 429, 503] : [])];
       for (const status of statuses) op.responses[status] ??= errorResponse;
     }
   }

@@ -23,6 +23,46 @@ const channelSchema = z
   })
   .strict();
 
+/**
+ * How clients get an image's URL: `serve` (Easel answers /media/{key} from the store, any replica
+ * any image), `public` (base_url + key: a CDN or public bucket in front of the store), `presigned`
+ * (a signed GET on the bucket, valid `presign_ttl_s`, re-signed at every read). Local disk serves.
+ */
+const mediaSchema = z
+  .object({
+    mode: z.enum(['serve', 'public', 'presigned']).default('serve'),
+    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    presign_ttl_s: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
+  })
+  .strict()
+  .prefault({});
+
+const storageSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('local'), media: mediaSchema }).strict(),
+    z
+      .object({
+        kind: z.literal('s3'),
+        bucket: z.string().min(3).max(63),
+        region: z.string().min(1).default('us-east-1'),
+        /** An S3-compatible server (MinIO, R2, s3rver); unset: AWS. */
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        force_path_style: z.boolean().default(false),
+        /** Keys are stored under this prefix ("easel/"), so one bucket can serve several deployments. */
+        prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'segments of letters, digits, ".", "_", "-", each ending in "/"').default(''),
+        /** Unset: the standard AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, roles). */
+        access_key_id: z.string().min(1).optional(),
+        secret_access_key: z.string().min(1).optional(),
+        media: mediaSchema,
+      })
+      .strict(),
+  ])
+  .superRefine((storage, ctx) => {
+    if (storage.media.mode === 'public' && !storage.media.base_url) ctx.addIssue({ code: 'custom', path: ['media', 'base_url'], message: 'media.mode public needs media.base_url' });
+    if (storage.media.mode === 'presigned' && storage.kind !== 's3') ctx.addIssue({ code: 'custom', path: ['media', 'mode'], message: 'presigned URLs need storage kind s3' });
+  })
+  .prefault({ kind: 'local' });
+
 export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -105,9 +145,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Where generated and uploaded images live, and how clients are given their URLs. */
+    storage: storageSchema,
+    /** Unset: limits and channel health are this process's own. redis://...: shared by every replica. */
+    redis_url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
     channels: z.array(channelSchema).default([]),
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type ChannelConfig = z.infer<typeof channelSchema>;
+export type StorageConfig = Config['storage'];

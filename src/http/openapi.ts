@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { errorTypes, errorVariants, invalidRequestCodes } from '../api/errors.ts';
-import { createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
+import { adminListOpenApiPaths, adminListOpenApiSchemas, createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
 import { fileOpenApiPaths, fileOpenApiSchemas } from '../api/files.ts';
 import { imageEditRequestSchema, imageGenerationRequestSchema, imageVariationRequestSchema } from '../api/images.ts';
 
@@ -74,6 +74,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
   const apiKey = [{ apiKey: [] }];
   const admin = [{ adminToken: [] }];
   const ok = (description: string) => ({ description });
+  const adminLists = adminListOpenApiPaths(admin, errorResponse);
   return {
     openapi: '3.1.0',
     info: { title: 'Easel image gateway', version: '0.1.0', description: 'OpenAI-compatible image generation gateway.' },
@@ -91,6 +92,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
         CreditAccountRequest: schema(creditAccountSchema),
         CreateKeyRequest: schema(createKeySchema),
         ...fileOpenApiSchemas,
+        ...adminListOpenApiSchemas,
         ApiError: apiErrorSchema(),
       },
     },
@@ -144,10 +146,11 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
       '/healthz': { get: { operationId: 'healthz', responses: { 200: ok('Alive') } } },
       '/metrics': { get: { operationId: 'metrics', security: admin, responses: { 200: ok('Prometheus text format'), 401: errorResponse } } },
       '/readyz': { get: { operationId: 'readyz', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
-      '/admin/v1/accounts': { post: { operationId: 'createAccount', security: admin, requestBody: jsonBody('CreateAccountRequest'), responses: { 201: ok('Account'), 400: errorResponse, 401: errorResponse } } },
+      '/admin/v1/accounts': { ...adminLists['/admin/v1/accounts'], post: { operationId: 'createAccount', security: admin, requestBody: jsonBody('CreateAccountRequest'), responses: { 201: ok('Account'), 400: errorResponse, 401: errorResponse } } },
       '/admin/v1/accounts/{id}': { get: { operationId: 'getAccount', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Account'), 404: errorResponse } } },
       '/admin/v1/accounts/{id}/credit': { post: { operationId: 'creditAccount', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreditAccountRequest'), responses: { 200: ok('Account'), 404: errorResponse } } },
-      '/admin/v1/accounts/{id}/keys': { post: { operationId: 'createKey', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreateKeyRequest'), responses: { 201: ok('Key with its clear value, shown once'), 404: errorResponse } } },
+      '/admin/v1/accounts/{id}/keys': { ...adminLists['/admin/v1/accounts/{id}/keys'], post: { operationId: 'createKey', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreateKeyRequest'), responses: { 201: ok('Key with its clear value, shown once'), 404: errorResponse } } },
+      '/admin/v1/channels': adminLists['/admin/v1/channels'],
       '/admin/v1/keys/{id}': { delete: { operationId: 'revokeKey', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Revoked key'), 404: errorResponse } } },
       '/admin/v1/tasks/{id}': { get: { operationId: 'getTaskAsAdmin', security: admin, parameters: [pathParam('id')], responses: { 200: ok('The task with its channel, upstream id and recovery record'), 404: errorResponse } } },
     }),

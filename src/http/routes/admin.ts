@@ -1,17 +1,17 @@
-// The admin API: accounts, credit and keys. Guarded by the admin token.
+// The admin API: accounts, credit, keys, channels. Guarded by the admin token.
 
 import type { FastifyInstance } from 'fastify';
-import { createAccountSchema, createKeySchema, creditAccountSchema } from '../../api/admin.ts';
+import { createAccountSchema, createKeySchema, creditAccountSchema, listAccountsQuerySchema, listKeysQuerySchema } from '../../api/admin.ts';
 import { apiErrors } from '../../api/errors.ts';
 import { parseWith } from '../../api/validate.ts';
-import { formatUsd } from '../../util/money.ts';
-import { type Account, createAccount, creditAccount, findAccount } from '../../storage/db/accounts.ts';
-import { type ApiKeyRecord, createApiKey, listApiKeys, revokeApiKey } from '../../storage/db/api-keys.ts';
+import { createAccount, creditAccount, findAccount, listAccounts } from '../../storage/db/accounts.ts';
+import { createApiKey, listApiKeys, listApiKeysPage, revokeApiKey } from '../../storage/db/api-keys.ts';
+import { accountView, channelHealthView, channelView, keyView, listView } from '../admin-views.ts';
 import type { AppDeps } from '../app.ts';
 import { findTask, type TaskRow } from '../../tasks/store.ts';
 import { taskSnapshotBody } from '../../tasks/views.ts';
 
-export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db' | 'blobs'>): void {
+export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db' | 'blobs' | 'router'>): void {
   const db = deps.db.kysely;
 
   app.register(async (admin) => {
@@ -21,6 +21,13 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
       const body = parseWith(createAccountSchema, request.body);
       const account = await createAccount(db, body.name, body.credit_usd ?? 0);
       reply.status(201).send(accountView(account));
+    });
+
+    admin.get('/admin/v1/accounts', async (request) => {
+      const query = parseWith(listAccountsQuerySchema, request.query);
+      const page = await listAccounts(db, { q: query.q || undefined, limit: query.limit, after: query.after });
+      if (!page) throw apiErrors.invalidRequest(`after: no account with id '${String(query.after).slice(0, 100)}'.`, 'after');
+      return listView(page, accountView);
     });
 
     admin.get<{ Params: { id: string } }>('/admin/v1/accounts/:id', async (request) => {
@@ -35,6 +42,15 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
       const account = await creditAccount(db, request.params.id, body.amount_usd);
       if (!account) throw apiErrors.accountNotFound();
       return accountView(account);
+    });
+
+    admin.get<{ Params: { id: string } }>('/admin/v1/accounts/:id/keys', async (request) => {
+      const query = parseWith(listKeysQuerySchema, request.query);
+      const account = await findAccount(db, request.params.id);
+      if (!account) throw apiErrors.accountNotFound();
+      const page = await listApiKeysPage(db, account.id, { limit: query.limit, after: query.after });
+      if (!page) throw apiErrors.invalidRequest(`after: no key of this account with id '${String(query.after).slice(0, 100)}'.`, 'after');
+      return listView(page, keyView);
     });
 
     admin.post<{ Params: { id: string } }>('/admin/v1/accounts/:id/keys', async (request, reply) => {
@@ -52,16 +68,18 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
       return adminTaskView(task, (key) => deps.blobs.urlFor(key));
     });
 
+    // Every configured channel and how this process sees it now (health is per replica without Redis).
+    admin.get('/admin/v1/channels', async () => {
+      const data = await Promise.all(deps.router.channels.map(async (c) => channelView(c, await channelHealthView(deps.router.health, c.id))));
+      return { object: 'list', data, has_more: false };
+    });
+
     admin.delete<{ Params: { id: string } }>('/admin/v1/keys/:id', async (request) => {
       const record = await revokeApiKey(db, request.params.id);
       if (!record) throw apiErrors.apiKeyNotFound();
       return { ...keyView(record), revoked: true };
     });
   });
-}
-
-function accountView(account: Account) {
-  return { id: account.id, object: 'account', name: account.name, balance_usd: formatUsd(account.balance_micros), created_at: Math.floor(account.created_at / 1000) };
 }
 
 function adminTaskView(task: TaskRow, urlFor: (key: string) => string) {
@@ -83,19 +101,5 @@ function adminTaskView(task: TaskRow, urlFor: (key: string) => string) {
     lease_owner: task.lease_owner,
     updated_at: seconds(task.updated_at),
     deadline_at: seconds(task.deadline_at),
-  };
-}
-
-function keyView(record: ApiKeyRecord) {
-  return {
-    id: record.id,
-    object: 'api_key',
-    name: record.name,
-    account_id: record.account_id,
-    prefix: record.prefix,
-    created_at: Math.floor(record.created_at / 1000),
-    revoked_at: record.revoked_at === null ? null : Math.floor(record.revoked_at / 1000),
-    spend_limit_usd: record.spend_limit_micros === null ? null : formatUsd(record.spend_limit_micros),
-    spent_usd: formatUsd(record.spent_micros),
   };
 }

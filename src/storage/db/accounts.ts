@@ -1,7 +1,8 @@
 // Accounts and their balances. Every balance change also writes a ledger entry (ledger-entries.ts).
 
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { appendEntry, creditBalance } from './ledger-entries.ts';
+import { likeLiteral, newestFirstPage, type Page, type PageCursor } from './pages.ts';
 import { newId } from '../../util/ids.ts';
 import type { AccountsTable, Database } from './schema.ts';
 
@@ -29,4 +30,33 @@ export async function countAccounts(db: Kysely<Database>): Promise<number> {
 export async function creditAccount(db: Kysely<Database>, id: string, amountMicros: number): Promise<Account | undefined> {
   if (!(await creditBalance(db, id, amountMicros))) return undefined;
   return findAccount(db, id);
+}
+
+export interface ListAccountsOptions {
+  /** Part of the name (any case), or the start of the id. */
+  q?: string;
+  limit: number;
+  /** An account id: list the accounts created before it (newest first). */
+  after?: string;
+}
+
+/** Accounts newest first, one page; undefined when `after` is not an account. */
+export async function listAccounts(db: Kysely<Database>, opts: ListAccountsOptions): Promise<Page<Account> | undefined> {
+  let cursor: PageCursor | undefined;
+  if (opts.after !== undefined) {
+    cursor = await db.selectFrom('accounts').select(['id', 'created_at']).where('id', '=', opts.after).executeTakeFirst();
+    if (!cursor) return undefined;
+  }
+  let query = db.selectFrom('accounts').selectAll();
+  const q = opts.q;
+  if (q) {
+    // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not. Ids are matched exactly from their start.
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['name']), 'like', sql<string>`${`%${likeLiteral(q.toLowerCase())}%`} escape '\\'`),
+        eb(eb.fn('substr', ['id', sql.lit(1), sql.lit(q.length)]), '=', q),
+      ]),
+    );
+  }
+  return newestFirstPage(query, cursor, opts.limit);
 }

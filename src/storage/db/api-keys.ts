@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newId, randomBase62 } from '../../util/ids.ts';
+import { newestFirstPage, type Page, type PageCursor } from './pages.ts';
 import type { ApiKeysTable, Database } from './schema.ts';
 
 export const API_KEY_PREFIX = 'sk-';
@@ -59,4 +60,14 @@ export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<Ap
 
 export async function listApiKeys(db: Kysely<Database>, accountId: string): Promise<ApiKeyRecord[]> {
   return db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+}
+
+/** The account's keys newest first, one page (revoked ones too); undefined when `after` is not a key of the account. */
+export async function listApiKeysPage(db: Kysely<Database>, accountId: string, opts: { limit: number; after?: string }): Promise<Page<ApiKeyRecord> | undefined> {
+  let cursor: PageCursor | undefined;
+  if (opts.after !== undefined) {
+    cursor = await db.selectFrom('api_keys').select(['id', 'created_at']).where('id', '=', opts.after).where('account_id', '=', accountId).executeTakeFirst();
+    if (!cursor) return undefined;
+  }
+  return newestFirstPage(db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId), cursor, opts.limit);
 }

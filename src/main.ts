@@ -12,19 +12,23 @@ import { publicBaseUrl } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
 import { Auth } from './http/auth.ts';
-import { createMetrics, type Metrics } from './http/metrics.ts';
-import { KeyRateLimiter } from './http/rate-limit.ts';
+import { createMetrics, createRedisMetrics, type Metrics } from './http/metrics.ts';
+import { KeyRateLimiter, type RateLimiter } from './http/rate-limit.ts';
+import { SharedKeyRateLimiter } from './http/rate-limit-redis.ts';
 import { trackUnusedConnections } from './http/unused-connections.ts';
 import { ImageExecutor } from './pipeline/executor.ts';
 import type { ImagePipelineDeps, ImageTaskEngine } from './pipeline/generate.ts';
 import { buildChannels, DEMO_CHANNEL_ID } from './routing/channels.ts';
 import { ChannelHealth } from './routing/health.ts';
 import { Router } from './routing/router.ts';
+import { SharedChannelHealth } from './routing/shared-health.ts';
 import type { BlobStore } from './storage/blobs/types.ts';
 import { LocalBlobStore } from './storage/blobs/local.ts';
 import { type Db, openDatabase } from './storage/db/open.ts';
+import { RedisLink } from './storage/redis.ts';
 import { BlobRetention } from './storage/retention.ts';
 import { TaskEngine } from './tasks/engine.ts';
+import { TaskWakeups } from './tasks/wakeups.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -37,6 +41,8 @@ export interface RunningServer {
   blobs: BlobStore;
   router: Router;
   engine: ImageTaskEngine;
+  /** Waits for a task to close, on any replica. */
+  wakeups: TaskWakeups;
   retention: BlobRetention;
   adminToken: string;
   log: Logger;
@@ -46,7 +52,7 @@ export interface RunningServer {
 
 export interface StartOptions {
   log?: Logger;
-  /** Where the first-start banner goes; stdout by default. */
+  /** Where the first-start banner goes; stderr by default, so it never lands in the JSON log on stdout. */
   print?: (text: string) => void;
 }
 
@@ -69,9 +75,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (reconciled.settled + reconciled.released > 0) log.warn(reconciled, 'Closed reservations left open by an earlier stop');
 
   const metrics = createMetrics();
-  const router = new Router(channels, new ChannelHealth(), (channel, outcome) => metrics.upstreamCalls.inc({ channel: channel.id, provider: channel.provider, outcome }));
+  const health = new ChannelHealth();
+  const redis = config.redis_url ? await shareThroughRedis(config.redis_url, { perMinute: config.limits.requests_per_minute, channelIds: channels.map((c) => c.id), health, metrics, log }) : undefined;
+  const router = new Router(channels, health, (channel, outcome) => metrics.upstreamCalls.inc({ channel: channel.id, provider: channel.provider, outcome }));
   const pricing = priceAdjustments(config.pricing);
-  const engine = buildTaskEngine(config, { db, blobs, router, pricing, metrics, log });
+  const wakeups = new TaskWakeups(db.dialect === 'postgres' ? config.database_url : undefined, log);
+  const engine = buildTaskEngine(config, { db, blobs, router, pricing, metrics, wakeups, log });
   const images: ImagePipelineDeps = {
     db: db.kysely,
     blobs,
@@ -80,7 +89,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     tasks: config.tasks,
     inputs: { db: db.kysely, blobs, allowPrivateAddresses: config.fetch.allow_private_addresses },
   };
-  const auth = new Auth(db.kysely, new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
+  const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
   const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
@@ -95,7 +104,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } else {
     log.info({ channels: channels.map((c) => `${c.id} (${c.provider}: ${c.models.length} models)`) }, 'Channels loaded');
   }
-  (opts.print ?? ((t) => process.stdout.write(t)))(bootstrapBanner({ url: publicUrl, admin, starter }));
+  (opts.print ?? ((t) => process.stderr.write(t)))(bootstrapBanner({ url: publicUrl, admin, starter }));
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -119,6 +128,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearTimeout(timer);
       clearInterval(sweeper);
       await tasksStopped;
+      await redis?.close();
+      await wakeups.close();
       await db.close();
     })());
 
@@ -133,6 +144,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs,
     router,
     engine,
+    wakeups,
     retention,
     adminToken: admin.token,
     log,
@@ -150,8 +162,11 @@ async function openStores(config: Config, log: Logger, publicUrl: () => string):
 }
 
 /** The engine that drives every task, and the image work it drives; closes are counted for /metrics. */
-function buildTaskEngine(config: Config, parts: { db: Db; blobs: BlobStore; router: Router; pricing: PriceAdjustments; metrics: Metrics; log: Logger }): ImageTaskEngine {
-  const { db, blobs, router, pricing, metrics, log } = parts;
+function buildTaskEngine(
+  config: Config,
+  parts: { db: Db; blobs: BlobStore; router: Router; pricing: PriceAdjustments; metrics: Metrics; wakeups: TaskWakeups; log: Logger },
+): ImageTaskEngine {
+  const { db, blobs, router, pricing, metrics, wakeups, log } = parts;
   const executor = new ImageExecutor({
     router,
     blobs,
@@ -163,5 +178,25 @@ function buildTaskEngine(config: Config, parts: { db: Db; blobs: BlobStore; rout
     },
     log,
   });
-  return new TaskEngine({ db, executor, config: config.tasks, log, onClosed: ({ task, status }) => metrics.tasksClosed.inc({ model: task.model, status }) });
+  return new TaskEngine({ db, executor, config: config.tasks, log, wakeups, onClosed: ({ task, status }) => metrics.tasksClosed.inc({ model: task.model, status }) });
+}
+
+/**
+ * With redis_url: the per-key limit and channel cooldowns shared by every replica through Redis.
+ * Fail-open: while Redis is away each replica limits keys and tracks channels on its own.
+ */
+async function shareThroughRedis(
+  url: string,
+  parts: { perMinute: number; channelIds: string[]; health: ChannelHealth; metrics: Metrics; log: Logger },
+): Promise<{ limiter: RateLimiter; close(): Promise<void> }> {
+  const { log } = parts;
+  const redisMetrics = createRedisMetrics(parts.metrics.registry);
+  const link = new RedisLink(url, (err) => log.warn({ err: { message: err.message } }, 'Redis is unreachable: per-key limits and channel health are each replica\'s own until it answers again'));
+  link.onUpChange((up) => {
+    redisMetrics.up.set(up ? 1 : 0);
+    if (up) log.info('Redis answers: per-key limits and channel health are shared');
+  });
+  const limiter = new SharedKeyRateLimiter(parts.perMinute, link, { onFallback: () => redisMetrics.limitFallbacks.inc() });
+  await new SharedChannelHealth(parts.health, link, parts.channelIds).start();
+  return { limiter, close: () => link.close() };
 }

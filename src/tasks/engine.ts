@@ -19,6 +19,7 @@ import type { Db } from '../storage/db/open.ts';
 import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 import { randomBase62 } from '../util/ids.ts';
 import type { Finished, StepContext, Submitted, TaskClosed, TaskExecutor } from './executor.ts';
+import type { TaskWakeups } from './wakeups.ts';
 import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
 
 /** How often expired tasks are swept. */
@@ -52,6 +53,8 @@ export interface TaskEngineDeps<Job, Result, Delivered> {
   log: Logger;
   /** Told once per task as it closes (metrics now; webhooks and event streams later). */
   onClosed?: (event: TaskClosed) => void;
+  /** Told of every close this engine commits, so waiters in this process hear of it at once. */
+  wakeups?: Pick<TaskWakeups, 'closed'>;
 }
 
 interface DriveState<Job> {
@@ -76,6 +79,7 @@ export class TaskEngine<Job, Result, Delivered> {
   private readonly cfg: Config['tasks'];
   private readonly log: Logger;
   private readonly onClosed: (event: TaskClosed) => void;
+  private readonly wakeups: Pick<TaskWakeups, 'closed'> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private lastSweep = 0;
@@ -88,6 +92,7 @@ export class TaskEngine<Job, Result, Delivered> {
     this.cfg = deps.config;
     this.log = deps.log;
     this.onClosed = deps.onClosed ?? (() => {});
+    this.wakeups = deps.wakeups;
   }
 
   start(): void {
@@ -254,7 +259,7 @@ export class TaskEngine<Job, Result, Delivered> {
     }
 
     const started = await this.executor.start(job, ctx);
-    if (started.kind === 'done') return this.finish(state, started.result);
+    if (started.kind === 'done') return this.finish(state, started.result, started.channelId);
     return this.recordSubmitted(state, started);
   }
 
@@ -262,6 +267,8 @@ export class TaskEngine<Job, Result, Delivered> {
     const { task } = state;
     return {
       signal: state.controller.signal,
+      taskId: task.id,
+      requestId: task.request_id,
       recordSubmitIntent: async (channelId) => {
         const submitId = `ldsub_${randomBase62(24)}`;
         await this.update(task, { submit_id: submitId, channel_id: channelId });
@@ -285,16 +292,20 @@ export class TaskEngine<Job, Result, Delivered> {
     return { kind: 'wait', ms: submitted.pollInMs };
   }
 
-  /** Stores the result (in the client's format while it waits inline) and closes the task with its charge. */
-  private async finish(state: DriveState<Job>, result: Result): Promise<StepResult<Delivered>> {
+  /**
+   * Stores the result (in the client's format while it waits inline) and closes the task with its
+   * charge. `channelId` answered it: the task's own channel unless it was done at once.
+   */
+  private async finish(state: DriveState<Job>, result: Result, channelId = state.task.channel_id ?? undefined): Promise<StepResult<Delivered>> {
     state.delivering = true;
     const finished: Finished<Delivered> = await this.executor.finish(state.job, result, { inline: state.inline, signal: state.controller.signal });
-    const closed = await completeTask(this.db.kysely, state.task, finished.record, finished.usage, finished.charge, finished.images);
+    const closed = await completeTask(this.db, state.task, finished.record, finished.usage, finished.charge, finished.images);
     if (!closed) {
       // Someone else closed it first (a timeout sweep, another worker): theirs is the outcome.
       return { kind: 'done', outcome: { status: 'failed', task: state.task, error: apiErrors.taskClosed() } };
     }
-    this.onClosed({ task: closed, status: 'completed', chargedMicros: finished.charge.micros });
+    this.wakeups?.closed(closed.id);
+    this.onClosed({ task: closed, status: 'completed', chargedMicros: finished.charge.micros, channelId });
     return { kind: 'done', outcome: { status: 'completed', task: closed, data: finished.delivered } };
   }
 
@@ -306,7 +317,9 @@ export class TaskEngine<Job, Result, Delivered> {
 
   /** Fails a task and releases its money, exactly once whoever tries; the one who closes it tells. */
   private async closeFailed(task: TaskRow, error: { code: string; message: string }): Promise<void> {
-    if (await failTask(this.db.kysely, task, error)) this.onClosed({ task, status: 'failed', chargedMicros: 0, error });
+    if (!(await failTask(this.db, task, error))) return;
+    this.wakeups?.closed(task.id);
+    this.onClosed({ task, status: 'failed', chargedMicros: 0, error });
   }
 
   /** A write only this lease holder may make; losing the lease means another worker has the task now. */

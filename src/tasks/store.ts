@@ -7,6 +7,7 @@ import { release, reserve, settle } from '../billing/ledger.ts';
 import type { Pricing } from '../billing/quote.ts';
 import type { Db } from '../storage/db/open.ts';
 import type { Database, TasksTable, TaskStatus } from '../storage/db/schema.ts';
+import { notifyTaskClosed } from '../storage/db/task-notifications.ts';
 import { randomHex } from '../util/ids.ts';
 
 export type TaskRow = TasksTable;
@@ -152,7 +153,7 @@ export async function leaseDueTasks(db: Db, owner: string, limit: number, leaseM
 
 /** Completes the task and settles its reservation, in one transaction, exactly once. */
 export async function completeTask(
-  db: Kysely<Database>,
+  db: Db,
   task: TaskRow,
   result: unknown,
   usage: unknown,
@@ -160,7 +161,7 @@ export async function completeTask(
   images: number,
 ): Promise<TaskRow | undefined> {
   const now = Date.now();
-  return db.transaction().execute(async (trx) => {
+  return db.kysely.transaction().execute(async (trx) => {
     const closed = await trx
       .updateTable('tasks')
       .set({
@@ -178,14 +179,15 @@ export async function completeTask(
       .executeTakeFirst();
     if (Number(closed.numUpdatedRows) === 0) return undefined;
     if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
+    await notifyTaskClosed(trx, db.dialect, task.id);
     return trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
   });
 }
 
 /** Fails the task and releases its reservation in full, in one transaction, exactly once. */
-export async function failTask(db: Kysely<Database>, task: Pick<TaskRow, 'id' | 'reservation_id'>, error: { code: string; message: string }): Promise<boolean> {
+export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_id'>, error: { code: string; message: string }): Promise<boolean> {
   const now = Date.now();
-  return db.transaction().execute(async (trx) => {
+  return db.kysely.transaction().execute(async (trx) => {
     const closed = await trx
       .updateTable('tasks')
       .set({ status: 'failed', error: JSON.stringify(error), lease_owner: null, lease_until: 0, updated_at: now })
@@ -194,6 +196,7 @@ export async function failTask(db: Kysely<Database>, task: Pick<TaskRow, 'id' | 
       .executeTakeFirst();
     if (Number(closed.numUpdatedRows) === 0) return false;
     if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
+    await notifyTaskClosed(trx, db.dialect, task.id);
     return true;
   });
 }

@@ -18,6 +18,11 @@ export interface EaselProcess {
 export async function spawnEasel(dataDir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<EaselProcess> {
   const file = path.join(dataDir, 'easel.yaml');
   writeFileSync(file, stringify({ host: '127.0.0.1', port: 0, data_dir: dataDir, log_level: 'info', ...config }));
+  return spawnEaselWithConfig(file, env);
+}
+
+/** `easel serve` on a config file as it stands (deploy/easel.fleet.yaml), the rest from `env`. */
+export async function spawnEaselWithConfig(file: string, env: Record<string, string> = {}): Promise<EaselProcess> {
   const child = spawn(process.execPath, ['bin/easel.mjs', 'serve'], {
     env: { ...process.env, EASEL_CONFIG: file, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

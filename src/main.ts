@@ -12,13 +12,14 @@ import { publicBaseUrl } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
 import { Auth } from './http/auth.ts';
-import { createMetrics, createRedisMetrics, type Metrics } from './http/metrics.ts';
+import { createMetrics, createRedisMetrics, type Metrics, recordTaskClosed, recordUpstreamAttempt } from './http/metrics.ts';
 import { KeyRateLimiter, type RateLimiter } from './http/rate-limit.ts';
 import { SharedKeyRateLimiter } from './http/rate-limit-redis.ts';
 import { trackUnusedConnections } from './http/unused-connections.ts';
 import { ImageExecutor } from './pipeline/executor.ts';
 import type { ImagePipelineDeps, ImageTaskEngine } from './pipeline/generate.ts';
 import { buildChannels, DEMO_CHANNEL_ID } from './routing/channels.ts';
+import { logUpstreamAttempt } from './routing/attempts.ts';
 import { ChannelHealth } from './routing/health.ts';
 import { Router } from './routing/router.ts';
 import { SharedChannelHealth } from './routing/shared-health.ts';
@@ -77,7 +78,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const metrics = createMetrics();
   const health = new ChannelHealth();
   const redis = config.redis_url ? await shareThroughRedis(config.redis_url, { perMinute: config.limits.requests_per_minute, channelIds: channels.map((c) => c.id), health, metrics, log }) : undefined;
-  const router = new Router(channels, health, (channel, outcome) => metrics.upstreamCalls.inc({ channel: channel.id, provider: channel.provider, outcome }));
+  // One report per upstream attempt feeds both the metrics and the attempt log line.
+  const router = new Router(channels, health, (attempt) => {
+    recordUpstreamAttempt(metrics, attempt);
+    logUpstreamAttempt(log, attempt);
+  });
   const pricing = priceAdjustments(config.pricing);
   const wakeups = new TaskWakeups(db.dialect === 'postgres' ? config.database_url : undefined, log);
   const engine = buildTaskEngine(config, { db, blobs, router, pricing, metrics, wakeups, log });
@@ -178,7 +183,7 @@ function buildTaskEngine(
     },
     log,
   });
-  return new TaskEngine({ db, executor, config: config.tasks, log, wakeups, onClosed: ({ task, status }) => metrics.tasksClosed.inc({ model: task.model, status }) });
+  return new TaskEngine({ db, executor, config: config.tasks, log, wakeups, onClosed: (event) => recordTaskClosed(metrics, event) });
 }
 
 /**

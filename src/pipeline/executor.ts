@@ -10,7 +10,7 @@ import type { ModelEntry } from '../catalog/model-entry.ts';
 import type { NormalizedImageRequest } from '../catalog/types.ts';
 import { adapterOf } from '../providers/registry.ts';
 import { type Channel, type GenerateResult, type ProviderAdapter, UpstreamError, type UpstreamTaskRef } from '../providers/types.ts';
-import { callContext, isRetryable, type Router } from '../routing/router.ts';
+import { isRetryable, type Router } from '../routing/router.ts';
 import { toApiError } from '../routing/upstream-errors.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
 import type { PollOutcome, RecoverOutcome, StartOutcome, StepContext, Submitted, TaskExecutor } from '../tasks/executor.ts';
@@ -73,9 +73,9 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
         }
         const operation = operationOf(adapter, req);
         if (!operation) throw new Error(`routing chose a channel whose adapter cannot do ${req.operation}`);
-        return { kind: 'done', result: await callWithFanOut(adapter, operation.bind(adapter), req, call) };
+        return { kind: 'done', result: await callWithFanOut(adapter, operation.bind(adapter), req, call), channelId: call.channel.id };
       },
-      (adapter) => taskSubmit(adapter, entry) !== undefined || operationOf(adapter, req) !== undefined,
+      { accepts: (adapter) => taskSubmit(adapter, entry) !== undefined || operationOf(adapter, req) !== undefined, taskId: ctx.taskId, requestId: ctx.requestId },
     );
     return attempt.result;
   }
@@ -91,7 +91,8 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
       const { channel, adapter } = found;
       let upstream: UpstreamTaskRef | undefined;
       try {
-        upstream = await findSubmission(task.submit_id!, callContext(channel, entry, withTimeout(ctx.signal, channel)));
+        const lookup = { phase: 'lookup', attempt: 1, taskId: task.id, requestId: task.request_id } as const;
+        upstream = await this.deps.router.callOn(channel, entry, ctx.signal, lookup, (call) => findSubmission(task.submit_id!, call));
       } catch (err) {
         // The upstream cannot tell yet: ask again later, until the deadline decides.
         if (err instanceof UpstreamError && isRetryable(err)) return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 3) };
@@ -119,7 +120,9 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
     const { channel, adapter } = found;
     let poll;
     try {
-      poll = await pollUpstream(JSON.parse(task.upstream!) as UpstreamTaskRef, callContext(channel, entry, withTimeout(ctx.signal, channel)));
+      const ref = JSON.parse(task.upstream!) as UpstreamTaskRef;
+      const how = { phase: 'poll', attempt: task.polls + 1, taskId: task.id, requestId: task.request_id } as const;
+      poll = await this.deps.router.callOn(channel, entry, ctx.signal, how, (call) => pollUpstream(ref, call), (p) => (p.status === 'failed' ? p.error : undefined));
     } catch (err) {
       if (err instanceof UpstreamError && isRetryable(err) && err.kind !== 'auth') {
         // A failed poll is not a failed task: try again later, until the deadline decides.
@@ -167,10 +170,6 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
     const channel = this.deps.router.channels.find((c) => c.id === task.channel_id);
     return channel ? { channel, adapter: adapterOf(channel) } : undefined;
   }
-}
-
-function withTimeout(signal: AbortSignal, channel: Channel): AbortSignal {
-  return AbortSignal.any([signal, AbortSignal.timeout(channel.timeoutMs)]);
 }
 
 /** The adapter method that performs the request's operation, if the adapter has it. */

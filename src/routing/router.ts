@@ -1,12 +1,15 @@
 // Picks the channels that serve a model and runs a call against them in order: highest priority
 // first, weighted random within a priority. Retryable faults move on to the next channel; a request
-// the upstream rejected, or moderated, does not.
+// the upstream rejected, or moderated, does not. Every attempt — and every poll or lookup a task makes
+// on its own channel — is reported once, as an UpstreamAttempt (attempts.ts).
 
 import type { ModelEntry } from '../catalog/model-entry.ts';
 import { upstreamModelName } from '../catalog/catalog.ts';
 import { ApiError, apiErrors } from '../api/errors.ts';
+import { scrub } from '../providers/http.ts';
 import { adapterOf } from '../providers/registry.ts';
 import { type CallContext, type Channel, type ProviderAdapter, UpstreamError } from '../providers/types.ts';
+import type { AttemptOrigin, AttemptPhase, UpstreamAttempt } from './attempts.ts';
 import { ChannelHealth } from './health.ts';
 import { everyChannelRateLimited, toApiError } from './upstream-errors.ts';
 
@@ -14,11 +17,32 @@ import { everyChannelRateLimited, toApiError } from './upstream-errors.ts';
 const MAX_ATTEMPTS = 4;
 /** No new attempt starts after this much time spent on one call. */
 const MAX_ROUTING_MS = 5 * 60_000;
+/** Failures whose message speaks of the channel, not of the request (which it may quote). */
+const CHANNEL_FAULTS: ReadonlySet<UpstreamError['kind']> = new Set(['auth', 'rate_limited', 'upstream_fault', 'timeout']);
 
 export interface Attempt<T> {
   result: T;
   channel: Channel;
 }
+
+export interface RunOptions extends AttemptOrigin {
+  /** Channels whose adapter cannot do this request (an edit on a generate-only upstream) are skipped. */
+  accepts?: (adapter: ProviderAdapter) => boolean;
+}
+
+/** How an attempt is reported: its phase and number, and where it comes from. */
+interface AttemptLabel extends AttemptOrigin {
+  phase: AttemptPhase;
+  attempt: number;
+}
+
+/** How one call on a task's own channel is reported. */
+export interface ChannelCall extends AttemptLabel {
+  phase: Exclude<AttemptPhase, 'call'>;
+}
+
+/** One call on one channel, timed: what it returned, or the failure it counts as. */
+type Tried<T> = { ctx: CallContext; latencyMs: number } & ({ result: T; failure?: undefined } | { failure: UpstreamError; thrown: unknown });
 
 export class Router {
   private readonly byModel = new Map<string, Channel[]>();
@@ -26,8 +50,8 @@ export class Router {
   constructor(
     readonly channels: readonly Channel[],
     readonly health = new ChannelHealth(),
-    /** Told of every attempt's outcome: 'ok' or the failure kind (metrics). */
-    private readonly observe: (channel: Channel, outcome: string) => void = () => {},
+    /** Told of every attempt, once (main.ts: the attempt log line and the metrics). */
+    private readonly observe: (attempt: UpstreamAttempt) => void = () => {},
   ) {
     for (const channel of channels) {
       for (const model of channel.models) {
@@ -45,13 +69,8 @@ export class Router {
     return priorities.flatMap((p) => weightedShuffle(all.filter((c) => c.priority === p)));
   }
 
-  async run<T>(
-    entry: ModelEntry,
-    signal: AbortSignal,
-    call: (adapter: ProviderAdapter, ctx: CallContext) => Promise<T>,
-    /** Channels whose adapter cannot do this request (an edit on a generate-only upstream) are skipped. */
-    accepts: (adapter: ProviderAdapter) => boolean = () => true,
-  ): Promise<Attempt<T>> {
+  async run<T>(entry: ModelEntry, signal: AbortSignal, call: (adapter: ProviderAdapter, ctx: CallContext) => Promise<T>, opts: RunOptions = {}): Promise<Attempt<T>> {
+    const accepts = opts.accepts ?? (() => true);
     const serving = this.candidates(entry.id).filter((c) => accepts(adapterOf(c)));
     if (serving.length === 0) {
       throw apiErrors.noChannelConfigured(entry.id);
@@ -62,31 +81,88 @@ export class Router {
       const waitMs = this.health.msUntilAvailable(ids);
       throw this.health.allRateLimited(ids) ? everyChannelRateLimited(waitMs) : apiErrors.allChannelsFailed(Math.ceil(waitMs / 1000));
     }
+    if (signal.aborted) throw toApiError([]);
     const failures: UpstreamError[] = [];
     const deadline = Date.now() + MAX_ROUTING_MS;
-    for (const channel of candidates) {
-      if (signal.aborted || Date.now() > deadline) break;
+    for (const [index, channel] of candidates.entries()) {
       const adapter = adapterOf(channel);
-      const timeout = AbortSignal.timeout(channel.timeoutMs);
-      const ctx = callContext(channel, entry, AbortSignal.any([signal, timeout]));
-      try {
-        const result = await call(adapter, ctx);
+      const tried = await this.tryOn(channel, entry, signal, (ctx) => call(adapter, ctx));
+      const how: AttemptLabel = { phase: 'call', attempt: index + 1, taskId: opts.taskId, requestId: opts.requestId };
+      if (!tried.failure) {
         this.health.recordSuccess(channel.id);
-        this.observe(channel, 'ok');
-        return { result, channel };
-      } catch (err) {
-        const failure = asUpstreamError(err, timeout.aborted);
-        failures.push(failure);
-        this.observe(channel, failure.kind);
-        if (!isRetryable(failure)) {
-          // The channel answered properly; the request itself was refused.
-          this.health.recordSuccess(channel.id);
-          break;
-        }
-        if (!signal.aborted) this.health.recordFailure(channel.id, failure);
+        this.report(entry, how, tried, false);
+        return { result: tried.result, channel };
       }
+      const { failure } = tried;
+      failures.push(failure);
+      if (!isRetryable(failure)) {
+        // The channel answered properly; the request itself was refused.
+        this.health.recordSuccess(channel.id);
+      } else if (!signal.aborted) {
+        this.health.recordFailure(channel.id, failure);
+      }
+      const failsOver = isRetryable(failure) && index + 1 < candidates.length && !signal.aborted && Date.now() <= deadline;
+      this.report(entry, how, tried, failsOver);
+      if (!failsOver) break;
     }
     throw toApiError(failures);
+  }
+
+  /**
+   * One call on a task's own channel (a poll, a lookup after a restart), with the channel's timeout,
+   * reported like a routed attempt; never failed over, and channel health is left as it is. What it
+   * throws is what the call threw. `failureIn` names a failure the upstream reported in a good answer
+   * (a poll saying the task failed), so the attempt is reported with that kind.
+   */
+  async callOn<T>(
+    channel: Channel,
+    entry: ModelEntry,
+    signal: AbortSignal,
+    how: ChannelCall,
+    call: (ctx: CallContext) => Promise<T>,
+    failureIn: (result: T) => UpstreamError | undefined = () => undefined,
+  ): Promise<T> {
+    const tried = await this.tryOn(channel, entry, signal, call);
+    if (tried.failure) {
+      this.report(entry, how, tried, false);
+      throw tried.thrown;
+    }
+    const reported = failureIn(tried.result);
+    this.report(entry, how, reported ? { ...tried, failure: reported, thrown: reported } : tried, false);
+    return tried.result;
+  }
+
+  /** Runs `call` on `channel` under the channel's timeout. An ApiError is not an upstream outcome: it passes through. */
+  private async tryOn<T>(channel: Channel, entry: ModelEntry, signal: AbortSignal, call: (ctx: CallContext) => Promise<T>): Promise<Tried<T>> {
+    const timeout = AbortSignal.timeout(channel.timeoutMs);
+    const ctx = callContext(channel, entry, AbortSignal.any([signal, timeout]));
+    const started = performance.now();
+    try {
+      const result = await call(ctx);
+      return { ctx, latencyMs: performance.now() - started, result };
+    } catch (thrown) {
+      if (thrown instanceof ApiError) throw thrown;
+      return { ctx, latencyMs: performance.now() - started, failure: asUpstreamError(thrown, timeout.aborted), thrown };
+    }
+  }
+
+  private report(entry: ModelEntry, how: AttemptLabel, tried: Tried<unknown>, failedOver: boolean): void {
+    const { ctx, failure } = tried;
+    this.observe({
+      channel: ctx.channel.id,
+      provider: ctx.channel.provider,
+      model: entry.id,
+      upstreamModel: ctx.upstreamModel,
+      phase: how.phase,
+      attempt: how.attempt,
+      outcome: failure?.kind ?? 'ok',
+      upstreamStatus: failure?.upstreamStatus,
+      latencyMs: tried.latencyMs,
+      failedOver,
+      reason: failure && CHANNEL_FAULTS.has(failure.kind) ? scrub(failure.message) : undefined,
+      taskId: how.taskId,
+      requestId: how.requestId,
+    });
   }
 }
 
@@ -102,7 +178,6 @@ export function isRetryable(err: UpstreamError): boolean {
 
 function asUpstreamError(err: unknown, timedOut: boolean): UpstreamError {
   if (err instanceof UpstreamError) return err;
-  if (err instanceof ApiError) throw err;
   if (timedOut) return new UpstreamError('timeout', 'upstream did not answer in time');
   return new UpstreamError('upstream_fault', (err as Error)?.message ?? 'upstream call failed');
 }

@@ -16,6 +16,9 @@ export interface StepContext {
    * the submission id to send with it. A crash after this leaves a trace `recover` can read.
    */
   recordSubmitIntent(channelId: string): Promise<string>;
+  /** The task this step works for, and the request that made it (the attempt log names both). */
+  taskId: string;
+  requestId: string;
 }
 
 /** An upstream task the work was handed to, kept in the task row and polled from then on. */
@@ -30,7 +33,8 @@ export interface Submitted {
   pollInMs: number;
 }
 
-export type StartOutcome<Result> = { kind: 'done'; result: Result } | Submitted;
+/** Done at once: the result, and the channel that answered (the task row records only a task's channel). */
+export type StartOutcome<Result> = { kind: 'done'; result: Result; channelId: string } | Submitted;
 
 export type RecoverOutcome =
   /** The upstream has the task: poll it. */
@@ -78,5 +82,7 @@ export interface TaskClosed {
   status: 'completed' | 'failed';
   /** What the customer was charged (0 when failed: the hold was released). */
   chargedMicros: number;
+  /** When completed: the channel whose answer was charged. */
+  channelId?: string;
   error?: { code: string; message: string };
 }

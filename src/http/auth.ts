@@ -9,7 +9,7 @@ import { apiErrors } from '../api/errors.ts';
 import type { Caller } from '../api/requests.ts';
 import { verifyApiKey } from '../storage/db/api-keys.ts';
 import type { Database } from '../storage/db/schema.ts';
-import type { KeyRateLimiter } from './rate-limit.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -21,7 +21,7 @@ function bearer(request: FastifyRequest): string | undefined {
 export class Auth {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly rateLimiter: KeyRateLimiter,
+    private readonly rateLimiter: RateLimiter,
     /** The token that guards /admin/v1 (configured, or generated on the first start). */
     private readonly adminToken: string,
   ) {}
@@ -32,7 +32,7 @@ export class Auth {
     if (!key) throw apiErrors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
     const record = await verifyApiKey(this.db, key);
     if (!record) throw apiErrors.invalidApiKey();
-    this.rateLimiter.take(record.id);
+    await this.rateLimiter.take(record.id);
     return { accountId: record.account_id, keyId: record.id };
   }
 

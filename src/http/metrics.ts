@@ -52,6 +52,19 @@ export function createMetrics(): Metrics {
   };
 }
 
+/** With redis_url only: whether Redis is usable, and the limit decisions taken without it (fail-open). */
+export interface RedisMetrics {
+  up: Gauge;
+  limitFallbacks: Counter;
+}
+
+export function createRedisMetrics(registry: Registry): RedisMetrics {
+  return {
+    up: new Gauge({ name: 'easel_redis_up', help: '1 while the shared Redis answers; 0 while this replica limits keys and tracks channels on its own.', registers: [registry] }),
+    limitFallbacks: new Counter({ name: 'easel_rate_limit_local_decisions_total', help: 'Per-key limit decisions taken by this replica alone because Redis was down or slow (fail-open).', registers: [registry] }),
+  };
+}
+
 export function installMetrics(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'metrics' | 'router'>): void {
   const { registry } = deps.metrics;
   const requests = new Histogram({

@@ -1,11 +1,28 @@
-// Requests per API key per minute (tokenlab-api.md §5.6), counted in a fixed one-minute window in
-// this process. Several replicas each count their own share; shared counters (Redis) come later.
+// Requests per API key per minute (tokenlab-api.md §5.6). Two limiters answer alike: this one counts
+// in a fixed one-minute window in this process (the default, and the fallback while Redis is away);
+// rate-limit-redis.ts shares one sliding minute between every replica through Redis.
 
-import { apiErrors } from '../api/errors.ts';
+import { apiErrors, type ApiError } from '../api/errors.ts';
 
-const WINDOW_MS = 60_000;
+export const WINDOW_MS = 60_000;
 
-export class KeyRateLimiter {
+/** Takes one request from a key's allowance, or throws 429 rate_limit_exceeded once it is spent. */
+export interface RateLimiter {
+  take(keyId: string): void | Promise<void>;
+}
+
+/** The 429 of a spent allowance: Retry-After until `resetMs`, and the X-RateLimit-* headers. */
+export function limitExceeded(limit: number, resetMs: number, nowMs: number): ApiError {
+  return apiErrors.rateLimitExceeded((resetMs - nowMs) / 1000, {
+    headers: {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(Math.floor(resetMs / 1000)),
+    },
+  });
+}
+
+export class KeyRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
   constructor(
@@ -26,14 +43,7 @@ export class KeyRateLimiter {
     }
     window.count += 1;
     if (window.count <= this.perMinute) return;
-    const reset = start + WINDOW_MS;
-    throw apiErrors.rateLimitExceeded((reset - now) / 1000, {
-      headers: {
-        'x-ratelimit-limit': String(this.perMinute),
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(Math.floor(reset / 1000)),
-      },
-    });
+    throw limitExceeded(this.perMinute, start + WINDOW_MS, now);
   }
 
   private forgetOld(current: number): void {

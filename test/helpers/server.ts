@@ -1,5 +1,6 @@
 // Starts a real Easel on 127.0.0.1 with a temporary data folder, for tests that go through HTTP.
 
+import type { Logger } from 'pino';
 import { expect } from 'vitest';
 import { checkLedger } from '../../src/billing/ledger.ts';
 import { parseConfig } from '../../src/config/load.ts';
@@ -21,7 +22,8 @@ export interface TestServer extends RunningServer {
   balance(accountId: string): Promise<string>;
 }
 
-export async function startTestServer(opts: { dialect?: TestDialect; config?: Record<string, unknown>; dataDir?: string } = {}): Promise<TestServer> {
+/** `log`: a logger of the test's own (to read what Easel logs); none by default (log_level silent). */
+export async function startTestServer(opts: { dialect?: TestDialect; config?: Record<string, unknown>; dataDir?: string; log?: Logger } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
   const databaseUrl = await freshDatabaseUrl(opts.dialect ?? 'sqlite');
   const config = parseConfig({
@@ -35,7 +37,7 @@ export async function startTestServer(opts: { dialect?: TestDialect; config?: Re
     limits: { requests_per_minute: 100_000, ...(opts.config?.limits as Record<string, unknown> | undefined) },
   });
   let banner = '';
-  const server = await startServer(config, { print: (t) => (banner += t) });
+  const server = await startServer(config, { print: (t) => (banner += t), log: opts.log });
   const apiKey = /API key:\s+(sk-\S+)/.exec(banner)?.[1] ?? '';
   const call: TestServer['call'] = (path, init = {}) => {
     const headers = new Headers(init.headers);

@@ -1,71 +1,83 @@
-// `easel serve | accounts ... | keys ... | ledger verify`: the server and the operator's tools, on the
-// same data folder or database as the server (SQLite in WAL mode allows both at once).
+// The `easel` command: the server and the operator's tools, on the same data folder or database as
+// the server (SQLite in WAL mode allows both at once). Each command group has its own file; this one
+// reads the command, opens what it needs and turns failures into a message and an exit code:
+// 0 done, 1 failed (no such account, the ledger does not balance, the database is away), 2 the
+// command line or the configuration is wrong.
 
-import { parseArgs } from 'node:util';
-import { checkLedger } from '../billing/ledger.ts';
-import { parseUsd, formatUsd } from '../billing/money.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiError } from '../api/errors.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { startServer } from '../main.ts';
 import { ChannelConfigError } from '../routing/channels.ts';
-import { createAccount, creditAccount, findAccount } from '../storage/db/accounts.ts';
-import { createApiKey, listApiKeys, revokeApiKey } from '../storage/db/api-keys.ts';
 import { type Db, openDatabase } from '../storage/db/open.ts';
+import { accountsCommand, keysCommand } from './accounts.ts';
+import { type Out, UsageError } from './args.ts';
+import { ledgerCommand, usageCommand } from './billing.ts';
+import { channelsCommand } from './channels.ts';
+import { serveCommand } from './serve.ts';
 
 const USAGE = `Usage:
-  easel serve                                   start the gateway
+  easel serve                                   start the gateway (SIGHUP reloads its channels)
   easel accounts create --name NAME [--credit USD]
+  easel accounts list [--q TEXT] [--limit N] [--after ACCOUNT_ID]
   easel accounts show ACCOUNT_ID
   easel accounts credit ACCOUNT_ID USD
   easel keys create ACCOUNT_ID [--name NAME]    prints the new key once
+  easel keys list ACCOUNT_ID [--limit N] [--after KEY_ID]
   easel keys revoke KEY_ID
+  easel channels                                the configured channels (health: GET /admin/v1/channels)
+  easel usage [ACCOUNT_ID] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--group-by model|key|account] [--key KEY_ID]
+  easel ledger [ACCOUNT_ID] [--limit N] [--before UNIX_MS] [--csv]
   easel ledger verify                           checks the books; exits 1 when they do not balance
+  easel --version
 
+Every command but serve takes --json: the admin API's objects, for scripts.
 Configuration: easel.yaml (or EASEL_CONFIG) and EASEL_* environment variables; see README.md.`;
 
-class UsageError extends Error {}
-
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function main(argv: string[], out: Out = (s) => process.stdout.write(s)): Promise<number> {
   const [command, sub, ...rest] = argv;
   try {
     if (!command || command === 'help' || command === '--help' || command === '-h') {
       out(`${USAGE}\n`);
       return command ? 0 : 2;
     }
+    if (command === '--version' || command === 'version') {
+      out(`easel ${packageVersion()}\n`);
+      return 0;
+    }
     const config = loadConfig();
-    if (command === 'serve') return await serve(config);
-    if (command === 'accounts') return await withDb(config, (db) => accounts(db, sub, rest, out));
-    if (command === 'keys') return await withDb(config, (db) => keys(db, sub, rest, out));
-    if (command === 'ledger') return await withDb(config, (db) => ledger(db, sub, rest, out));
-    throw new UsageError(`unknown command '${command}'`);
+    const args = sub === undefined ? rest : [sub, ...rest];
+    switch (command) {
+      case 'serve':
+        return await serveCommand(config);
+      case 'accounts':
+        return await withDb(config, (db) => accountsCommand(db, sub, rest, out));
+      case 'keys':
+        return await withDb(config, (db) => keysCommand(db, sub, rest, out));
+      case 'usage':
+        return await withDb(config, (db) => usageCommand(db, args, out));
+      case 'ledger':
+        return await withDb(config, (db) => ledgerCommand(db, args, out));
+      case 'channels':
+        return channelsCommand(config, args, out);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`easel: ${err.message}\n\n${USAGE}\n`);
+      process.stderr.write(`easel: ${err.message}\n\nRun 'easel help' for every command.\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof ChannelConfigError) {
+    // A configuration that does not load, and a report's bad argument (a date, a group): the caller's to fix.
+    if (err instanceof ConfigError || err instanceof ChannelConfigError || (err instanceof ApiError && err.status === 400)) {
       process.stderr.write(`easel: ${err.message}\n`);
       return 2;
     }
     process.stderr.write(`easel: ${(err as Error).message}\n`);
     return 1;
   }
-}
-
-async function serve(config: Config): Promise<number> {
-  const server = await startServer(config);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      server.log.info({ signal }, 'Stopping: finishing in-flight requests');
-      server.close().then(resolve, (err) => {
-        server.log.error({ err }, 'Error while stopping');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  return 0;
 }
 
 async function withDb(config: Config, run: (db: Db) => Promise<number>): Promise<number> {
@@ -77,76 +89,14 @@ async function withDb(config: Config, run: (db: Db) => Promise<number>): Promise
   }
 }
 
-async function accounts(db: Db, sub: string | undefined, args: string[], out: (s: string) => void): Promise<number> {
-  if (sub === 'create') {
-    const { values } = parseArgs({ args, options: { name: { type: 'string' }, credit: { type: 'string' } } });
-    if (!values.name) throw new UsageError('accounts create needs --name');
-    const credit = values.credit === undefined ? 0 : parseUsd(values.credit);
-    if (credit === undefined || credit < 0) throw new UsageError('--credit must be a non-negative USD amount, e.g. 10 or 2.50');
-    const account = await createAccount(db.kysely, values.name, credit);
-    out(`${account.id}\tbalance $${formatUsd(account.balance_micros)}\n`);
-    return 0;
-  }
-  if (sub === 'show') {
-    const [id] = positionals(args, 1, 'accounts show ACCOUNT_ID');
-    const account = await findAccount(db.kysely, id);
-    if (!account) throw new Error(`no account ${id}`);
-    out(`${account.id}\t${account.name}\tbalance $${formatUsd(account.balance_micros)}\n`);
-    for (const key of await listApiKeys(db.kysely, id)) {
-      out(`  ${key.id}\t${key.prefix}…\t${key.name}\t${key.revoked_at ? 'revoked' : 'active'}\n`);
+/** The version in Easel's package.json, found from here upwards (sources and a compiled copy alike). */
+function packageVersion(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'easel-gateway' && pkg.version) return pkg.version;
     }
-    return 0;
+    if (path.dirname(dir) === dir) return 'unknown';
   }
-  if (sub === 'credit') {
-    const [id, amount] = positionals(args, 2, 'accounts credit ACCOUNT_ID USD');
-    const micros = parseUsd(amount);
-    if (micros === undefined || micros <= 0) throw new UsageError('the amount must be a positive USD amount, e.g. 10 or 2.50');
-    const account = await creditAccount(db.kysely, id, micros);
-    if (!account) throw new Error(`no account ${id}`);
-    out(`${account.id}\tbalance $${formatUsd(account.balance_micros)}\n`);
-    return 0;
-  }
-  throw new UsageError(`unknown accounts command '${sub ?? ''}'`);
-}
-
-async function keys(db: Db, sub: string | undefined, args: string[], out: (s: string) => void): Promise<number> {
-  if (sub === 'create') {
-    const { values, positionals: pos } = parseArgs({ args, allowPositionals: true, options: { name: { type: 'string' } } });
-    if (pos.length !== 1) throw new UsageError('keys create ACCOUNT_ID [--name NAME]');
-    const account = await findAccount(db.kysely, pos[0]);
-    if (!account) throw new Error(`no account ${pos[0]}`);
-    const { record, key } = await createApiKey(db.kysely, account.id, values.name ?? 'cli');
-    out(`${record.id}\t${key}\n`);
-    return 0;
-  }
-  if (sub === 'revoke') {
-    const [id] = positionals(args, 1, 'keys revoke KEY_ID');
-    const record = await revokeApiKey(db.kysely, id);
-    if (!record) throw new Error(`no key ${id}`);
-    out(`${record.id}\trevoked\n`);
-    return 0;
-  }
-  throw new UsageError(`unknown keys command '${sub ?? ''}'`);
-}
-
-/**
- * `ledger verify`: the invariant of billing/ledger.ts checkLedger on the live database (one
- * snapshot, read only). Exit 0 when the books balance, 1 with every problem listed when not.
- */
-async function ledger(db: Db, sub: string | undefined, args: string[], out: (s: string) => void): Promise<number> {
-  if (sub !== 'verify') throw new UsageError(`unknown ledger command '${sub ?? ''}'`);
-  positionals(args, 0, 'ledger verify');
-  const { ok, problems, counts, totals } = await checkLedger(db.kysely);
-  const usd = (micros: number) => `$${formatUsd(micros)}`;
-  out(`Ledger on ${db.description}: ${counts.accounts} accounts, ${counts.entries} entries, ${counts.reservations} reservations, ${counts.openHolds} open holds\n`);
-  out(`  balances ${usd(totals.balanceMicros)} in total; reserved ${usd(totals.reservedMicros)} = settled ${usd(totals.settledMicros)} + released ${usd(totals.releasedMicros)} + open holds ${usd(totals.openMicros)}\n`);
-  for (const problem of problems) out(`  PROBLEM ${problem}\n`);
-  out(ok ? 'OK: the ledger balances\n' : `FAILED: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
-  return ok ? 0 : 1;
-}
-
-function positionals(args: string[], count: number, usage: string): string[] {
-  const { positionals: pos } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (pos.length !== count) throw new UsageError(usage);
-  return pos;
 }

@@ -45,21 +45,35 @@ export interface ChannelCall extends AttemptLabel {
 type Tried<T> = { ctx: CallContext; latencyMs: number } & ({ result: T; failure?: undefined } | { failure: UpstreamError; thrown: unknown });
 
 export class Router {
-  private readonly byModel = new Map<string, Channel[]>();
+  private active: readonly Channel[] = [];
+  private byModel = new Map<string, Channel[]>();
 
   constructor(
-    readonly channels: readonly Channel[],
+    channels: readonly Channel[],
     readonly health = new ChannelHealth(),
     /** Told of every attempt, once (main.ts: the attempt log line and the metrics). */
     private readonly observe: (attempt: UpstreamAttempt) => void = () => {},
   ) {
+    this.replaceChannels(channels);
+  }
+
+  /** The channels routing uses now. */
+  get channels(): readonly Channel[] {
+    return this.active;
+  }
+
+  /**
+   * Swaps in another channel list (a config reload). Both fields change in one synchronous step, so
+   * no request sees half of each; a call already routing keeps the candidates it took. Health is kept
+   * by channel id: a channel that stays keeps its rest and its failure count.
+   */
+  replaceChannels(channels: readonly Channel[]): void {
+    const byModel = new Map<string, Channel[]>();
     for (const channel of channels) {
-      for (const model of channel.models) {
-        const list = this.byModel.get(model) ?? [];
-        list.push(channel);
-        this.byModel.set(model, list);
-      }
+      for (const model of channel.models) byModel.set(model, [...(byModel.get(model) ?? []), channel]);
     }
+    this.active = [...channels];
+    this.byModel = byModel;
   }
 
   /** The order in which channels are tried for one request. */

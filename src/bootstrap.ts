@@ -1,5 +1,6 @@
 // The first start on an empty database: an admin token (unless configured), a starter account with a
-// little demo credit and one API key, printed once so the README's curl works at once.
+// little demo credit and one API key. The banner shows the key once and only says where the admin
+// token is: a token in a terminal's scrollback or a collected log outlives the start it was made by.
 
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -45,29 +46,35 @@ export async function bootstrapStarterAccount(db: Db, config: Config): Promise<S
   return { accountId: account.id, key, creditUsd: config.bootstrap.starter_credit_usd };
 }
 
+/** The first-start text (plain, for stderr): the starter key once, and where the admin token is, never the token. */
 export function bootstrapBanner(opts: { url: string; admin: AdminToken; starter?: StarterAccount }): string {
+  if (!opts.starter && !opts.admin.generated) return '';
   const lines: string[] = [];
   if (opts.starter) {
     lines.push(
-      'Easel created a starter account for you. This key is shown only once — keep it:',
+      'Easel created a starter account. Its API key is shown only this once — keep it:',
       '',
       `  API key:     ${opts.starter.key}`,
       `  Account:     ${opts.starter.accountId} (demo credit $${opts.starter.creditUsd})`,
     );
+  } else {
+    lines.push('Easel generated an admin token:', '');
   }
-  if (opts.admin.generated) {
-    lines.push(`  Admin token: ${opts.admin.token}`, `               (stored in ${opts.admin.file}, mode 0600)`);
-  }
+  lines.push(`  Admin token: ${adminTokenWhereabouts(opts.admin)}`);
   if (opts.starter) {
     lines.push(
       '',
-      'Try it:',
+      'Try it (export EASEL_API_KEY=<the key above> first):',
       `  curl -s ${opts.url}/v1/images/generations \\`,
-      `    -H "Authorization: Bearer ${opts.starter.key}" -H "Content-Type: application/json" \\`,
+      '    -H "Authorization: Bearer $EASEL_API_KEY" -H "Content-Type: application/json" \\',
       `    -d '{"model":"gpt-image-2","prompt":"a lighthouse at dawn"}'`,
     );
   }
-  if (lines.length === 0) return '';
   const rule = '─'.repeat(78);
   return `\n${rule}\n${lines.join('\n')}\n${rule}\n\n`;
+}
+
+function adminTokenWhereabouts(admin: AdminToken): string {
+  if (!admin.file) return 'set by the configuration (admin_token, EASEL_ADMIN_TOKEN or EASEL_ADMIN_TOKEN_FILE); not shown';
+  return `${admin.generated ? 'generated and stored' : 'stored'} in ${admin.file} (mode 0600); not shown — read it with: cat ${admin.file}`;
 }

@@ -2,16 +2,21 @@
 // micro-dollars here, so nothing past this point sees a float.
 
 import { z } from 'zod';
-import { parseUsd } from '../util/money.ts';
+import { readUsd } from '../util/money.ts';
 
+/** A USD amount read exactly (util/money.ts readUsd): refused, never rounded, when it is not a whole number of micro-dollars in range. */
 const usd = (field: string, opts: { positive: boolean }) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const micros = parseUsd(value);
-    if (micros === undefined || micros < 0 || (opts.positive && micros === 0)) {
-      ctx.addIssue({ code: 'custom', message: `${field} must be a ${opts.positive ? 'positive' : 'non-negative'} USD amount with at most 6 decimals` });
+    const reading = readUsd(value);
+    if (!reading.ok) {
+      ctx.addIssue({ code: 'custom', message: `${field} ${reading.reason}` });
       return z.NEVER;
     }
-    return micros;
+    if (reading.micros < 0 || (opts.positive && reading.micros === 0)) {
+      ctx.addIssue({ code: 'custom', message: `${field} must be ${opts.positive ? 'positive' : 'zero or more'}` });
+      return z.NEVER;
+    }
+    return reading.micros;
   });
 
 const name = z.string().trim().min(1).max(200);

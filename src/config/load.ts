@@ -1,51 +1,86 @@
-// Loads the configuration: YAML file (EASEL_CONFIG, else ./easel.yaml when present), ${VAR}
-// substitution inside it for secrets, then EASEL_* environment variables on top.
+// Loads the configuration: YAML file (EASEL_CONFIG, else ./easel.yaml when present), ${VAR} and
+// ${file:/path} substitution inside it for secrets, then the environment on top: every setting by
+// the rule in env.ts (EASEL_LIMITS__JSON_BODY_BYTES, EASEL_CHANNELS as JSON, *_FILE forms).
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { readUsd } from '../util/money.ts';
+import { type Env, type EnvValue, readSecretFile, setPath, settingsFromEnv } from './env.ts';
+import { ConfigError } from './errors.ts';
 import { configSchema, type Config } from './schema.ts';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-type Env = Record<string, string | undefined>;
-
-/** Environment variable → config field; numbers are converted before validation. */
-const ENV_FIELDS: Array<[string, keyof Config, 'string' | 'number']> = [
-  ['EASEL_HOST', 'host', 'string'],
-  ['EASEL_PORT', 'port', 'number'],
-  ['EASEL_DATA_DIR', 'data_dir', 'string'],
-  ['EASEL_PUBLIC_URL', 'public_url', 'string'],
-  ['EASEL_ADMIN_TOKEN', 'admin_token', 'string'],
-  ['DATABASE_URL', 'database_url', 'string'],
-  ['EASEL_LOG_LEVEL', 'log_level', 'string'],
-];
+export { ConfigError } from './errors.ts';
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const file = env.EASEL_CONFIG ?? (existsSync(path.join(cwd, 'easel.yaml')) ? 'easel.yaml' : undefined);
   const raw: Record<string, unknown> = file ? readYaml(path.resolve(cwd, file), env) : {};
-
-  for (const [name, field, kind] of ENV_FIELDS) {
-    const value = env[name];
-    if (value === undefined || value === '') continue;
-    raw[field] = kind === 'number' && /^\d+$/.test(value) ? Number(value) : value;
-  }
-  return parseConfig(raw, file ?? 'environment');
+  const fromEnv = settingsFromEnv(env, cwd);
+  for (const { path: at, value } of fromEnv) setPath(raw, at, value);
+  const origin = file ? (fromEnv.length ? `${file} and the environment` : file) : 'environment';
+  return parseConfig(raw, origin, fromEnv);
 }
 
-export function parseConfig(raw: unknown, origin = 'config'): Config {
+/** One problem with the configuration: where (a config path) and what. */
+interface Problem {
+  path: readonly PropertyKey[];
+  message: string;
+  /** Unknown keys under `path`, for the variable that may have set them. */
+  keys?: readonly string[];
+}
+
+/** Validates a raw configuration; `fromEnv` says which fields the environment set, so a message can name the variable. */
+export function parseConfig(raw: unknown, origin = 'config', fromEnv: readonly EnvValue[] = []): Config {
+  const fail = (problems: Problem[]): never => {
+    throw new ConfigError(`Invalid configuration (${origin}):\n${problems.map((p) => formatProblem(p, fromEnv)).join('\n')}`);
+  };
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(`Invalid configuration (${origin}):\n${formatIssues(result.error)}`);
-  const config = result.data;
-  const ids = new Set<string>();
-  for (const [i, channel] of config.channels.entries()) {
-    if (ids.has(channel.id)) throw new ConfigError(`Invalid configuration (${origin}):\n  channels[${i}].id: duplicate id '${channel.id}'`);
-    ids.add(channel.id);
+  if (!result.success) {
+    return fail(result.error.issues.map((issue) => ({ path: issue.path, message: issue.message, keys: issue.code === 'unrecognized_keys' ? issue.keys : undefined })));
   }
-  return config;
+  const problems = [...moneyProblems(result.data), ...duplicateChannelIds(result.data)];
+  if (problems.length) fail(problems);
+  return result.data;
+}
+
+/**
+ * The schema checks money fields' form; their range is util/money.ts's: an amount past the exact
+ * range would otherwise be rounded when it is read.
+ */
+function moneyProblems(config: Config): Problem[] {
+  const amounts: Array<[PropertyKey[], string]> = [[['bootstrap', 'starter_credit_usd'], config.bootstrap.starter_credit_usd]];
+  for (const [model, price] of Object.entries(config.pricing.overrides)) {
+    const [field, usd] = 'per_image_usd' in price ? ['per_image_usd', price.per_image_usd] : ['per_request_usd', price.per_request_usd];
+    amounts.push([['pricing', 'overrides', model, field], usd]);
+  }
+  return amounts.flatMap(([at, usd]) => {
+    const reading = readUsd(usd);
+    return reading.ok ? [] : [{ path: at, message: `${String(at[at.length - 1])} ${reading.reason}` }];
+  });
+}
+
+function duplicateChannelIds(config: Config): Problem[] {
+  const seen = new Set<string>();
+  return config.channels.flatMap((channel, i) => {
+    if (!seen.has(channel.id)) {
+      seen.add(channel.id);
+      return [];
+    }
+    return [{ path: ['channels', i, 'id'], message: `duplicate id '${channel.id}'` }];
+  });
+}
+
+function formatProblem(problem: Problem, fromEnv: readonly EnvValue[]): string {
+  const field = problem.path.length ? problem.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+  const variables = problem.path.length ? variablesBehind(problem, fromEnv) : [];
+  return `  ${field}: ${problem.message}${variables.length ? ` (from ${variables.join(', ')})` : ''}`;
+}
+
+/** The variables that set the field a problem is about, the object holding it, or an unknown key under it. */
+function variablesBehind(problem: Problem, fromEnv: readonly EnvValue[]): string[] {
+  const targets = problem.keys?.length ? problem.keys.map((key) => [...problem.path, key]) : [problem.path];
+  const startsWith = (long: readonly PropertyKey[], short: readonly PropertyKey[]) => short.every((part, i) => long[i] === part);
+  return fromEnv.filter((set) => targets.some((target) => startsWith(target, set.path) || startsWith(set.path, target))).map((set) => set.variable);
 }
 
 function readYaml(file: string, env: Env): Record<string, unknown> {
@@ -78,26 +113,20 @@ function substituteInValues(value: unknown, env: Env, file: string): unknown {
 
 /**
  * `${VAR}` is replaced by the variable (an unset one is an error, so a missing secret fails loudly),
- * `${VAR:-fallback}` by the variable or the fallback; `$${` escapes.
+ * `${VAR:-fallback}` by the variable or the fallback, `${file:/run/secrets/key}` by the file's text
+ * (one trailing newline dropped; a relative path is relative to the config file); `$${` escapes.
  */
 export function substituteEnv(text: string, env: Env, file = 'config'): string {
-  return text.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g, (whole, escape: string, name: string, hasFallback?: string, fallback?: string) => {
+  const pattern = /\$(\$?)\{(?:file:([^}\s-][^}]*)|([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?)\}/g;
+  return text.replace(pattern, (whole, escape: string, secretFile?: string, name?: string, hasFallback?: string, fallback?: string) => {
     if (escape) return whole.slice(1);
-    const value = env[name];
+    if (secretFile !== undefined) return readSecretFile(path.resolve(path.dirname(file), secretFile), `${file}: \${file:${secretFile}}`);
+    const value = env[name!];
     if (value !== undefined && value !== '') return value;
     if (hasFallback !== undefined) return fallback ?? '';
     if (value !== undefined) return value;
     throw new ConfigError(`${file}: environment variable ${name} is referenced but not set`);
   });
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
-      return `  ${field}: ${issue.message}`;
-    })
-    .join('\n');
 }
 
 /** The base of every URL Easel hands out for its own media. */

@@ -11,23 +11,72 @@ export const MICROS_PER_USD = 1_000_000;
 /** Token rates are quoted per this many tokens. */
 const TOKENS_PER_RATE = 1_000_000;
 
-/** Parses "12.5", "0.000001" or 12.5 to micro-dollars; undefined when it is not a valid amount. */
-export function parseUsd(value: unknown): number | undefined {
-  let text: string;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return undefined;
-    // Round-trip through the shortest decimal form so 0.1 means exactly 0.1.
-    text = String(value);
-    if (/e/i.test(text)) text = value.toFixed(6);
-  } else if (typeof value === 'string') {
-    text = value.trim();
-  } else {
-    return undefined;
+/**
+ * The largest amount Easel holds exactly: Number.MAX_SAFE_INTEGER micro-dollars, $9,007,199,254.740991.
+ * One micro-dollar more and a JS number no longer tells neighbouring amounts apart.
+ */
+export const MAX_USD_MICROS = Number.MAX_SAFE_INTEGER;
+const MAX_USD = '9007199254.740991';
+/** A JSON number carries any decimal of this many significant digits exactly (IEEE 754 double, DBL_DIG). */
+const EXACT_NUMBER_DIGITS = 15;
+
+/** An amount read to micro-dollars, or why it cannot be: the reason reads after a field name. */
+export type UsdReading = { ok: true; micros: number } | { ok: false; reason: string };
+
+/**
+ * Reads "12.5", "0.000001", 12.5 or 1e-6 to micro-dollars, exactly or not at all: an amount below a
+ * micro-dollar or beyond MAX_USD_MICROS is refused, never rounded. Strings are plain decimals; a number
+ * is read as its shortest decimal form (what JSON.stringify prints, so 0.1 is exactly 0.1 and 1e-7 is
+ * 0.0000001), and one needing more than 15 significant digits is refused: past that a double may stand
+ * for a neighbouring amount, and only a string says which was meant.
+ */
+export function readUsd(value: unknown): UsdReading {
+  const decimal = typeof value === 'number' ? numberDecimal(value) : typeof value === 'string' ? plainDecimal(value.trim()) : undefined;
+  if (!decimal) return { ok: false, reason: 'must be a USD amount: a decimal string such as "12.50", or a number' };
+  const whole = decimal.whole.replace(/^0+/, '');
+  const fraction = decimal.fraction.replace(/0+$/, '');
+  if (fraction.length > 6) return { ok: false, reason: 'has more than 6 decimals: the smallest amount is one micro-dollar, 0.000001' };
+  const tooLarge = { ok: false, reason: `is beyond the largest exact amount, ${MAX_USD}` } as const;
+  // Length first, so a string of a million digits never becomes a BigInt.
+  if (whole.length > MAX_USD.indexOf('.')) return tooLarge;
+  const exact = BigInt(whole || '0') * BigInt(MICROS_PER_USD) + BigInt(fraction.padEnd(6, '0'));
+  if (exact > BigInt(MAX_USD_MICROS)) return tooLarge;
+  if (typeof value === 'number' && `${whole}${fraction}`.replace(/^0+/, '').length > EXACT_NUMBER_DIGITS) {
+    return { ok: false, reason: `has more than ${EXACT_NUMBER_DIGITS} significant digits, more than a JSON number carries exactly: send it as a string` };
   }
-  const m = /^(-)?(\d{1,10})(?:\.(\d{1,6}))?$/.exec(text);
+  const micros = Number(exact);
+  // "-0" is zero, not a negative zero that would print as "-0.00".
+  return { ok: true, micros: decimal.negative && micros !== 0 ? -micros : micros };
+}
+
+/** readUsd's micro-dollars, or undefined when the amount is refused. */
+export function parseUsd(value: unknown): number | undefined {
+  const reading = readUsd(value);
+  return reading.ok ? reading.micros : undefined;
+}
+
+interface Decimal {
+  negative: boolean;
+  whole: string;
+  fraction: string;
+}
+
+function plainDecimal(text: string): Decimal | undefined {
+  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text);
+  return m ? { negative: m[1] !== undefined, whole: m[2], fraction: m[3] ?? '' } : undefined;
+}
+
+/** A number's shortest decimal form, its exponent (1e-7, 1.5e+21) written out digit for digit. */
+function numberDecimal(value: number): Decimal | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  const m = /^(-)?(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(value));
   if (!m) return undefined;
-  const micros = Number(m[2]) * MICROS_PER_USD + Number((m[3] ?? '').padEnd(6, '0'));
-  return m[1] ? -micros : micros;
+  const digits = m[2] + (m[3] ?? '');
+  // Where the decimal point falls in `digits` once the exponent is applied (|exponent| ≤ 324 for a double).
+  const point = m[2].length + Number(m[4] ?? 0);
+  const padded = point <= 0 ? '0'.repeat(1 - point) + digits : digits.padEnd(point, '0');
+  const at = Math.max(point, 1);
+  return { negative: m[1] !== undefined, whole: padded.slice(0, at), fraction: padded.slice(at) };
 }
 
 /** Formats micro-dollars as a decimal string with at least two decimals: 1500000 → "1.50", 1 → "0.000001". */

@@ -82,10 +82,4 @@ describe('substitution fallbacks', () => {
     expect(substituteEnv('k: ${A:-}', { A: '' })).toBe('k: ');
     expect(substituteEnv('k: ${A:-x}', { A: 'set' })).toBe('k: set');
   });
-
-  it('parses the shipped easel.example.yaml', () => {
-    const config = loadConfig({ EASEL_CONFIG: path.resolve('easel.example.yaml') }, tempDir());
-    expect(config.channels[0].id).toBe('openai-main');
-    expect(buildChannels(config.channels)[0].models).toEqual(['gpt-image-2', 'dall-e-3', 'dall-e-2']);
-  });
 });

@@ -1,7 +1,7 @@
 // First start, the `easel` CLI on the same data folder, and a graceful SIGTERM of a real process.
 
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
@@ -15,11 +15,14 @@ afterEach(async () => {
 });
 
 describe('first start', () => {
-  it('prints a working key and admin token once, and stores the token with mode 0600', async () => {
+  it('prints a working key once, points at the admin token file (mode 0600) without printing the token', async () => {
     const dataDir = tempDir();
     server = await startTestServer({ dataDir });
     expect(server.banner).toMatch(/API key:\s+sk-/);
-    expect(server.banner).toMatch(/Admin token:\s+adm-/);
+    expect(server.banner.split(server.apiKey)).toHaveLength(2);
+    expect(server.banner).toContain(`Admin token: generated and stored in ${path.join(dataDir, 'admin-token')}`);
+    expect(server.banner).not.toContain(server.adminToken);
+    expect(readFileSync(path.join(dataDir, 'admin-token'), 'utf8')).toBe(`${server.adminToken}\n`);
     const res = await server.call('/v1/images/generations', { method: 'POST', json: { model: 'gpt-image-2', prompt: 'first image' } });
     expect(res.status).toBe(200);
     expect((await res.json()).data[0].url).toMatch(/\/media\/[0-9A-Za-z]{32}\.png$/);
@@ -34,7 +37,8 @@ describe('first start', () => {
 
   it('does not generate an admin token when one is configured', async () => {
     server = await startTestServer({ config: { admin_token: 'configured-admin-token-123' } });
-    expect(server.banner).not.toMatch(/Admin token/);
+    expect(server.banner).toMatch(/Admin token: set by the configuration/);
+    expect(server.banner).not.toContain('configured-admin-token-123');
     expect(server.adminToken).toBe('configured-admin-token-123');
   });
 });

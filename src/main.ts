@@ -1,7 +1,6 @@
 // Start-up, the one place that wires Easel together: load config, open the stores, build the image
 // work and the task engine that drives it, build the HTTP app, listen; and a graceful stop on SIGTERM.
 
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { priceAdjustments } from './billing/adjustments.ts';
@@ -23,8 +22,8 @@ import { logUpstreamAttempt } from './routing/attempts.ts';
 import { ChannelHealth } from './routing/health.ts';
 import { Router } from './routing/router.ts';
 import { SharedChannelHealth } from './routing/shared-health.ts';
+import { describeBlobStore, openBlobStore } from './storage/blobs/open.ts';
 import type { BlobStore } from './storage/blobs/types.ts';
-import { LocalBlobStore } from './storage/blobs/local.ts';
 import { type Db, openDatabase } from './storage/db/open.ts';
 import { RedisLink } from './storage/redis.ts';
 import { BlobRetention } from './storage/retention.ts';
@@ -103,7 +102,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const retention = new BlobRetention(db.kysely, blobs, config.tasks.retention_hours);
   retention.start((err) => log.error({ err }, 'blob sweep failed'));
 
-  log.info({ database: db.description, media: path.resolve(config.data_dir, 'media'), url: address }, 'Easel is listening');
+  log.info({ database: db.description, media: describeBlobStore(config), url: address }, 'Easel is listening');
   if (channels.length === 1 && channels[0].id === DEMO_CHANNEL_ID && config.channels.length === 0) {
     log.info('No channels are configured: every catalogue model is served by the offline demo provider, which draws placeholder images. Add channels to easel.yaml to reach real providers.');
   } else {
@@ -163,7 +162,7 @@ async function openStores(config: Config, log: Logger, publicUrl: () => string):
     dataDir: config.data_dir,
     onConnectionLost: (err) => log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'A database connection was lost; the next query reconnects'),
   });
-  return { db, blobs: new LocalBlobStore(path.resolve(config.data_dir, 'media'), publicUrl) };
+  return { db, blobs: openBlobStore(config, publicUrl, log) };
 }
 
 /** The engine that drives every task, and the image work it drives; closes are counted for /metrics. */

@@ -26,7 +26,7 @@ export type ErrorType =
   | 'timeout_error'
   | 'client_closed_request';
 
-export type ErrorStatus = 400 | 401 | 402 | 404 | 409 | 410 | 413 | 415 | 429 | 499 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 402 | 404 | 409 | 410 | 413 | 415 | 416 | 429 | 499 | 500 | 502 | 503 | 504;
 
 export interface ErrorCodeSpec {
   readonly status: ErrorStatus;
@@ -111,9 +111,15 @@ export const ERROR_CODES = {
   task_closed: { status: 409, type: 'invalid_request_error', retryable: false, when: 'the task was closed elsewhere (a timeout sweep, another worker) first; theirs is the outcome' },
   input_expired: { status: 410, type: 'invalid_request_error', retryable: false, when: 'an input image of a task is no longer stored' },
 
-  // 413, 415: the body's size or kind.
+  // 413, 415: the body's size or kind; 416: a byte range past the end.
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false, when: 'body, upload or fetched image over its limit (50 MiB per image, 200 MiB fetched per request)' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false, when: 'not JSON (or not multipart/form-data where uploads go)' },
+  range_not_satisfiable: {
+    status: 416,
+    type: 'invalid_request_error',
+    retryable: false,
+    when: 'a `Range` on `/media/...` that starts past the image\'s end (`Content-Range: bytes */size` gives its size)',
+  },
 
   // 429, 499
   rate_limit_exceeded: {
@@ -146,7 +152,12 @@ export const ERROR_CODES = {
     retryable: true,
     when: 'the database cannot be reached; nothing was done or charged (`Retry-After`)',
   },
-  storage_unavailable: { status: 503, type: 'server_error', retryable: true, when: 'the generated image could not be stored, so no URL can be returned' },
+  storage_unavailable: {
+    status: 503,
+    type: 'server_error',
+    retryable: true,
+    when: 'the image store failed: a generated image could not be stored (no URL is returned, nothing is charged), an upload not kept, a stored image not read',
+  },
   timeout_error: { status: 504, type: 'timeout_error', retryable: true, when: 'the provider did not answer in time' },
   task_timeout: { status: 504, type: 'timeout_error', retryable: false, when: "a task did not finish by its channel's `task_timeout_ms`" },
 } as const satisfies Record<string, ErrorCodeSpec>;
@@ -339,13 +350,16 @@ export const apiErrors = {
   taskClosed: () => raise('task_closed', 'The task was closed elsewhere.'),
   inputExpired: () => raise('input_expired', 'An input image of this task is no longer available.'),
 
-  // 413, 415
+  // 413, 415, 416
   payloadTooLarge: (message = 'Request body is too large', param: string | null = null) => raise('payload_too_large', message, { param }),
   unsupportedMediaType: (expected: 'application/json' | 'multipart/form-data') =>
     raise(
       'unsupported_media_type',
       expected === 'multipart/form-data' ? 'Send this request as multipart/form-data.' : 'Unsupported Content-Type. Send application/json.',
     ),
+  // The size goes out in Content-Range (`bytes */<size>`), so the client learns where the image ends.
+  rangeNotSatisfiable: (size: number) =>
+    raise('range_not_satisfiable', `The requested range is not satisfiable: the image is ${size} bytes.`, { headers: { 'content-range': `bytes */${size}` } }),
 
   // 429, 499
   /** `headers` adds what the limiter knows (X-RateLimit-*); Retry-After and `retry_after` come from `retryAfterS`. */
@@ -376,7 +390,7 @@ export const apiErrors = {
     raise('database_unavailable', 'The database is unavailable; nothing was charged. Please retry shortly.', {
       headers: { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
     }),
-  storageUnavailable: () => raise('storage_unavailable', 'The generated image could not be stored, so no URL can be returned. Please retry.'),
+  storageUnavailable: (message = 'The generated image could not be stored, so no URL can be returned. Please retry.') => raise('storage_unavailable', message),
   timeoutError: () => raise('timeout_error', 'The image provider did not answer in time.'),
   taskTimeout: () => raise('task_timeout', 'The image task did not finish in time.'),
 };

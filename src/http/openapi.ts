@@ -142,7 +142,14 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
       '/v1/models/{model}/pricing': { get: { operationId: 'getModelPricing', parameters: [pathParam('model')], responses: { 200: ok('Prices of one model'), 404: errorResponse } } },
       '/v1/pricing': { get: { operationId: 'getPricing', responses: { 200: ok('Price list') } } },
       ...fileOpenApiPaths(apiKey, errorResponse),
-      '/media/{key}': { get: { operationId: 'getMedia', parameters: [pathParam('key')], responses: { 200: ok('Image bytes'), 404: errorResponse } } },
+      '/media/{key}': {
+        get: {
+          operationId: 'getMedia',
+          parameters: [pathParam('key')],
+          // The key is the strong ETag (If-None-Match → 304); one `Range: bytes=` range → 206; 503 while the store is unreachable.
+          responses: { 200: ok('Image bytes'), 206: ok('The requested byte range'), 304: ok('Not modified'), 404: errorResponse, 416: errorResponse, 503: errorResponse },
+        },
+      },
       '/healthz': { get: { operationId: 'healthz', responses: { 200: ok('Alive') } } },
       '/metrics': { get: { operationId: 'metrics', security: admin, responses: { 200: ok('Prometheus text format'), 401: errorResponse } } },
       '/readyz': { get: { operationId: 'readyz', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },

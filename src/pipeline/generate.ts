@@ -16,7 +16,7 @@ import type { BlobStore } from '../storage/blobs/types.ts';
 import type { Database } from '../storage/db/schema.ts';
 import type { Outcome, TaskEngine, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
-import { imageView, taskCreatedBody } from '../tasks/views.ts';
+import { imageView, taskCreatedBody, type UrlFor } from '../tasks/views.ts';
 import { crashPoint } from '../util/crash-points.ts';
 import type { DeliveredImage } from './deliver.ts';
 import type { ImageJob } from './executor.ts';
@@ -108,7 +108,7 @@ export async function createImages(
   if (ctx.signal.aborted) abandon();
   try {
     const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
-    if (outcome && outcome.status !== 'pending') return inlineResult(outcome, req, (key) => deps.blobs.urlFor(key));
+    if (outcome && outcome.status !== 'pending') return await inlineResult(outcome, req, (key) => deps.blobs.urlFor(key));
     // The client gets the task id: record that before answering, so a crash after it resumes the task.
     await makePublic(deps.db, task.id);
     return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
@@ -135,12 +135,12 @@ async function waitForOutcome(handle: TaskHandle<DeliveredImage[]>, budgetMs: nu
   }
 }
 
-function inlineResult(outcome: Exclude<Outcome<DeliveredImage[]>, { status: 'pending' }>, req: NormalizedImageRequest, urlFor: (key: string) => string): CreateResult {
+async function inlineResult(outcome: Exclude<Outcome<DeliveredImage[]>, { status: 'pending' }>, req: NormalizedImageRequest, urlFor: UrlFor): Promise<CreateResult> {
   if (outcome.status === 'failed') throw outcome.error;
   const billingTransactionId = outcome.task.billing_transaction_id ?? outcome.task.reservation_id ?? '';
   const body: Extract<CreateResult, { kind: 'inline' }>['body'] = {
     created: Math.floor(Date.now() / 1000),
-    data: outcome.data.map((image) => imageView(image, urlFor)),
+    data: await Promise.all(outcome.data.map((image) => imageView(image, urlFor))),
     billing_transaction_id: billingTransactionId,
   };
   if (req.normalized && Object.keys(req.normalized).length > 0) body.normalized = req.normalized;

@@ -1,6 +1,10 @@
 // The public shapes of a task: the create answer and the status snapshot (tokenlab-api.md §2.1, §2.4).
 
+import type { MediaUrl } from '../storage/blobs/types.ts';
 import type { TaskRow } from './store.ts';
+
+/** Where the client fetches a blob (its URL made now, signed now when presigned). */
+export type UrlFor = (key: string) => Promise<MediaUrl>;
 
 export function pollUrl(id: string): string {
   return `/v1/tasks/${id}`;
@@ -26,12 +30,17 @@ export interface StoredImage {
   delivered_inline?: boolean;
 }
 
-/** The client's view of a delivered image: the key becomes a URL now, so stored rows never hold one. */
-export function imageView({ key, ...rest }: StoredImage, urlFor: (key: string) => string): Record<string, unknown> {
-  return key ? { url: urlFor(key), ...rest } : rest;
+/**
+ * The client's view of a delivered image: the key becomes a URL now, so stored rows never hold one.
+ * A presigned URL says until when it works (`expires_at`, unix seconds, as on a FileObject).
+ */
+export async function imageView({ key, ...rest }: StoredImage, urlFor: UrlFor): Promise<Record<string, unknown>> {
+  if (!key) return rest;
+  const { url, expiresAt } = await urlFor(key);
+  return expiresAt === undefined ? { url, ...rest } : { url, expires_at: expiresAt, ...rest };
 }
 
-export function taskSnapshotBody(task: TaskRow, urlFor: (key: string) => string) {
+export async function taskSnapshotBody(task: TaskRow, urlFor: UrlFor) {
   const stored = task.status === 'completed' && task.result ? ((JSON.parse(task.result) as { data?: StoredImage[] }).data ?? []) : [];
   const body: Record<string, unknown> = {
     id: task.id,
@@ -42,7 +51,7 @@ export function taskSnapshotBody(task: TaskRow, urlFor: (key: string) => string)
     model: task.model,
     created: Math.floor(task.created_at / 1000),
     updated: Math.floor(task.updated_at / 1000),
-    data: stored.map((image) => imageView(image, urlFor)),
+    data: await Promise.all(stored.map((image) => imageView(image, urlFor))),
   };
   if (task.progress !== null && task.status !== 'failed') body.progress = task.progress;
   if (task.status === 'failed' && task.error) body.error = JSON.parse(task.error);

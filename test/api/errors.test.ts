@@ -36,6 +36,7 @@ const RAISED: Array<{ error: ApiError; inPath?: boolean }> = [
   { error: apiErrors.inputExpired() },
   { error: apiErrors.payloadTooLarge() },
   { error: apiErrors.unsupportedMediaType('application/json') },
+  { error: apiErrors.rangeNotSatisfiable(10) },
   { error: apiErrors.rateLimitExceeded(7.2) },
   { error: apiErrors.clientClosedRequest() },
   { error: apiErrors.serverError() },

@@ -62,6 +62,7 @@ function context(root = tempDir()) {
     put: (b: Buffer, t: string) => (calls.put++, blobs.put(b, t)),
     putStream: (c: AsyncIterable<Buffer>, t: string) => (calls.putStream++, blobs.putStream(c, t)),
     get: (k: string) => blobs.get(k),
+    stat: (k: string) => blobs.stat(k),
     delete: (k: string) => blobs.delete(k),
     ping: () => blobs.ping(),
     sweepOlderThan: (cutoff: number, keep: (key: string) => boolean) => blobs.sweepOlderThan(cutoff, keep),

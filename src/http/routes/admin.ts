@@ -9,7 +9,7 @@ import { createApiKey, listApiKeys, listApiKeysPage, revokeApiKey } from '../../
 import { accountView, channelHealthView, channelView, keyView, listView } from '../admin-views.ts';
 import type { AppDeps } from '../app.ts';
 import { findTask, type TaskRow } from '../../tasks/store.ts';
-import { taskSnapshotBody } from '../../tasks/views.ts';
+import { taskSnapshotBody, type UrlFor } from '../../tasks/views.ts';
 
 export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'db' | 'blobs' | 'router'>): void {
   const db = deps.db.kysely;
@@ -82,10 +82,10 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
   });
 }
 
-function adminTaskView(task: TaskRow, urlFor: (key: string) => string) {
+async function adminTaskView(task: TaskRow, urlFor: UrlFor) {
   const seconds = (ms: number) => Math.floor(ms / 1000);
   return {
-    ...taskSnapshotBody(task, urlFor),
+    ...(await taskSnapshotBody(task, urlFor)),
     object: 'admin.task',
     account_id: task.account_id,
     key_id: task.key_id,

@@ -18,7 +18,7 @@ export function taskRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
     if (!task || task.account_id !== caller.accountId || task.expires_at < Date.now()) throw apiErrors.asyncTaskNotFound();
     reply.header('x-task-id', task.id);
     if (task.billing_transaction_id) reply.header('x-billing-transaction-id', task.billing_transaction_id);
-    return reply.send(taskSnapshotBody(task, (key) => deps.blobs.urlFor(key)));
+    return reply.send(await taskSnapshotBody(task, (key) => deps.blobs.urlFor(key)));
   };
   app.get('/v1/tasks/:id', show);
   app.get('/v1/images/:id', show);

@@ -5,20 +5,28 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBase62 } from '../../util/ids.ts';
-import { type BlobStore, type StoredBlob, contentTypeOfKey, extensionFor } from './types.ts';
+import { storeUnavailable } from './failure.ts';
+import { type BlobInfo, type BlobStore, type ByteRange, type MediaUrl, type StoredBlob, contentTypeOfKey, newBlobKey } from './types.ts';
+import { type MediaConfig, unsignedUrls } from './urls.ts';
 
 export class LocalBlobStore implements BlobStore {
+  private readonly url: (key: string) => MediaUrl;
+
   /**
    * `publicBase` is read at each urlFor: with port 0 the address is known only once the server listens.
-   * Easel serves the files itself at `<publicBase>/media/<key>`.
+   * Easel serves the files itself at `<publicBase>/media/<key>`; with `media.mode: public` the URL is
+   * `<base_url>/<key>` (a CDN pulling from Easel's /media/).
    */
   constructor(
     private readonly root: string,
-    private readonly publicBase: () => string,
-  ) {}
+    publicBase: () => string,
+    media: MediaConfig = { mode: 'serve', presign_ttl_s: 3600 },
+  ) {
+    this.url = unsignedUrls(media, publicBase);
+  }
 
-  urlFor(key: string): string {
-    return `${this.publicBase()}/media/${key}`;
+  async urlFor(key: string): Promise<MediaUrl> {
+    return this.url(key);
   }
 
   private pathOf(key: string): string {
@@ -26,28 +34,42 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(bytes: Buffer, contentType: string): Promise<string> {
-    const key = `${randomBase62(32)}.${extensionFor(contentType)}`;
+    const key = newBlobKey(contentType);
     const file = this.pathOf(key);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, file);
+    } catch (err) {
+      throw storeUnavailable('put', err);
+    }
     return key;
   }
 
   async putStream(chunks: AsyncIterable<Buffer>, contentType: string): Promise<string> {
-    const key = `${randomBase62(32)}.${extensionFor(contentType)}`;
+    const key = newBlobKey(contentType);
     const file = this.pathOf(key);
-    await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.${randomBase62(6)}.tmp`;
+    let handle;
     try {
-      const handle = await open(tmp, 'w');
+      await mkdir(path.dirname(file), { recursive: true });
+      handle = await open(tmp, 'w');
+    } catch (err) {
+      throw storeUnavailable('upload', err);
+    }
+    // The disk's errors are the store's; the source's own (a failed download) pass through as they are.
+    const written = (step: Promise<unknown>) =>
+      step.catch((err: unknown) => {
+        throw storeUnavailable('upload', err);
+      });
+    try {
       try {
-        for await (const chunk of chunks) await handle.write(chunk);
+        for await (const chunk of chunks) await written(handle.write(chunk));
       } finally {
         await handle.close();
       }
-      await rename(tmp, file);
+      await written(rename(tmp, file));
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
@@ -55,13 +77,19 @@ export class LocalBlobStore implements BlobStore {
     return key;
   }
 
-  async get(key: string): Promise<StoredBlob | undefined> {
+  async get(key: string, range?: ByteRange): Promise<StoredBlob | undefined> {
+    const info = await this.stat(key);
+    if (!info) return undefined;
+    const file = this.pathOf(key);
+    if (!range) return { stream: createReadStream(file), ...info };
+    return { stream: createReadStream(file, range), size: range.end - range.start + 1, contentType: info.contentType };
+  }
+
+  async stat(key: string): Promise<BlobInfo | undefined> {
     const contentType = contentTypeOfKey(key);
     if (!contentType) return undefined;
-    const file = this.pathOf(key);
     try {
-      const info = await stat(file);
-      return { stream: createReadStream(file), size: info.size, contentType };
+      return { size: (await stat(this.pathOf(key))).size, contentType };
     } catch {
       return undefined;
     }

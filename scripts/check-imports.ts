@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 export const LAYERS: string[][] = [
   ['main', 'cli', 'bootstrap'],
   ['http'],
-  ['pipeline', 'tasks'],
+  ['pipeline', 'tasks', 'webhooks'],
   ['routing', 'billing'],
   ['providers', 'catalog', 'fetch', 'storage', 'config'],
   ['api'],

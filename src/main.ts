@@ -28,7 +28,10 @@ import { type Db, openDatabase } from './storage/db/open.ts';
 import { RedisLink } from './storage/redis.ts';
 import { BlobRetention } from './storage/retention.ts';
 import { TaskEngine } from './tasks/engine.ts';
+import type { TaskClosed } from './tasks/executor.ts';
 import { TaskWakeups } from './tasks/wakeups.ts';
+import { webhookCloseHook } from './webhooks/outbox.ts';
+import { WebhookWorker } from './webhooks/worker.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -84,7 +87,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   const pricing = priceAdjustments(config.pricing);
   const wakeups = new TaskWakeups(db.dialect === 'postgres' ? config.database_url : undefined, log);
-  const engine = buildTaskEngine(config, { db, blobs, router, pricing, metrics, wakeups, log });
+  const webhooks = new WebhookWorker({ db, urlFor: (key) => blobs.urlFor(key), config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses, retentionMs: config.tasks.retention_hours * 3_600_000, log });
+  const engine = buildTaskEngine(config, { db, blobs, router, pricing, metrics, wakeups, webhooks, log });
   const images: ImagePipelineDeps = {
     db: db.kysely,
     blobs,
@@ -94,11 +98,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     inputs: { db: db.kysely, blobs, allowPrivateAddresses: config.fetch.allow_private_addresses },
   };
   const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
-  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, publicUrl: () => publicUrl, log });
+  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
   publicUrl = publicBaseUrl(config, Number(new URL(address).port));
   engine.start();
+  webhooks.start();
   const retention = new BlobRetention(db.kysely, blobs, config.tasks.retention_hours);
   retention.start((err) => log.error({ err }, 'blob sweep failed'));
 
@@ -132,6 +137,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearTimeout(timer);
       clearInterval(sweeper);
       await tasksStopped;
+      await webhooks.stop();
       await redis?.close();
       await wakeups.close();
       await db.close();
@@ -168,9 +174,9 @@ async function openStores(config: Config, log: Logger, publicUrl: () => string):
 /** The engine that drives every task, and the image work it drives; closes are counted for /metrics. */
 function buildTaskEngine(
   config: Config,
-  parts: { db: Db; blobs: BlobStore; router: Router; pricing: PriceAdjustments; metrics: Metrics; wakeups: TaskWakeups; log: Logger },
+  parts: { db: Db; blobs: BlobStore; router: Router; pricing: PriceAdjustments; metrics: Metrics; wakeups: TaskWakeups; webhooks: WebhookWorker; log: Logger },
 ): ImageTaskEngine {
-  const { db, blobs, router, pricing, metrics, wakeups, log } = parts;
+  const { db, blobs, router, pricing, metrics, wakeups, webhooks, log } = parts;
   const executor = new ImageExecutor({
     router,
     blobs,
@@ -182,7 +188,13 @@ function buildTaskEngine(
     },
     log,
   });
-  return new TaskEngine({ db, executor, config: config.tasks, log, wakeups, onClosed: (event) => recordTaskClosed(metrics, event) });
+  // Each close writes its webhook outbox row in the close transaction; the worker is woken once it commits.
+  const closeHook = webhookCloseHook(config.webhooks.retry_window_ms);
+  const onClosed = (event: TaskClosed) => {
+    recordTaskClosed(metrics, event);
+    webhooks.kick();
+  };
+  return new TaskEngine({ db, executor, config: config.tasks, log, wakeups, closeHook, onClosed });
 }
 
 /**

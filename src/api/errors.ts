@@ -87,6 +87,12 @@ export const ERROR_CODES = {
   file_model_mismatch: { status: 400, type: 'invalid_request_error', retryable: false, when: 'a `file_id` uploaded for another model' },
   unsupported_purpose: { status: 400, type: 'invalid_request_error', retryable: false, when: 'a file upload with a purpose Easel does not serve (Batch API purposes)' },
   unsupported_task_cancel: { status: 400, type: 'invalid_request_error', retryable: false, when: '`DELETE /v1/tasks/{id}`: image tasks cannot be cancelled' },
+  webhook_secret_required: {
+    status: 400,
+    type: 'invalid_request_error',
+    retryable: false,
+    when: 'a create names a `callback_url` but the account has no webhook signing secret yet: `POST /v1/webhooks/secret` first',
+  },
   upstream_rejected: { status: 400, type: 'invalid_request_error', retryable: false, when: 'the provider refused the request itself (not retried elsewhere)' },
   content_policy_violation: {
     status: 400,
@@ -108,6 +114,7 @@ export const ERROR_CODES = {
   account_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'admin: no such account' },
   api_key_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'admin: no such API key' },
   task_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'admin: no such task' },
+  webhook_delivery_not_found: { status: 404, type: 'not_found_error', retryable: false, when: "no such webhook delivery for this account (another account's looks the same)" },
   task_closed: { status: 409, type: 'invalid_request_error', retryable: false, when: 'the task was closed elsewhere (a timeout sweep, another worker) first; theirs is the outcome' },
   input_expired: { status: 410, type: 'invalid_request_error', retryable: false, when: 'an input image of a task is no longer stored' },
 
@@ -347,6 +354,7 @@ export const apiErrors = {
   accountNotFound: () => raise('account_not_found', 'Account not found.'),
   apiKeyNotFound: () => raise('api_key_not_found', 'API key not found.'),
   taskNotFound: () => raise('task_not_found', 'Task not found.'),
+  webhookDeliveryNotFound: () => raise('webhook_delivery_not_found', 'Webhook delivery not found.'),
   taskClosed: () => raise('task_closed', 'The task was closed elsewhere.'),
   inputExpired: () => raise('input_expired', 'An input image of this task is no longer available.'),
 

@@ -19,6 +19,17 @@ const imageRef = z
   })
   .describe('Exactly one of image_url or file_id.');
 
+/**
+ * Easel extension on every create: where the task's terminal state is POSTed, signed the Standard
+ * Webhooks way. Checked by the SSRF guard at create and again at every delivery; never sent upstream.
+ */
+export const callbackUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .describe(
+    'Easel extension: an http(s) URL notified (POST, signed per Standard Webhooks with the account\'s secret from POST /v1/webhooks/secret) when the task completes or fails, with the task as GET /v1/tasks/{id} shows it. Private addresses are refused. Default: the key\'s callback, if one is set.',
+  );
+
 /** Fields shared by generations and edits. */
 const common = {
   model: z.string().describe('Model to use; send it explicitly (see GET /v1/models?recommended_for=image). Omitted: dall-e-3 on generations, dall-e-2 on edits and variations (OpenAI\'s defaults), reported in `normalized.model`.'),
@@ -43,6 +54,7 @@ const common = {
   stream: z.boolean().describe('Reserved. Streaming is not supported: true is rejected.'),
   input_fidelity: z.string().describe('Accepted for compatibility and removed before forwarding for gpt-image-2; other models reject it.'),
   user: z.string().describe('End-user identifier.'),
+  callback_url: callbackUrlSchema,
 };
 
 export const imageGenerationRequestSchema = z
@@ -84,6 +96,7 @@ export const imageVariationRequestSchema = z
     size: z.string().describe('256x256, 512x512 or 1024x1024 (dall-e-2).'),
     response_format: common.response_format,
     user: common.user,
+    callback_url: callbackUrlSchema,
   })
   .partial()
   .describe('POST /v1/images/variations (multipart, with one image file).');

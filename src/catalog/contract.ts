@@ -90,6 +90,8 @@ function checkFieldsAllowed(entry: ModelEntry, op: OperationContract, endpoint: 
   };
   for (const key of Object.keys(body)) {
     if (key === 'model' || (key === 'operation' && endpoint === IMAGE_ENDPOINTS.generations)) continue;
+    // Easel's own field on every model: the gateway notifies it, no upstream ever sees it.
+    if (key === 'callback_url') continue;
     // Removed before forwarding by the contract (gpt-image-2 input_fidelity): accepted, never passed on.
     if (entry.dropped.includes(key)) continue;
     const misplaced = MISPLACED_FIELDS[endpoint][key];
@@ -210,6 +212,7 @@ function normalize(entry: ModelEntry, op: OperationContract, endpoint: ImageEndp
     n: (body.n as number | undefined) ?? 1,
     responseFormat: (body.response_format as ResponseFormat | undefined) ?? 'url',
     async: body.async === true,
+    callbackUrl: stringField(body, 'callback_url'),
   };
   // What the contract chose rather than the client sent, reported back so the client sees what it got.
   const normalized: Record<string, string> = {};

@@ -131,6 +131,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Signed callbacks of closed tasks (callback_url): how each delivery attempt is made and retried. */
+    webhooks: z
+      .object({
+        /** One attempt, from the DNS lookup to the receiver's status line, is given up after this. */
+        timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+        /** A delivery is retried this long after its task closed (or after a replay), then marked dead. */
+        retry_window_ms: z.number().int().min(1).default(24 * 3_600_000),
+        /** The wait before the first retry; each later wait doubles, with jitter, up to max_retry_ms. */
+        first_retry_ms: z.number().int().min(1).default(5_000),
+        max_retry_ms: z.number().int().min(1).default(3_600_000),
+        /** After a rotation the previous signing secret keeps signing (a second signature) this long. */
+        secret_overlap_ms: z.number().int().min(0).default(24 * 3_600_000),
+        /** Deliveries one process makes at once. */
+        concurrency: z.number().int().min(1).max(256).default(8),
+        /** How often a replica looks for due deliveries (a close in this process wakes it at once). */
+        worker_interval_ms: z.number().int().min(10).default(1000),
+      })
+      .strict()
+      .prefault({}),
     pricing: z
       .object({
         /** Percent added to every catalogue price. */

@@ -52,9 +52,10 @@ const systemResolve: ResolveHost = (hostname) => dnsLookup(hostname, { all: true
 
 /**
  * Checks URLs and pins the addresses it checked. `checkUrl` and `dispatcher` plug straight into
- * downloadImage; one guard serves all the fetches of one request (one lookup per host).
+ * downloadImage (and into the webhook sender); one guard serves all the fetches of one request (one
+ * lookup per host).
  */
-class AddressGuard {
+export class AddressGuard {
   readonly dispatcher: Agent;
   private readonly pins = new Map<string, Promise<ResolvedAddress[]>>();
   private readonly allowPrivate: boolean;

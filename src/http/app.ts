@@ -23,6 +23,8 @@ import { mediaRoutes } from './routes/media.ts';
 import { modelRoutes } from './routes/models.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import type { WebhookSettings } from '../webhooks/api.ts';
 
 /** An incoming X-Request-ID is echoed only when it looks like an id, so logs cannot be injected into. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -37,6 +39,7 @@ export interface AppDeps {
   metrics: Metrics;
   /** Channels and their health, for the availability gauge. */
   router: Router;
+  webhooks: WebhookSettings;
   /** Base of Easel's own URLs (known once it listens). */
   publicUrl: () => string;
   log: Logger;
@@ -85,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   fileRoutes(app, deps);
   mediaRoutes(app, deps);
   adminRoutes(app, deps);
+  webhookRoutes(app, deps);
 
   let openapi: Record<string, unknown> | undefined;
   app.get('/openapi.json', async () => (openapi ??= buildOpenApiDocument(deps.publicUrl())));

@@ -6,6 +6,7 @@ import { errorTypes, errorVariants, invalidRequestCodes } from '../api/errors.ts
 import { adminListOpenApiPaths, adminListOpenApiSchemas, createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
 import { fileOpenApiPaths, fileOpenApiSchemas } from '../api/files.ts';
 import { imageEditRequestSchema, imageGenerationRequestSchema, imageVariationRequestSchema } from '../api/images.ts';
+import { webhookOpenApiPaths, webhookOpenApiSchemas } from '../webhooks/openapi.ts';
 
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } };
 
@@ -93,6 +94,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
         CreateKeyRequest: schema(createKeySchema),
         ...fileOpenApiSchemas,
         ...adminListOpenApiSchemas,
+        ...webhookOpenApiSchemas,
         ApiError: apiErrorSchema(),
       },
     },
@@ -142,6 +144,7 @@ export function buildOpenApiDocument(publicUrl: string): Record<string, unknown>
       '/v1/models/{model}/pricing': { get: { operationId: 'getModelPricing', parameters: [pathParam('model')], responses: { 200: ok('Prices of one model'), 404: errorResponse } } },
       '/v1/pricing': { get: { operationId: 'getPricing', responses: { 200: ok('Price list') } } },
       ...fileOpenApiPaths(apiKey, errorResponse),
+      ...webhookOpenApiPaths(apiKey, admin, errorResponse),
       '/media/{key}': {
         get: {
           operationId: 'getMedia',

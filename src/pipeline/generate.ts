@@ -18,6 +18,7 @@ import type { Outcome, TaskEngine, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
 import { imageView, taskCreatedBody, type UrlFor } from '../tasks/views.ts';
 import { crashPoint } from '../util/crash-points.ts';
+import { checkCreateCallback } from '../webhooks/callback-url.ts';
 import type { DeliveredImage } from './deliver.ts';
 import type { ImageJob } from './executor.ts';
 import { type InputSources, inputBlobKeys, resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
@@ -56,6 +57,8 @@ export async function createImages(
 ): Promise<CreateResult> {
   const uploads = opts.uploads ?? { images: [] };
   const req = validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) });
+  // Before any image is fetched or money held: a callback that could never be called or verified is a 400 now.
+  if (req.callbackUrl) await checkCreateCallback(deps.db, ctx.caller.accountId, req.callbackUrl, { allowPrivate: deps.inputs.allowPrivateAddresses });
   await resolveInputs(deps.inputs, ctx.caller.accountId, req, uploads, ctx.signal);
   const entry = requireModel(req.model, 400);
   const price = quote(entry, req, deps.pricing);

@@ -20,7 +20,7 @@ import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 import { randomBase62 } from '../util/ids.ts';
 import type { Finished, StepContext, Submitted, TaskClosed, TaskExecutor } from './executor.ts';
 import type { TaskWakeups } from './wakeups.ts';
-import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
+import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskCloseHook, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
 
 /** How often expired tasks are swept. */
 const SWEEP_EVERY_MS = 60_000;
@@ -55,6 +55,8 @@ export interface TaskEngineDeps<Job, Result, Delivered> {
   onClosed?: (event: TaskClosed) => void;
   /** Told of every close this engine commits, so waiters in this process hear of it at once. */
   wakeups?: Pick<TaskWakeups, 'closed'>;
+  /** Runs inside every close transaction (the webhook outbox row commits with the close). */
+  closeHook?: TaskCloseHook;
 }
 
 interface DriveState<Job> {
@@ -80,6 +82,7 @@ export class TaskEngine<Job, Result, Delivered> {
   private readonly log: Logger;
   private readonly onClosed: (event: TaskClosed) => void;
   private readonly wakeups: Pick<TaskWakeups, 'closed'> | undefined;
+  private readonly closeHook: TaskCloseHook | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private lastSweep = 0;
@@ -93,6 +96,7 @@ export class TaskEngine<Job, Result, Delivered> {
     this.log = deps.log;
     this.onClosed = deps.onClosed ?? (() => {});
     this.wakeups = deps.wakeups;
+    this.closeHook = deps.closeHook;
   }
 
   start(): void {
@@ -299,7 +303,7 @@ export class TaskEngine<Job, Result, Delivered> {
   private async finish(state: DriveState<Job>, result: Result, channelId = state.task.channel_id ?? undefined): Promise<StepResult<Delivered>> {
     state.delivering = true;
     const finished: Finished<Delivered> = await this.executor.finish(state.job, result, { inline: state.inline, signal: state.controller.signal });
-    const closed = await completeTask(this.db, state.task, finished.record, finished.usage, finished.charge, finished.images);
+    const closed = await completeTask(this.db, state.task, finished.record, finished.usage, finished.charge, finished.images, this.closeHook);
     if (!closed) {
       // Someone else closed it first (a timeout sweep, another worker): theirs is the outcome.
       return { kind: 'done', outcome: { status: 'failed', task: state.task, error: apiErrors.taskClosed() } };
@@ -317,7 +321,7 @@ export class TaskEngine<Job, Result, Delivered> {
 
   /** Fails a task and releases its money, exactly once whoever tries; the one who closes it tells. */
   private async closeFailed(task: TaskRow, error: { code: string; message: string }): Promise<void> {
-    if (!(await failTask(this.db, task, error))) return;
+    if (!(await failTask(this.db, task, error, this.closeHook))) return;
     this.wakeups?.closed(task.id);
     this.onClosed({ task, status: 'failed', chargedMicros: 0, error });
   }

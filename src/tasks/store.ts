@@ -2,7 +2,7 @@
 // once together with their reservation (completed → settle, failed → release). Every state change is
 // compare-and-set, so two workers, or a worker and a restarted process, cannot both close a task.
 
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { release, reserve, settle } from '../billing/ledger.ts';
 import type { Pricing } from '../billing/quote.ts';
 import type { Db } from '../storage/db/open.ts';
@@ -151,6 +151,12 @@ export async function leaseDueTasks(db: Db, owner: string, limit: number, leaseM
   return result.rows;
 }
 
+/**
+ * Told of each close inside its transaction, with the closed row: what it writes commits with the close
+ * or not at all (the webhook outbox row, so no closed task is ever left without its notification).
+ */
+export type TaskCloseHook = (trx: Transaction<Database>, closed: TaskRow) => Promise<void>;
+
 /** Completes the task and settles its reservation, in one transaction, exactly once. */
 export async function completeTask(
   db: Db,
@@ -159,6 +165,7 @@ export async function completeTask(
   usage: unknown,
   charge: Pricing,
   images: number,
+  onClose?: TaskCloseHook,
 ): Promise<TaskRow | undefined> {
   const now = Date.now();
   return db.kysely.transaction().execute(async (trx) => {
@@ -180,12 +187,14 @@ export async function completeTask(
     if (Number(closed.numUpdatedRows) === 0) return undefined;
     if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
     await notifyTaskClosed(trx, db.dialect, task.id);
-    return trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
+    const row = await trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
+    await onClose?.(trx, row);
+    return row;
   });
 }
 
 /** Fails the task and releases its reservation in full, in one transaction, exactly once. */
-export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_id'>, error: { code: string; message: string }): Promise<boolean> {
+export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_id'>, error: { code: string; message: string }, onClose?: TaskCloseHook): Promise<boolean> {
   const now = Date.now();
   return db.kysely.transaction().execute(async (trx) => {
     const closed = await trx
@@ -197,6 +206,7 @@ export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_i
     if (Number(closed.numUpdatedRows) === 0) return false;
     if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
     await notifyTaskClosed(trx, db.dialect, task.id);
+    if (onClose) await onClose(trx, await trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow());
     return true;
   });
 }

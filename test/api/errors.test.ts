@@ -32,6 +32,7 @@ const RAISED: Array<{ error: ApiError; inPath?: boolean }> = [
   { error: apiErrors.accountNotFound() },
   { error: apiErrors.apiKeyNotFound() },
   { error: apiErrors.taskNotFound() },
+  { error: apiErrors.webhookDeliveryNotFound() },
   { error: apiErrors.taskClosed() },
   { error: apiErrors.inputExpired() },
   { error: apiErrors.payloadTooLarge() },

@@ -132,6 +132,65 @@ export interface FilesTable {
   deleted_at: number | null;
 }
 
+/** An account's webhook signing secrets: the current one (no expiry) and, after a rotation, the previous one until it expires. */
+export interface WebhookSecretsTable {
+  id: string;
+  account_id: string;
+  /** `whsec_` + base64 of the HMAC key, as shown to the account once. */
+  secret: string;
+  created_at: number;
+  /** Null for the current secret; set when a rotation replaced it (it signs until then). */
+  expires_at: number | null;
+}
+
+/** The callback URL a key's creates are notified at when they name none themselves. */
+export interface WebhookKeyCallbacksTable {
+  key_id: string;
+  callback_url: string;
+  updated_at: number;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** The outbox: one row per closed task with a callback URL, written in the transaction that closes it. */
+export interface WebhookDeliveriesTable {
+  /** `msg_` + 24 base62 characters; also the `webhook-id` header, the same on every retry and replay. */
+  id: string;
+  account_id: string;
+  task_id: string;
+  /** image.task.completed | image.task.failed */
+  event_type: string;
+  url: string;
+  status: WebhookDeliveryStatus;
+  /** Attempts made so far, replays included. */
+  attempts: number;
+  /** Failed attempts since the retry window began (paces the backoff; a replay starts a new window). */
+  failures: number;
+  created_at: number;
+  updated_at: number;
+  next_attempt_at: number;
+  /** No retry is scheduled after this: the delivery is marked dead instead. */
+  give_up_at: number;
+  lease_owner: string | null;
+  lease_until: number;
+  delivered_at: number | null;
+}
+
+/** One attempt on a delivery. Never the receiver's body beyond a short excerpt. */
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  /** 1, 2, ... within its delivery. */
+  attempt: number;
+  started_at: number;
+  latency_ms: number;
+  /** The receiver's HTTP status, when it answered. */
+  status_code: number | null;
+  /** Why it failed (timeout, network, http_status, ...); null when it succeeded. */
+  error: string | null;
+  excerpt: string | null;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -145,6 +204,10 @@ export interface Database {
   reservations: ReservationsTable;
   ledger_entries: LedgerEntriesTable;
   tasks: TasksTable;
+  webhook_secrets: WebhookSecretsTable;
+  webhook_key_callbacks: WebhookKeyCallbacksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 // Re-exported so query modules need one import for the row helpers.

@@ -25,8 +25,10 @@ const channelSchema = z
 
 /**
  * How clients get an image's URL: `serve` (Easel answers /media/{key} from the store, any replica
- * any image), `public` (base_url + key: a CDN or public bucket in front of the store), `presigned`
- * (a signed GET on the bucket, valid `presign_ttl_s`, re-signed at every read). Local disk serves.
+ * any image), `public` (base_url + "/" + key: a CDN or public bucket in front of the store; the base
+ * is where the S3 `prefix` is published, not the bucket's root), `presigned` (a signed GET on the
+ * bucket, valid `presign_ttl_s`, re-signed at every read, its end published as `expires_at`; S3
+ * only). /media/{key} keeps answering in every mode.
  */
 const mediaSchema = z
   .object({

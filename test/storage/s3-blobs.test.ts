@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBlobStore } from '../../src/storage/blobs/local.ts';
+import { openBlobStore } from '../../src/storage/blobs/open.ts';
 import { S3BlobStore, type S3BlobStoreOptions } from '../../src/storage/blobs/s3.ts';
+import { tempDir } from '../helpers/databases.ts';
 import { readAll } from '../../src/util/bytes.ts';
 import { tinyPng } from '../helpers/png.ts';
 import { type S3Server, startS3Server } from '../helpers/s3.ts';
@@ -196,6 +199,33 @@ describe('S3BlobStore on s3rver', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
     }
+  });
+
+  it('takes credentials from the AWS environment when the config names none', async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+    try {
+      const storage = { kind: 's3' as const, bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, force_path_style: true, prefix: 'env/', media: { mode: 'presigned' as const, presign_ttl_s: 120 } };
+      const blobs = openBlobStore({ storage, data_dir: tempDir() }, () => 'http://easel.test');
+      expect(blobs).toBeInstanceOf(S3BlobStore);
+      const key = await blobs.put(await tinyPng(2, 2), 'image/png');
+      const signed = new URL((await blobs.urlFor(key)).url);
+      expect(signed.searchParams.get('X-Amz-Credential')).toMatch(new RegExp(`^${s3.accessKeyId}/`));
+      expect((await fetch(signed)).status).toBe(200);
+    } finally {
+      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('opens local disk by default and refuses half a key pair', () => {
+    const media = { mode: 'serve' as const, presign_ttl_s: 3600 };
+    expect(openBlobStore({ storage: { kind: 'local', media }, data_dir: tempDir() }, () => '')).toBeInstanceOf(LocalBlobStore);
+    const half = { kind: 's3' as const, bucket: s3.bucket, region: 'us-east-1', force_path_style: true, prefix: '', access_key_id: 'only-this', media };
+    expect(() => openBlobStore({ storage: half, data_dir: tempDir() }, () => '')).toThrow(/both access_key_id and secret_access_key/);
   });
 
   it('treats a missing bucket as a store fault, not as a missing image', async () => {

@@ -24,8 +24,8 @@ export interface Customer {
 }
 
 /** A new account with credit and its first signing secret. */
-export async function customer(s: TestServer): Promise<Customer> {
-  const account = await s.newAccount('5');
+export async function customer(s: TestServer, creditUsd = '5'): Promise<Customer> {
+  const account = await s.newAccount(creditUsd);
   const res = await s.call('/v1/webhooks/secret', { method: 'POST', key: account.key });
   if (res.status !== 200) throw new Error(`secret: ${res.status} ${await res.text()}`);
   return { ...account, secret: (await res.json()).secret };
@@ -35,9 +35,9 @@ export function create(s: TestServer, key: string, json: Record<string, unknown>
   return s.call('/v1/images/generations', { method: 'POST', key, json: { model: 'gpt-image-2', prompt: 'a lighthouse', ...json } });
 }
 
-/** The owner's deliveries of one task (all of theirs without a task id). */
+/** The owner's deliveries of one task (its latest 100 without a task id). */
 export async function deliveriesOf(s: TestServer, key: string, taskId?: string): Promise<any[]> {
-  const res = await s.call(`/v1/webhooks/deliveries${taskId ? `?task_id=${taskId}` : ''}`, { key });
+  const res = await s.call(`/v1/webhooks/deliveries?limit=100${taskId ? `&task_id=${taskId}` : ''}`, { key });
   if (res.status !== 200) throw new Error(`deliveries: ${res.status} ${await res.text()}`);
   return (await res.json()).data;
 }

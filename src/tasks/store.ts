@@ -2,9 +2,10 @@
 // once together with their reservation (completed → settle, failed → release). Every state change is
 // compare-and-set, so two workers, or a worker and a restarted process, cannot both close a task.
 
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type Transaction } from 'kysely';
 import { release, reserve, settle } from '../billing/ledger.ts';
 import type { Pricing } from '../billing/quote.ts';
+import { leaseDueRows } from '../storage/db/leases.ts';
 import type { Db } from '../storage/db/open.ts';
 import type { Database, TasksTable, TaskStatus } from '../storage/db/schema.ts';
 import { notifyTaskClosed } from '../storage/db/task-notifications.ts';
@@ -131,24 +132,11 @@ export async function releaseLease(db: Kysely<Database>, id: string, owner: stri
 }
 
 /**
- * Claims up to `limit` due tasks whose lease lapsed or was handed back. On PostgreSQL the claim uses
- * FOR UPDATE SKIP LOCKED, so replicas polling at the same moment never claim the same task; on SQLite
- * the single writer gives the same guarantee.
+ * Claims up to `limit` due tasks whose lease lapsed or was handed back (storage/db/leases.ts: FOR
+ * UPDATE SKIP LOCKED on PostgreSQL, so replicas polling at the same moment never claim the same task).
  */
-export async function leaseDueTasks(db: Db, owner: string, limit: number, leaseMs: number): Promise<TaskRow[]> {
-  const now = Date.now();
-  const skipLocked = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const result = await sql<TaskRow>`
-    UPDATE tasks SET lease_owner = ${owner}, lease_until = ${now + leaseMs}
-    WHERE id IN (
-      SELECT id FROM tasks
-      WHERE status IN ('pending', 'processing') AND next_poll_at <= ${now} AND lease_until < ${now}
-      ORDER BY next_poll_at
-      LIMIT ${limit}
-      ${skipLocked}
-    )
-    RETURNING *`.execute(db.kysely);
-  return result.rows;
+export function leaseDueTasks(db: Db, owner: string, limit: number, leaseMs: number): Promise<TaskRow[]> {
+  return leaseDueRows<TaskRow>(db, { table: 'tasks', statuses: ['pending', 'processing'], dueColumn: 'next_poll_at', owner, limit, leaseMs });
 }
 
 /**

@@ -4,7 +4,8 @@
 // compare-and-set on the lease, so a replica that stalled past its lease cannot overwrite the outcome
 // of the one that took the delivery over.
 
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { leaseDueRows } from '../storage/db/leases.ts';
 import type { Db } from '../storage/db/open.ts';
 import { newestFirstPage, type Page, type PageCursor } from '../storage/db/pages.ts';
 import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable } from '../storage/db/schema.ts';
@@ -50,20 +51,8 @@ export async function insertDelivery(trx: Transaction<Database>, d: NewDelivery)
 }
 
 /** Claims up to `limit` due deliveries whose lease lapsed or was handed back. */
-export async function leaseDueDeliveries(db: Db, owner: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
-  const now = Date.now();
-  const skipLocked = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const result = await sql<DeliveryRow>`
-    UPDATE webhook_deliveries SET lease_owner = ${owner}, lease_until = ${now + leaseMs}
-    WHERE id IN (
-      SELECT id FROM webhook_deliveries
-      WHERE status = 'pending' AND next_attempt_at <= ${now} AND lease_until < ${now}
-      ORDER BY next_attempt_at
-      LIMIT ${limit}
-      ${skipLocked}
-    )
-    RETURNING *`.execute(db.kysely);
-  return result.rows;
+export function leaseDueDeliveries(db: Db, owner: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+  return leaseDueRows<DeliveryRow>(db, { table: 'webhook_deliveries', statuses: ['pending'], dueColumn: 'next_attempt_at', owner, limit, leaseMs });
 }
 
 /** What one attempt saw. */

@@ -8,7 +8,7 @@ export const FAST_WEBHOOKS = { timeout_ms: 2_000, first_retry_ms: 60, max_retry_
 
 /** gpt-image-2 draws on the demo; dall-e-3 goes to a channel nobody answers, so its tasks fail. */
 export const CHANNELS = [
-  { id: 'demo', provider: 'demo', models: ['gpt-image-2'] },
+  { id: 'demo', provider: 'demo', models: ['gpt-image-2', 'dall-e-2'] },
   { id: 'nobody', provider: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-nobody', models: ['dall-e-3'] },
 ];
 

@@ -7,6 +7,8 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  /** The path (and query) it was POSTed to. */
+  path: string;
   headers: IncomingHttpHeaders;
   /** The body exactly as sent (what the signature covers). */
   body: string;
@@ -37,7 +39,7 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        this.received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
         this.inFlight++;
         this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
         const done = () => this.inFlight--;

@@ -16,6 +16,7 @@ import { installMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { installRequestShape } from './request-shape.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mediaRoutes(app, deps);
   adminRoutes(app, deps);
   webhookRoutes(app, deps);
+  docsRoutes(app);
 
   let openapi: Record<string, unknown> | undefined;
   app.get('/openapi.json', async () => (openapi ??= buildOpenApiDocument(deps.publicUrl())));

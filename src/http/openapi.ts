@@ -1,30 +1,180 @@
-// GET /openapi.json: generated from the same zod schemas that validate requests, so the document
-// cannot drift from what the server enforces.
+// GET /openapi.json: assembled from the operation declarations (api/operations/, webhooks/openapi.ts)
+// and nothing else. Request bodies come from the same zod schemas that validate them, answers from
+// the declared response schemas, error statuses from the codes each operation raises looked up in
+// the one error table (api/errors.ts). test/http/openapi-complete.test.ts holds the declarations to
+// the routes Fastify serves, both ways.
 
 import { z } from 'zod';
-import { errorTypes, errorVariants, invalidRequestCodes } from '../api/errors.ts';
-import { adminListOpenApiPaths, adminListOpenApiSchemas, createAccountSchema, createKeySchema, creditAccountSchema } from '../api/admin.ts';
-import { fileOpenApiPaths, fileOpenApiSchemas } from '../api/files.ts';
-import { imageEditRequestSchema, imageGenerationRequestSchema, imageVariationRequestSchema } from '../api/images.ts';
-import { webhookOpenApiPaths, webhookOpenApiSchemas } from '../webhooks/openapi.ts';
+import { ERROR_CODES, type ErrorCode, errorTypes, errorVariants, invalidRequestCodes } from '../api/errors.ts';
+import { adminOperations } from '../api/operations/admin.ts';
+import { discoveryOperations } from '../api/operations/discovery.ts';
+import { fileOperations } from '../api/operations/files.ts';
+import { imageOperations } from '../api/operations/images.ts';
+import { serviceOperations } from '../api/operations/service.ts';
+import { type ErrorRef, type JsonSchema, type OperationSpec, type ParamSpec, requestSchemas, type ResponseSpec, responseSchemas } from '../api/operations/spec.ts';
+import { usageOperations } from '../api/operations/usage.ts';
+import { webhookOperations } from '../webhooks/openapi.ts';
 
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } };
+/** Every operation Easel serves, in the order the document lists them. */
+export const OPERATIONS: readonly OperationSpec[] = [
+  ...imageOperations,
+  ...fileOperations,
+  ...discoveryOperations,
+  ...usageOperations,
+  ...webhookOperations,
+  ...adminOperations,
+  ...serviceOperations,
+];
 
-function jsonBody(ref: string) {
-  return { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } };
+const TAGS = [
+  { name: 'images', description: 'Create images: inline within the wait budget, else a task to poll' },
+  { name: 'tasks', description: 'Task status' },
+  { name: 'files', description: 'Input images uploaded once, used by file_id' },
+  { name: 'models', description: 'The catalogue, request contracts and prices (no key needed)' },
+  { name: 'usage', description: "The caller's usage" },
+  { name: 'webhooks', description: 'Signed callbacks when a task closes' },
+  { name: 'admin', description: 'Accounts, credit, keys, channels, usage and the ledger (admin token)' },
+  { name: 'service', description: 'Index, this reference, health, readiness, metrics, stored images' },
+];
+
+const COMPONENTS = '#/components/schemas/';
+const ref = (name: string) => ({ $ref: `${COMPONENTS}${name}` });
+
+type Io = 'input' | 'output';
+
+/** zod writes the safe-integer range on every z.int(); it says nothing a reader needs. */
+const override = ({ jsonSchema: json }: { jsonSchema: Record<string, unknown> }) => {
+  if (json.minimum === Number.MIN_SAFE_INTEGER) delete json.minimum;
+  if (json.maximum === Number.MAX_SAFE_INTEGER) delete json.maximum;
+};
+const options = (io: Io) => ({ target: 'draft-2020-12' as const, io, unrepresentable: 'any' as const, override });
+
+function clean(json: Record<string, unknown>): JsonSchema {
+  const { $schema: _schema, $id: _id, ...rest } = json;
+  return rest;
 }
 
-function schema(s: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
+/** Every named schema of one side as components, each use of another named one a $ref. */
+function components(registry: typeof requestSchemas, io: Io): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(registry, { ...options(io), uri: (id) => `${COMPONENTS}${id}` });
+  return Object.fromEntries(Object.entries(schemas).map(([name, json]) => [name, clean(json as Record<string, unknown>)]));
+}
+
+/** A declared schema as it goes in the document: a named one referenced, any other converted in place. */
+function jsonSchemaOf(source: z.ZodType | JsonSchema, io: Io): JsonSchema {
+  if (!(source instanceof z.ZodType)) return source;
+  const name = (io === 'input' ? requestSchemas : responseSchemas).get(source)?.id;
+  if (name) return ref(name);
+  return clean(z.toJSONSchema(source, options(io)) as Record<string, unknown>);
+}
+
+function parameter(p: ParamSpec): Record<string, unknown> {
+  return { name: p.name, in: p.in, required: p.in === 'path' || p.required === true, ...(p.description ? { description: p.description } : {}), schema: jsonSchemaOf(p.schema, 'input') };
+}
+
+function requestBody(body: NonNullable<OperationSpec['body']>): Record<string, unknown> {
+  const content: Record<string, unknown> = {};
+  if (body.json) content['application/json'] = { schema: jsonSchemaOf(body.json, 'input') };
+  if (body.multipart) content['multipart/form-data'] = { schema: jsonSchemaOf(body.multipart, 'input') };
+  return { required: !body.optional, ...(body.description ? { description: body.description } : {}), content };
+}
+
+function successResponse(r: ResponseSpec): Record<string, unknown> {
+  const content: Record<string, unknown> = {};
+  if (r.json) content['application/json'] = { schema: jsonSchemaOf(r.json, 'output') };
+  for (const [media, schema] of Object.entries(r.content ?? {})) content[media] = { schema };
+  const headers = Object.entries(r.headers ?? {}).map(([name, description]) => [name, { description, schema: { type: 'string' } }]);
+  return { description: r.description, ...(headers.length ? { headers: Object.fromEntries(headers) } : {}), ...(Object.keys(content).length ? { content } : {}) };
+}
+
+/**
+ * `invalid_request` keeps the status the HTTP layer chose: a malformed path, header or body (400),
+ * a request head not sent in time (408), a path parameter past the router's limit (414), headers
+ * over the size limit (431).
+ */
+const FRAMEWORK_STATUSES = [400, 408, 414, 431];
+
+/**
+ * Codes every operation of a kind can answer, whatever it does: the HTTP layer's refusals and a
+ * server error; with a body (any POST or PUT: a body is parsed before the route runs), its size,
+ * its type and broken JSON; a DELETE's body is read within the JSON limit; behind a key, the key,
+ * the per-key limit and the database; behind the admin token, the token and the database.
+ */
+function commonErrors(op: OperationSpec): ErrorCode[] {
+  const codes: ErrorCode[] = ['invalid_request', 'server_error'];
+  if (op.method === 'post' || op.method === 'put') codes.push('payload_too_large', 'unsupported_media_type', 'invalid_json');
+  if (op.method === 'delete') codes.push('payload_too_large');
+  if (op.security === 'apiKey') codes.push('invalid_api_key', 'rate_limit_exceeded', 'database_unavailable');
+  if (op.security === 'adminToken') codes.push('invalid_admin_token', 'database_unavailable');
+  return codes;
+}
+
+interface ErrorAnswer {
+  code: ErrorCode;
+  type: string;
+  when: string;
+}
+
+/** The operation's error answers by status, each status listing its codes from the table. */
+function errorResponses(op: OperationSpec): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorAnswer[]>();
+  const add = (status: number, answer: ErrorAnswer) => {
+    const list = byStatus.get(status) ?? [];
+    if (!list.some((a) => a.code === answer.code)) list.push(answer);
+    byStatus.set(status, list);
+  };
+  const refs: ErrorRef[] = [...(op.errors ?? []), ...commonErrors(op)];
+  for (const r of refs) {
+    const code = typeof r === 'string' ? r : r.code;
+    const row = ERROR_CODES[code] as (typeof ERROR_CODES)[ErrorCode] & { inPath?: { status: number; type: string } };
+    const variant = typeof r !== 'string' && row.inPath ? row.inPath : row;
+    const statuses = code === 'invalid_request' ? FRAMEWORK_STATUSES : [variant.status];
+    for (const status of statuses) add(status, { code, type: variant.type, when: row.when });
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, answers]) => [
+      status,
+      {
+        description: answers.map((a) => `\`${a.code}\` (${a.type}): ${a.when}`).join('\n\n'),
+        content: { 'application/json': { schema: ref('ApiError') } },
+      },
+    ]),
+  );
+}
+
+function operationObject(op: OperationSpec): Record<string, unknown> {
+  const responses: Record<string, unknown> = Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, successResponse(r)]));
+  for (const [status, r] of Object.entries(errorResponses(op))) responses[status] ??= r;
+  return {
+    operationId: op.operationId,
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    tags: [op.tag],
+    ...(op.security === 'none' ? { security: [] } : { security: [{ [op.security]: [] }] }),
+    ...(op.params?.length ? { parameters: op.params.map(parameter) } : {}),
+    ...(op.body ? { requestBody: requestBody(op.body) } : {}),
+    responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b))),
+  };
+}
+
+function pathsOf(operations: readonly OperationSpec[]): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const ids = new Set<string>();
+  for (const op of operations) {
+    const methods = (paths[op.path] ??= {});
+    if (methods[op.method]) throw new Error(`${op.method.toUpperCase()} ${op.path} is declared twice`);
+    if (ids.has(op.operationId)) throw new Error(`operationId ${op.operationId} is used twice`);
+    ids.add(op.operationId);
+    methods[op.method] = operationObject(op);
+  }
+  return paths;
 }
 
 /**
  * The error envelope, its `type` and `code` enums and the list of codes (x-error-codes: status, type,
  * retryable, when) all read from api/errors.ts's ERROR_CODES, the table the server raises errors from.
  */
-function apiErrorSchema(): Record<string, unknown> {
+function apiErrorSchema(): JsonSchema {
   const variants = errorVariants();
   return {
     type: 'object',
@@ -52,121 +202,25 @@ function apiErrorSchema(): Record<string, unknown> {
   };
 }
 
-type Operation = { operationId: string; security?: unknown; requestBody?: unknown; parameters?: unknown[]; responses: Record<string, unknown> };
-
-/**
- * Statuses a route can answer whatever it does, added to every operation so the document lists all
- * the server returns: a malformed path or header (400), a request head not sent in time (408), a
- * path parameter past the router's length limit (414), headers over the size limit (431), a server
- * error (500); with a body, a wrong content type (415) and one too large (413);
- * behind a key or token, a bad credential (401), the per-key limit (429) and a database outage (503).
- */
-function withCommonErrors(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
-  for (const methods of Object.values(paths)) {
-    for (const op of Object.values(methods)) {
-      const statuses = [400, 408, 414, 431, 500, ...(op.requestBody ? [413, 415] : []), ...(op.security ? [401, 429, 503] : [])];
-      for (const status of statuses) op.responses[status] ??= errorResponse;
-    }
-  }
-  return paths;
-}
-
 export function buildOpenApiDocument(publicUrl: string): Record<string, unknown> {
-  const apiKey = [{ apiKey: [] }];
-  const admin = [{ adminToken: [] }];
-  const ok = (description: string) => ({ description });
-  const adminLists = adminListOpenApiPaths(admin, errorResponse);
+  const paths = pathsOf(OPERATIONS);
   return {
     openapi: '3.1.0',
-    info: { title: 'Easel image gateway', version: '0.1.0', description: 'OpenAI-compatible image generation gateway.' },
+    info: {
+      title: 'Easel image gateway',
+      version: '0.1.0',
+      description:
+        'OpenAI-compatible image generation gateway. API keys go in `Authorization: Bearer sk-...`; every error is the envelope `{"error":{"message","type","code","param"}}` (components.schemas.ApiError lists every code). Browse this document at /docs.',
+    },
     servers: [{ url: publicUrl }],
+    tags: TAGS,
+    paths,
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An Easel API key, sk-...' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token (EASEL_ADMIN_TOKEN or data/admin-token)' },
       },
-      schemas: {
-        ImageGenerationRequest: schema(imageGenerationRequestSchema),
-        ImageEditRequest: schema(imageEditRequestSchema),
-        ImageVariationRequest: schema(imageVariationRequestSchema),
-        CreateAccountRequest: schema(createAccountSchema),
-        CreditAccountRequest: schema(creditAccountSchema),
-        CreateKeyRequest: schema(createKeySchema),
-        ...fileOpenApiSchemas,
-        ...adminListOpenApiSchemas,
-        ...webhookOpenApiSchemas,
-        ApiError: apiErrorSchema(),
-      },
+      schemas: { ...components(requestSchemas, 'input'), ...components(responseSchemas, 'output'), ApiError: apiErrorSchema() },
     },
-    paths: withCommonErrors({
-      '/v1/images/generations': {
-        post: {
-          operationId: 'createImage',
-          security: apiKey,
-          requestBody: jsonBody('ImageGenerationRequest'),
-          responses: { 200: ok('Images inline ({created, data}) or a task ({status:"pending", task_id, poll_url})'), 400: errorResponse, 401: errorResponse, 413: errorResponse },
-        },
-      },
-      '/v1/images/edits': {
-        post: {
-          operationId: 'editImage',
-          security: apiKey,
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/ImageEditRequest' } },
-              'multipart/form-data': { schema: { type: 'object', description: 'The same fields as strings, images as `image` / repeated `image[]` parts (1–16) and an optional `mask` part.' } },
-            },
-          },
-          responses: { 200: ok('Images inline or a task'), 400: errorResponse, 401: errorResponse, 402: errorResponse, 413: errorResponse },
-        },
-      },
-      '/v1/images/variations': {
-        post: {
-          operationId: 'createImageVariation',
-          security: apiKey,
-          requestBody: { required: true, content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/ImageVariationRequest' } } } },
-          responses: { 200: ok('Images inline or a task'), 400: errorResponse, 401: errorResponse, 402: errorResponse, 413: errorResponse },
-        },
-      },
-      ...Object.fromEntries(
-        ['/v1/tasks/{id}', '/v1/images/{id}', '/v1/images/generations/{id}'].map((path, i) => [
-          path,
-          {
-            get: { operationId: ['getTask', 'getImageTask', 'getImageGenerationTask'][i], security: apiKey, parameters: [pathParam('id')], responses: { 200: ok('Task snapshot: status pending|processing|completed|failed, data, error, progress'), 404: errorResponse } },
-            ...(i === 0 ? { delete: { operationId: 'cancelTask', security: apiKey, parameters: [pathParam('id')], responses: { 400: errorResponse, 404: errorResponse } } } : {}),
-          },
-        ]),
-      ),
-      '/v1/usage': { get: { operationId: 'getUsage', security: apiKey, responses: { 200: ok("The caller's usage per day and model"), 400: errorResponse } } },
-      '/v1/models': { get: { operationId: 'listModels', responses: { 200: ok('The catalogue') } } },
-      '/v1/models/{model}': { get: { operationId: 'getModel', parameters: [pathParam('model')], responses: { 200: ok('One model with its request contract'), 404: errorResponse } } },
-      '/v1/models/{model}/pricing': { get: { operationId: 'getModelPricing', parameters: [pathParam('model')], responses: { 200: ok('Prices of one model'), 404: errorResponse } } },
-      '/v1/pricing': { get: { operationId: 'getPricing', responses: { 200: ok('Price list') } } },
-      ...fileOpenApiPaths(apiKey, errorResponse),
-      ...webhookOpenApiPaths(apiKey, admin, errorResponse),
-      '/media/{key}': {
-        get: {
-          operationId: 'getMedia',
-          parameters: [pathParam('key')],
-          // The key is the strong ETag (If-None-Match → 304); one `Range: bytes=` range → 206; 503 while the store is unreachable.
-          responses: { 200: ok('Image bytes'), 206: ok('The requested byte range'), 304: ok('Not modified'), 404: errorResponse, 416: errorResponse, 503: errorResponse },
-        },
-      },
-      '/healthz': { get: { operationId: 'healthz', responses: { 200: ok('Alive') } } },
-      '/metrics': { get: { operationId: 'metrics', security: admin, responses: { 200: ok('Prometheus text format'), 401: errorResponse } } },
-      '/readyz': { get: { operationId: 'readyz', responses: { 200: ok('Ready'), 503: ok('Not ready') } } },
-      '/admin/v1/accounts': { ...adminLists['/admin/v1/accounts'], post: { operationId: 'createAccount', security: admin, requestBody: jsonBody('CreateAccountRequest'), responses: { 201: ok('Account'), 400: errorResponse, 401: errorResponse } } },
-      '/admin/v1/accounts/{id}': { get: { operationId: 'getAccount', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Account'), 404: errorResponse } } },
-      '/admin/v1/accounts/{id}/credit': { post: { operationId: 'creditAccount', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreditAccountRequest'), responses: { 200: ok('Account'), 404: errorResponse } } },
-      '/admin/v1/accounts/{id}/keys': { ...adminLists['/admin/v1/accounts/{id}/keys'], post: { operationId: 'createKey', security: admin, parameters: [pathParam('id')], requestBody: jsonBody('CreateKeyRequest'), responses: { 201: ok('Key with its clear value, shown once'), 404: errorResponse } } },
-      '/admin/v1/channels': adminLists['/admin/v1/channels'],
-      '/admin/v1/keys/{id}': { delete: { operationId: 'revokeKey', security: admin, parameters: [pathParam('id')], responses: { 200: ok('Revoked key'), 404: errorResponse } } },
-      '/admin/v1/tasks/{id}': { get: { operationId: 'getTaskAsAdmin', security: admin, parameters: [pathParam('id')], responses: { 200: ok('The task with its channel, upstream id and recovery record'), 404: errorResponse } } },
-    }),
   };
-}
-
-function pathParam(name: string) {
-  return { name, in: 'path', required: true, schema: { type: 'string' } };
 }

@@ -1,128 +1,113 @@
-// The webhook endpoints in /openapi.json: the account's secret, its delivery log and replays, and the
-// admin's per-key default callback. Spread into the document by http/openapi.ts.
+// The webhook operations of /openapi.json (declared as api/operations/spec.ts says): the account's
+// secret, its delivery log and replays, and the admin's per-key default callback, as
+// http/routes/webhooks.ts and webhooks/views.ts answer them.
 
 import { z } from 'zod';
-import { DELIVERY_LIST_DEFAULT_LIMIT, DELIVERY_LIST_MAX_LIMIT, keyCallbackSchema } from './schemas.ts';
+import { answer, type OperationSpec, pathParam, queryParam, reply, request, unixSeconds } from '../api/operations/spec.ts';
+import { DELIVERY_LIST_DEFAULT_LIMIT, DELIVERY_LIST_MAX_LIMIT, keyCallbackSchema, listDeliveriesQuerySchema } from './schemas.ts';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (type: string) => ({ type: [type, 'null'] });
+const webhookSecret = answer(
+  'WebhookSecret',
+  reply({
+    object: z.literal('webhook.secret'),
+    secret: z.string().describe('whsec_ + base64 of the HMAC-SHA256 key. Shown this once.'),
+    created: unixSeconds,
+    previous_secret_expires_at: unixSeconds.nullable().describe('Until when the replaced secret still signs (a second signature), unix seconds; null on the first secret.'),
+  }),
+);
 
-export const webhookOpenApiSchemas: Record<string, unknown> = {
-  WebhookSecret: {
-    type: 'object',
-    required: ['object', 'secret', 'created', 'previous_secret_expires_at'],
-    properties: {
-      object: { type: 'string', enum: ['webhook.secret'] },
-      secret: { type: 'string', description: 'whsec_ + base64 of the HMAC-SHA256 key. Shown this once.' },
-      created: { type: 'integer', description: 'Unix seconds' },
-      previous_secret_expires_at: { ...nullable('integer'), description: 'Until when the replaced secret still signs (a second signature), unix seconds; null on the first secret.' },
-    },
-  },
-  WebhookDelivery: {
-    type: 'object',
-    required: ['id', 'object', 'task_id', 'event_type', 'url', 'status', 'created', 'next_attempt_at', 'delivered_at', 'attempts'],
-    properties: {
-      id: { type: 'string', description: 'Also the webhook-id header, the same on every retry and replay.', example: 'msg_3k9XwQ2mB7pLr0TzY5nC8dVe' },
-      object: { type: 'string', enum: ['webhook.delivery'] },
-      task_id: { type: 'string' },
-      event_type: { type: 'string', enum: ['image.task.completed', 'image.task.failed'] },
-      url: { type: 'string' },
-      status: { type: 'string', enum: ['pending', 'delivered', 'dead'] },
-      created: { type: 'integer' },
-      next_attempt_at: nullable('integer'),
-      delivered_at: nullable('integer'),
-      attempts: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['attempt', 'at', 'status_code', 'latency_ms', 'error', 'response_excerpt'],
-          properties: {
-            attempt: { type: 'integer' },
-            at: { type: 'integer', description: 'Unix seconds' },
-            status_code: nullable('integer'),
-            latency_ms: { type: 'integer' },
-            error: { ...nullable('string'), description: 'timeout, network, dns, refused_address, invalid_url, redirect, http_status, gone, task_expired, no_secret; null on success' },
-            response_excerpt: { ...nullable('string'), description: "The start of the receiver's body (at most 200 characters)." },
-          },
-        },
-      },
-    },
-  },
-  WebhookDeliveryList: {
-    type: 'object',
-    required: ['object', 'data', 'first_id', 'last_id', 'has_more'],
-    properties: {
-      object: { type: 'string', enum: ['list'] },
-      data: { type: 'array', items: ref('WebhookDelivery') },
-      first_id: nullable('string'),
-      last_id: nullable('string'),
-      has_more: { type: 'boolean' },
-    },
-  },
-  KeyCallbackRequest: requestSchema(keyCallbackSchema),
-  KeyCallback: {
-    type: 'object',
-    required: ['object', 'key_id', 'account_id', 'callback_url'],
-    properties: {
-      object: { type: 'string', enum: ['api_key.callback'] },
-      key_id: { type: 'string' },
-      account_id: { type: 'string' },
-      callback_url: nullable('string'),
-      webhook_secret: { type: 'string', description: "The account's first signing secret, when this call created it: shown this once." },
-    },
-  },
-};
+const attempt = reply({
+  attempt: z.int(),
+  at: unixSeconds,
+  status_code: z.int().nullable(),
+  latency_ms: z.int(),
+  error: z.string().nullable().describe('timeout, network, dns, refused_address, invalid_url, redirect, http_status, gone, task_expired, no_secret; null on success'),
+  response_excerpt: z.string().nullable().describe("The start of the receiver's body (at most 200 characters)."),
+});
 
-/** The webhook paths, given the document's security requirements and error response. */
-export function webhookOpenApiPaths(apiKey: unknown, admin: unknown, errorResponse: unknown): Record<string, unknown> {
-  const json = (description: string, schema: string) => ({ description, content: { 'application/json': { schema: ref(schema) } } });
-  const pathId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-  // Neither POST reads a body; one sent is ignored (and still held to the JSON body rules).
-  const noBody = { required: false, content: { 'application/json': { schema: { type: 'object' } } } };
-  return {
-    '/v1/webhooks/secret': {
-      post: {
-        operationId: 'rotateWebhookSecret',
-        security: apiKey,
-        requestBody: noBody,
-        responses: { 200: json("The account's new signing secret, shown once; the previous one keeps signing through the overlap", 'WebhookSecret'), 400: errorResponse, 401: errorResponse },
-      },
-    },
-    '/v1/webhooks/deliveries': {
-      get: {
-        operationId: 'listWebhookDeliveries',
-        security: apiKey,
-        parameters: [
-          { name: 'task_id', in: 'query', schema: { type: 'string' }, description: "Only this task's deliveries." },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: DELIVERY_LIST_MAX_LIMIT, default: DELIVERY_LIST_DEFAULT_LIMIT } },
-          { name: 'after', in: 'query', schema: { type: 'string' }, description: 'A delivery id: list the ones older than it (newest first).' },
-        ],
-        responses: { 200: json("The account's webhook deliveries, newest first, each with its attempts", 'WebhookDeliveryList'), 400: errorResponse, 401: errorResponse },
-      },
-    },
-    '/v1/webhooks/deliveries/{id}/replay': {
-      post: {
-        operationId: 'replayWebhookDelivery',
-        security: apiKey,
-        parameters: [pathId],
-        requestBody: noBody,
-        responses: { 200: json('The delivery, due again now with a fresh retry window', 'WebhookDelivery'), 400: errorResponse, 401: errorResponse, 404: errorResponse },
-      },
-    },
-    '/admin/v1/keys/{id}/callback': {
-      put: {
-        operationId: 'setKeyCallback',
-        security: admin,
-        parameters: [pathId],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('KeyCallbackRequest') } } },
-        responses: { 200: json("The key's default callback", 'KeyCallback'), 400: errorResponse, 401: errorResponse, 404: errorResponse },
-      },
-    },
-  };
-}
+const delivery = answer(
+  'WebhookDelivery',
+  reply({
+    id: z.string().describe('Also the webhook-id header, the same on every retry and replay.').meta({ example: 'msg_3k9XwQ2mB7pLr0TzY5nC8dVe' }),
+    object: z.literal('webhook.delivery'),
+    task_id: z.string(),
+    event_type: z.enum(['image.task.completed', 'image.task.failed']),
+    url: z.string(),
+    status: z.enum(['pending', 'delivered', 'dead']),
+    created: unixSeconds,
+    next_attempt_at: unixSeconds.nullable(),
+    delivered_at: unixSeconds.nullable(),
+    attempts: z.array(attempt),
+  }),
+);
 
-function requestSchema(s: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
-}
+const deliveryList = answer(
+  'WebhookDeliveryList',
+  reply({ object: z.literal('list'), data: z.array(delivery), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }),
+);
+
+const keyCallback = answer(
+  'KeyCallback',
+  reply({
+    object: z.literal('api_key.callback'),
+    key_id: z.string(),
+    account_id: z.string(),
+    callback_url: z.string().nullable(),
+    webhook_secret: z.string().optional().describe("The account's first signing secret, when this call created it: shown this once."),
+  }),
+);
+
+/** Neither POST reads a body; one sent is ignored (and still held to the JSON body rules). */
+const noBody = { description: 'None: a body sent is ignored', json: z.object({}), optional: true as const };
+
+export const webhookOperations: OperationSpec[] = [
+  {
+    method: 'post',
+    path: '/v1/webhooks/secret',
+    operationId: 'rotateWebhookSecret',
+    summary: "Rotate the account's webhook signing secret",
+    tag: 'webhooks',
+    security: 'apiKey',
+    body: noBody,
+    responses: { 200: { description: "The account's new signing secret, shown once; the previous one keeps signing through the overlap", json: webhookSecret } },
+  },
+  {
+    method: 'get',
+    path: '/v1/webhooks/deliveries',
+    operationId: 'listWebhookDeliveries',
+    summary: "The account's webhook deliveries, newest first, each with its attempts",
+    tag: 'webhooks',
+    security: 'apiKey',
+    params: [
+      queryParam('task_id', listDeliveriesQuerySchema.shape.task_id, "Only this task's deliveries"),
+      queryParam('limit', { type: 'integer', minimum: 1, maximum: DELIVERY_LIST_MAX_LIMIT, default: DELIVERY_LIST_DEFAULT_LIMIT }, 'Deliveries per page'),
+      queryParam('after', listDeliveriesQuerySchema.shape.after, 'A delivery id: list the ones older than it'),
+    ],
+    responses: { 200: { description: 'One page', json: deliveryList } },
+    errors: ['invalid_value'],
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/deliveries/{id}/replay',
+    operationId: 'replayWebhookDelivery',
+    summary: 'Send a delivery again',
+    tag: 'webhooks',
+    security: 'apiKey',
+    params: [pathParam('id', 'The delivery id (msg_...)')],
+    body: noBody,
+    responses: { 200: { description: 'The delivery, due again now with a fresh retry window', json: delivery } },
+    errors: ['webhook_delivery_not_found'],
+  },
+  {
+    method: 'put',
+    path: '/admin/v1/keys/{id}/callback',
+    operationId: 'setKeyCallback',
+    summary: "Set or remove a key's default callback URL",
+    tag: 'admin',
+    security: 'adminToken',
+    params: [pathParam('id', 'The key id (key_...)')],
+    body: { json: request('KeyCallbackRequest', keyCallbackSchema) },
+    responses: { 200: { description: "The key's default callback", json: keyCallback } },
+    errors: ['invalid_value', 'missing_required_parameter', 'unsupported_parameter', 'api_key_not_found'],
+  },
+];

@@ -223,7 +223,10 @@ export class Oracle {
     if (status >= 200 && status < 300) {
       const declared = responses[String(status)]?.content;
       if (declared) {
-        const jsonSchema = declared['application/json']?.schema;
+        // An answer in another media type the document lists for this status (the ledger's CSV) is
+        // held to that type; JSON (or an answer in no listed type) to the JSON schema.
+        const otherMedia = Object.keys(declared).some((media) => media !== 'application/json' && type.toLowerCase().startsWith(media.toLowerCase()));
+        const jsonSchema = otherMedia ? undefined : declared['application/json']?.schema;
         if (jsonSchema) {
           const validate = this.validator(this.pointerOf('paths', req.op.template, req.op.method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema'));
           if (!isJson) problems.push({ kind: 'schema', detail: `${status} content-type ${type}, the document says application/json` });

@@ -25,7 +25,6 @@ import { SharedChannelHealth } from './routing/shared-health.ts';
 import { describeBlobStore, openBlobStore } from './storage/blobs/open.ts';
 import type { BlobStore } from './storage/blobs/types.ts';
 import { type Db, openDatabase } from './storage/db/open.ts';
-import { RedisLink } from './storage/redis.ts';
 import { BlobRetention } from './storage/retention.ts';
 import { TaskEngine } from './tasks/engine.ts';
 import type { TaskClosed } from './tasks/executor.ts';
@@ -207,6 +206,8 @@ async function shareThroughRedis(
 ): Promise<{ limiter: RateLimiter; close(): Promise<void> }> {
   const { log } = parts;
   const redisMetrics = createRedisMetrics(parts.metrics.registry);
+  // ioredis loads only when redis_url names a Redis: a start without one skips it (bench/startup).
+  const { RedisLink } = await import('./storage/redis.ts');
   const link = new RedisLink(url, (err) => log.warn({ err: { message: err.message } }, 'Redis is unreachable: per-key limits and channel health are each replica\'s own until it answers again'));
   link.onUpChange((up) => {
     redisMetrics.up.set(up ? 1 : 0);

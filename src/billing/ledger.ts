@@ -124,9 +124,14 @@ export async function release(trx: Transaction<Database>, reservationId: string,
   return true;
 }
 
+/**
+ * Row locks are taken in one order everywhere money moves — the key, then the account — as reserve
+ * takes them: a release racing a reserve on the same key in the opposite order deadlocks on
+ * PostgreSQL (40P01), and one of the two requests fails.
+ */
 async function giveBack(trx: Transaction<Database>, r: Reservation, amount: number, now: number, details: unknown): Promise<void> {
-  await trx.updateTable('accounts').set((eb) => ({ balance_micros: eb('balance_micros', '+', amount) })).where('id', '=', r.account_id).execute();
   await trx.updateTable('api_keys').set((eb) => ({ spent_micros: eb('spent_micros', '-', amount) })).where('id', '=', r.key_id).execute();
+  await trx.updateTable('accounts').set((eb) => ({ balance_micros: eb('balance_micros', '+', amount) })).where('id', '=', r.account_id).execute();
   await appendEntry(trx, {
     account_id: r.account_id,
     kind: 'release',

@@ -92,6 +92,18 @@ describe('admin API amounts', () => {
     expect(zero.balance_usd).toBe('0.00');
   });
 
+  it('refuses a credit that would take a balance past the exact range; one that reaches its edge passes', async () => {
+    const account = await (await admin('/admin/v1/accounts', { name: 'near the edge', credit_usd: '9007199254.000000' })).json();
+    const over = await admin(`/admin/v1/accounts/${account.id}/credit`, { amount_usd: '1' });
+    expect(over.status).toBe(400);
+    expect((await over.json()).error).toMatchObject({ code: 'invalid_value', param: 'amount_usd' });
+    expect(await server.balance(account.id)).toBe('9007199254.00');
+    const edge = await admin(`/admin/v1/accounts/${account.id}/credit`, { amount_usd: '0.740991' });
+    expect(edge.status).toBe(200);
+    expect(await server.balance(account.id)).toBe('9007199254.740991');
+    await server.assertLedger();
+  });
+
   it.each([
     ['/admin/v1/accounts', 'credit_usd', '9999999999.999999', TOO_LARGE],
     ['/admin/v1/accounts', 'credit_usd', 1e-7, TOO_FINE],

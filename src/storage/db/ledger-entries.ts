@@ -2,7 +2,9 @@
 // Every change of a balance is one append-only entry written in the same transaction.
 
 import type { Kysely, Transaction } from 'kysely';
+import { apiErrors } from '../../api/errors.ts';
 import { newId } from '../../util/ids.ts';
+import { MAX_USD_MICROS } from '../../util/money.ts';
 import type { Database, LedgerKind } from './schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -49,8 +51,14 @@ export async function creditBalance(db: Executor, accountId: string, amountMicro
       .updateTable('accounts')
       .set((eb) => ({ balance_micros: eb('balance_micros', '+', amountMicros) }))
       .where('id', '=', accountId)
+      // A balance past the exact range would round: the credit is refused, not the balance bent.
+      .where('balance_micros', '<=', MAX_USD_MICROS - Math.max(0, amountMicros))
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
+    if (Number(result.numUpdatedRows) === 0) {
+      const exists = await trx.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+      if (!exists) return false;
+      throw apiErrors.invalidRequest('This credit would take the balance beyond the largest exact amount, $9007199254.740991.', 'amount_usd');
+    }
     await appendEntry(trx, { account_id: accountId, kind, amount_micros: amountMicros, details });
     return true;
   };

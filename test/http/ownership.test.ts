@@ -13,9 +13,9 @@
 //   - usage: GET /v1/usage counts the caller's account only (whatever key_id or group_by says);
 //   - image media: GET /media/{key} is public by design (keys are 32 random base62 characters), so
 //     the only assertion is that nothing B is shown carries one of A's keys.
-// Not yet in Easel — add them to this matrix when they land (issue 11 §3 "Ownership"):
-//   - task events (e.g. GET /v1/tasks/{id}/events),
-//   - webhook deliveries (callback URLs and their delivery log).
+// Webhook deliveries (GET /v1/webhooks/deliveries, their replay) have the same matrix in
+// test/webhooks/ownership.test.ts. Not yet in Easel — add it here when it lands: task events
+// (GET /v1/tasks/{id}/events).
 // Admin routes are not owned resources but must not answer an API key at all: 401 for every one.
 
 import { randomBytes } from 'node:crypto';

@@ -5,8 +5,8 @@
 // every form that can carry one points at — must see no connection at all.
 //
 // test/fetch/ssrf.test.ts tests the guard itself (fake resolver, redirects); this file proves that no
-// field of the HTTP API reaches a fetch without it. Callback URLs (webhooks) do not exist yet: when a
-// request field takes one, it belongs in FIELDS below with the same table.
+// field of the HTTP API reaches a fetch without it. `callback_url` (webhooks) is checked with the same
+// guard at create and again at every delivery attempt; its table is test/webhooks/ssrf.test.ts.
 
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const LAYERS: string[][] = [
   ['main', 'cli', 'bootstrap'],
   ['http'],
+  // The MCP tools: a client of the HTTP API (for cli/ and http/), importing only api/'s request schemas.
+  ['mcp'],
   ['pipeline', 'tasks', 'webhooks'],
   ['routing', 'billing'],
   ['providers', 'catalog', 'fetch', 'storage', 'config'],

@@ -26,7 +26,7 @@ export type ErrorType =
   | 'timeout_error'
   | 'client_closed_request';
 
-export type ErrorStatus = 400 | 401 | 402 | 404 | 409 | 410 | 413 | 415 | 416 | 429 | 499 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 402 | 404 | 405 | 409 | 410 | 413 | 415 | 416 | 429 | 499 | 500 | 502 | 503 | 504;
 
 export interface ErrorCodeSpec {
   readonly status: ErrorStatus;
@@ -107,7 +107,7 @@ export const ERROR_CODES = {
   insufficient_balance: { status: 402, type: 'insufficient_balance', retryable: false, when: 'the quote exceeds the balance (`balance_usd`, `estimated_cost_usd`)' },
   quota_exceeded: { status: 402, type: 'quota_exceeded', retryable: false, when: "the quote exceeds the key's spend limit" },
 
-  // 404, 409, 410: the thing asked for is not (or no longer) there.
+  // 404, 405, 409, 410: the thing asked for is not (or no longer) there, or not that way.
   route_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'no such route' },
   async_task_not_found: { status: 404, type: 'invalid_request_error', retryable: false, when: 'no such task (or not yours, or expired)' },
   media_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'no such image under `/media/...`' },
@@ -115,6 +115,7 @@ export const ERROR_CODES = {
   api_key_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'admin: no such API key' },
   task_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'admin: no such task' },
   webhook_delivery_not_found: { status: 404, type: 'not_found_error', retryable: false, when: "no such webhook delivery for this account (another account's looks the same)" },
+  method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false, when: 'GET or DELETE on `/mcp`, which keeps no sessions: POST its JSON-RPC messages (`Allow` names the method)' },
   task_closed: { status: 409, type: 'invalid_request_error', retryable: false, when: 'the task was closed elsewhere (a timeout sweep, another worker) first; theirs is the outcome' },
   input_expired: { status: 410, type: 'invalid_request_error', retryable: false, when: 'an input image of a task is no longer stored' },
 
@@ -345,7 +346,7 @@ export const apiErrors = {
   quotaExceeded: (estimatedCostUsd: string) =>
     raise('quota_exceeded', "This API key's spend limit is reached.", { hints: { estimated_cost_usd: Number(estimatedCostUsd) } }),
 
-  // 404, 409, 410
+  // 404, 405, 409, 410
   routeNotFound: (method: string, url: string) => raise('route_not_found', `No route for ${method} ${url.split('?')[0]}`),
   asyncTaskNotFound: () => raise('async_task_not_found', 'Task not found or no longer available.'),
   /** `/v1/files/{id}` and its content; a `file_id` in a request body is `invalidRequest(..., 'file_not_found')`. */
@@ -355,6 +356,7 @@ export const apiErrors = {
   apiKeyNotFound: () => raise('api_key_not_found', 'API key not found.'),
   taskNotFound: () => raise('task_not_found', 'Task not found.'),
   webhookDeliveryNotFound: () => raise('webhook_delivery_not_found', 'Webhook delivery not found.'),
+  methodNotAllowed: (allow: string, message: string) => raise('method_not_allowed', message, { headers: { allow } }),
   taskClosed: () => raise('task_closed', 'The task was closed elsewhere.'),
   inputExpired: () => raise('input_expired', 'An input image of this task is no longer available.'),
 

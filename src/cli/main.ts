@@ -31,6 +31,7 @@ const USAGE = `Usage:
   easel usage [ACCOUNT_ID] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--group-by model|key|account] [--key KEY_ID]
   easel ledger [ACCOUNT_ID] [--limit N] [--before UNIX_MS] [--csv]
   easel ledger verify                           checks the books; exits 1 when they do not balance
+  easel mcp [--url URL] [--key sk-...]          Easel's tools for coding agents, over stdio (or EASEL_URL, EASEL_API_KEY)
   easel --version
 
 Every command but serve takes --json: the admin API's objects, for scripts.
@@ -47,6 +48,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       out(`easel ${packageVersion()}\n`);
       return 0;
     }
+    if (command === 'mcp') return await (await import('./mcp.ts')).mcpCommand(argv.slice(1));
     const config = loadConfig();
     const args = sub === undefined ? rest : [sub, ...rest];
     switch (command) {

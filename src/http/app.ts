@@ -20,6 +20,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
+import { mcpRoutes } from './routes/mcp.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { modelRoutes } from './routes/models.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mediaRoutes(app, deps);
   adminRoutes(app, deps);
   webhookRoutes(app, deps);
+  mcpRoutes(app, deps);
   docsRoutes(app);
 
   let openapi: Record<string, unknown> | undefined;

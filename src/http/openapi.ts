@@ -10,6 +10,7 @@ import { adminOperations } from '../api/operations/admin.ts';
 import { discoveryOperations } from '../api/operations/discovery.ts';
 import { fileOperations } from '../api/operations/files.ts';
 import { imageOperations } from '../api/operations/images.ts';
+import { mcpOperations } from '../api/operations/mcp.ts';
 import { serviceOperations } from '../api/operations/service.ts';
 import { type ErrorRef, type JsonSchema, type OperationSpec, type ParamSpec, requestSchemas, type ResponseSpec, responseSchemas } from '../api/operations/spec.ts';
 import { usageOperations } from '../api/operations/usage.ts';
@@ -23,6 +24,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   ...usageOperations,
   ...webhookOperations,
   ...adminOperations,
+  ...mcpOperations,
   ...serviceOperations,
 ];
 
@@ -34,6 +36,7 @@ const TAGS = [
   { name: 'usage', description: "The caller's usage" },
   { name: 'webhooks', description: 'Signed callbacks when a task closes' },
   { name: 'admin', description: 'Accounts, credit, keys, channels, usage and the ledger (admin token)' },
+  { name: 'mcp', description: 'The MCP server for coding agents: the same API as tools' },
   { name: 'service', description: 'Index, this reference, health, readiness, metrics, stored images' },
 ];
 

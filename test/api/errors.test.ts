@@ -33,6 +33,7 @@ const RAISED: Array<{ error: ApiError; inPath?: boolean }> = [
   { error: apiErrors.apiKeyNotFound() },
   { error: apiErrors.taskNotFound() },
   { error: apiErrors.webhookDeliveryNotFound() },
+  { error: apiErrors.methodNotAllowed('POST', 'POST it') },
   { error: apiErrors.taskClosed() },
   { error: apiErrors.inputExpired() },
   { error: apiErrors.payloadTooLarge() },

@@ -97,7 +97,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     inputs: { db: db.kysely, blobs, allowPrivateAddresses: config.fetch.allow_private_addresses },
   };
   const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
-  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
+  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
   publicUrl = publicBaseUrl(config, Number(new URL(address).port));

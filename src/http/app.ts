@@ -2,6 +2,7 @@
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { TaskWakeups } from '../tasks/wakeups.ts';
 import type { Config } from '../config/schema.ts';
 import type { ImagePipelineDeps } from '../pipeline/generate.ts';
 import type { Router } from '../routing/router.ts';
@@ -23,6 +24,7 @@ import { imageRoutes } from './routes/images.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { modelRoutes } from './routes/models.ts';
+import { taskEventRoutes } from './routes/task-events.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -41,6 +43,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Channels and their health, for the availability gauge. */
   router: Router;
+  /** Waits for a task to close on any replica (task event streams). */
+  wakeups: Pick<TaskWakeups, 'waitFor'>;
   webhooks: WebhookSettings;
   /** Base of Easel's own URLs (known once it listens). */
   publicUrl: () => string;
@@ -86,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   modelRoutes(app);
   imageRoutes(app, deps);
   taskRoutes(app, deps);
+  taskEventRoutes(app, deps);
   usageRoutes(app, deps);
   fileRoutes(app, deps);
   mediaRoutes(app, deps);

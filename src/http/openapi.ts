@@ -12,6 +12,7 @@ import { fileOperations } from '../api/operations/files.ts';
 import { imageOperations } from '../api/operations/images.ts';
 import { mcpOperations } from '../api/operations/mcp.ts';
 import { serviceOperations } from '../api/operations/service.ts';
+import { taskEventOperations } from '../api/operations/task-events.ts';
 import { type ErrorRef, type JsonSchema, type OperationSpec, type ParamSpec, requestSchemas, type ResponseSpec, responseSchemas } from '../api/operations/spec.ts';
 import { usageOperations } from '../api/operations/usage.ts';
 import { webhookOperations } from '../webhooks/openapi.ts';
@@ -19,6 +20,7 @@ import { webhookOperations } from '../webhooks/openapi.ts';
 /** Every operation Easel serves, in the order the document lists them. */
 export const OPERATIONS: readonly OperationSpec[] = [
   ...imageOperations,
+  ...taskEventOperations,
   ...fileOperations,
   ...discoveryOperations,
   ...usageOperations,

@@ -16,6 +16,7 @@ import { accountsCommand, keysCommand } from './accounts.ts';
 import { type Out, UsageError } from './args.ts';
 import { ledgerCommand, usageCommand } from './billing.ts';
 import { channelsCommand } from './channels.ts';
+import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
 
 const USAGE = `Usage:
@@ -32,9 +33,11 @@ const USAGE = `Usage:
   easel ledger [ACCOUNT_ID] [--limit N] [--before UNIX_MS] [--csv]
   easel ledger verify                           checks the books; exits 1 when they do not balance
   easel mcp [--url URL] [--key sk-...]          Easel's tools for coding agents, over stdio (or EASEL_URL, EASEL_API_KEY)
+  easel migrate --to-database postgres://... [--to-config FILE]
+                                                copies this box's database (and media) to PostgreSQL
   easel --version
 
-Every command but serve takes --json: the admin API's objects, for scripts.
+Every command but serve and migrate takes --json: the admin API's objects, for scripts.
 Configuration: easel.yaml (or EASEL_CONFIG) and EASEL_* environment variables; see README.md.`;
 
 export async function main(argv: string[], out: Out = (s) => process.stdout.write(s)): Promise<number> {
@@ -64,6 +67,8 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         return await withDb(config, (db) => ledgerCommand(db, args, out));
       case 'channels':
         return channelsCommand(config, args, out);
+      case 'migrate':
+        return await migrateCommand(config, args, out);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

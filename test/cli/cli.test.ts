@@ -24,7 +24,8 @@ beforeAll(async () => {
   config = { data_dir: dataDir, channels: CHANNELS };
   // The server runs on the demo channel only, so its requests never leave the machine; the CLI reads
   // the file with the two channels above.
-  server = await startTestServer({ dataDir });
+  // Idle connections kept a minute: between CLI runs the test's pooled sockets must not meet the 5 s close.
+  server = await startTestServer({ dataDir, config: { limits: { keep_alive_timeout_ms: 60_000 } } });
   const created = await easel('accounts', 'create', '--name', 'Cli Team', '--credit', '4', '--json');
   accountId = jsonOf(created).id;
   const key = jsonOf(await easel('keys', 'create', accountId, '--name', 'ci', '--json')).key as string;
@@ -37,7 +38,8 @@ afterAll(async () => server?.close());
 
 const adminGet = async (path: string) => (await server.call(path, { key: server.adminToken })).json();
 
-describe('easel as a process', () => {
+// Each run is a Node process start; several at once on a loaded machine take a while.
+describe('easel as a process', { timeout: 120_000 }, () => {
   it('prints the version of package.json', async () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     const run = await runEasel({}, ['--version']);

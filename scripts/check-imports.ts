@@ -14,6 +14,7 @@ export const LAYERS: string[][] = [
   ['http'],
   // The MCP tools: a client of the HTTP API (for cli/ and http/), importing only api/'s request schemas.
   ['mcp'],
+  ['idempotency'],
   ['pipeline', 'tasks', 'webhooks'],
   ['routing', 'billing'],
   ['providers', 'catalog', 'fetch', 'storage', 'config'],

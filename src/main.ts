@@ -95,6 +95,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     engine,
     tasks: config.tasks,
     inputs: { db: db.kysely, blobs, allowPrivateAddresses: config.fetch.allow_private_addresses },
+    wakeups,
   };
   const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
   const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });

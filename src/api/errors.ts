@@ -26,7 +26,7 @@ export type ErrorType =
   | 'timeout_error'
   | 'client_closed_request';
 
-export type ErrorStatus = 400 | 401 | 402 | 404 | 405 | 409 | 410 | 413 | 415 | 416 | 429 | 499 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 402 | 404 | 405 | 409 | 410 | 413 | 415 | 416 | 422 | 429 | 499 | 500 | 502 | 503 | 504;
 
 export interface ErrorCodeSpec {
   readonly status: ErrorStatus;
@@ -127,6 +127,14 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     retryable: false,
     when: 'a `Range` on `/media/...` that starts past the image\'s end (`Content-Range: bytes */size` gives its size)',
+  },
+
+  // 422: an Idempotency-Key already spent on another request.
+  idempotency_key_reused: {
+    status: 422,
+    type: 'invalid_request_error',
+    retryable: false,
+    when: 'the `Idempotency-Key` was sent by this account in the last 24 h with a different request (body, files or endpoint); send a new key',
   },
 
   // 429, 499
@@ -371,6 +379,10 @@ export const apiErrors = {
   rangeNotSatisfiable: (size: number) =>
     raise('range_not_satisfiable', `The requested range is not satisfiable: the image is ${size} bytes.`, { headers: { 'content-range': `bytes */${size}` } }),
 
+  // 422
+  idempotencyKeyReused: () =>
+    raise('idempotency_key_reused', 'This Idempotency-Key was already used with a different request. Send a new key for a new request.', { param: 'Idempotency-Key' }),
+
   // 429, 499
   /** `headers` adds what the limiter knows (X-RateLimit-*); Retry-After and `retry_after` come from `retryAfterS`. */
   rateLimitExceeded: (retryAfterS: number, opts: { message?: string; headers?: Record<string, string> } = {}) => {
@@ -379,6 +391,13 @@ export const apiErrors = {
   },
   /** The client hung up before its answer was sent (nginx's 499); it reaches logs and usage, never the client. */
   clientClosedRequest: () => raise('client_closed_request', 'The client went away before the image was ready; nothing was charged.'),
+
+  /**
+   * A failure a task recorded (`{code, message}`), raised again for a retry under the same
+   * Idempotency-Key, which gets the first answer (marked replayed). A code no longer in the table is a 500.
+   */
+  replayed: (code: string, message: string) =>
+    raise(Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'server_error', message, { headers: { 'idempotent-replayed': 'true' } }),
 
   // 5xx
   serverError: (message = 'The server had an error while processing your request. Please retry, and quote the X-Request-ID if it persists.') =>

@@ -15,7 +15,8 @@ import type { GenerateResult } from '../providers/types.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
 import type { Database } from '../storage/db/schema.ts';
 import type { Outcome, TaskEngine, TaskHandle } from '../tasks/engine.ts';
-import { createTask, makePublic, newTaskId } from '../tasks/store.ts';
+import { createTask, makePublic, type NewIdempotencyKey, newTaskId } from '../tasks/store.ts';
+import type { TaskWakeups } from '../tasks/wakeups.ts';
 import { imageView, taskCreatedBody, type UrlFor } from '../tasks/views.ts';
 import { crashPoint } from '../util/crash-points.ts';
 import { checkCreateCallback } from '../webhooks/callback-url.ts';
@@ -33,6 +34,8 @@ export interface ImagePipelineDeps {
   engine: ImageTaskEngine;
   tasks: Config['tasks'];
   inputs: InputSources;
+  /** Hears a task close on any replica: a retry under an Idempotency-Key waits for the first create. */
+  wakeups: Pick<TaskWakeups, 'waitFor'>;
 }
 
 export interface RequestContext {
@@ -44,7 +47,7 @@ export interface RequestContext {
 }
 
 export type CreateResult =
-  | { kind: 'inline'; body: { created: number; data: Array<Record<string, unknown>>; billing_transaction_id: string; normalized?: Record<string, string> }; billingTransactionId: string }
+  | { kind: 'inline'; body: { created: number; data: Array<Record<string, unknown>>; billing_transaction_id: string; normalized?: Record<string, string> }; billingTransactionId: string; taskId: string }
   | { kind: 'task'; body: ReturnType<typeof taskCreatedBody>; taskId: string }
   | { kind: 'dry_run'; body: Record<string, unknown> };
 
@@ -53,7 +56,12 @@ export async function createImages(
   ctx: RequestContext,
   endpoint: ImageEndpoint,
   body: Record<string, unknown>,
-  opts: { multipart?: boolean; uploads?: Uploads } = {},
+  /**
+   * `idempotencyKey`: the request sent an Idempotency-Key, recorded with the task. The work is then
+   * the key's rather than the connection's: public from the start (a crash resumes it), not abandoned
+   * when the client hangs up, its images always stored, so the retry can be answered from the task.
+   */
+  opts: { multipart?: boolean; uploads?: Uploads; idempotencyKey?: NewIdempotencyKey } = {},
 ): Promise<CreateResult> {
   const uploads = opts.uploads ?? { images: [] };
   const req = validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) });
@@ -71,6 +79,7 @@ export async function createImages(
   }
 
   const cfg = deps.tasks;
+  const keyed = opts.idempotencyKey !== undefined;
   const now = Date.now();
   const stored = await serializeRequest(req, deps.blobs);
   let task;
@@ -83,13 +92,14 @@ export async function createImages(
       model: req.model,
       request: stored,
       quote: price,
-      // Public (resumed after a crash, charged when done) only once its client is being given the id.
-      public: false,
+      // Public (resumed after a crash, charged when done) only once its client is being given the id,
+      // or from the start when a retry with its Idempotency-Key can fetch it.
+      public: keyed,
       deadlineAt: now + cfg.timeout_ms,
       expiresAt: now + cfg.retention_hours * 3_600_000,
       leaseOwner: deps.engine.owner,
       leaseMs: cfg.lease_ms,
-    });
+    }, opts.idempotencyKey);
   } catch (err) {
     // No task (402, quota): its input images have nothing to belong to.
     await Promise.all(inputBlobKeys(stored).map((key) => deps.blobs.delete(key).catch(() => {})));
@@ -103,12 +113,13 @@ export async function createImages(
     deps.engine.drive(task, { req, entry }, { inline: false });
     return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
   }
-  const handle = deps.engine.drive(task, { req, entry }, { inline: true });
+  // A keyed create keeps its images as blobs even for b64_json: its answers are made from the task.
+  const handle = deps.engine.drive(task, { req: keyed ? { ...req, responseFormat: 'url' } : req, entry }, { inline: true });
 
   const abandon = () => handle.abandon();
-  ctx.signal.addEventListener('abort', abandon, { once: true });
+  if (!keyed) ctx.signal.addEventListener('abort', abandon, { once: true });
   // A client that left while its inputs were read or its money held is gone already.
-  if (ctx.signal.aborted) abandon();
+  if (!keyed && ctx.signal.aborted) abandon();
   try {
     const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
     if (outcome && outcome.status !== 'pending') return await inlineResult(outcome, req, (key) => deps.blobs.urlFor(key));
@@ -147,7 +158,7 @@ async function inlineResult(outcome: Exclude<Outcome<DeliveredImage[]>, { status
     billing_transaction_id: billingTransactionId,
   };
   if (req.normalized && Object.keys(req.normalized).length > 0) body.normalized = req.normalized;
-  return { kind: 'inline', body, billingTransactionId };
+  return { kind: 'inline', body, billingTransactionId, taskId: outcome.task.id };
 }
 
 

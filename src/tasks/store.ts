@@ -7,7 +7,7 @@ import { release, reserve, settle } from '../billing/ledger.ts';
 import type { Pricing } from '../billing/quote.ts';
 import { leaseDueRows } from '../storage/db/leases.ts';
 import type { Db } from '../storage/db/open.ts';
-import type { Database, TasksTable, TaskStatus } from '../storage/db/schema.ts';
+import type { Database, IdempotencyKeysTable, TasksTable, TaskStatus } from '../storage/db/schema.ts';
 import { notifyTaskClosed } from '../storage/db/task-notifications.ts';
 import { randomHex } from '../util/ids.ts';
 
@@ -34,10 +34,19 @@ export interface NewTask {
   leaseMs: number;
 }
 
-/** Reserves the quote and records the task in one transaction: no task without money held, and no hold without a task. */
-export async function createTask(db: Kysely<Database>, t: NewTask): Promise<TaskRow> {
+/** An idempotency key row for the task being created (its task id is filled in here). */
+export type NewIdempotencyKey = Omit<IdempotencyKeysTable, 'task_id' | 'file_id'>;
+
+/**
+ * Reserves the quote and records the task in one transaction: no task without money held, and no hold
+ * without a task. `idempotencyKey` (a create that sent Idempotency-Key) is recorded first in the same
+ * transaction: when another request holds that account and key, the insert fails on the primary key
+ * (on PostgreSQL after waiting for the other's commit) and nothing is created or reserved.
+ */
+export async function createTask(db: Kysely<Database>, t: NewTask, idempotencyKey?: NewIdempotencyKey): Promise<TaskRow> {
   const now = Date.now();
   return db.transaction().execute(async (trx) => {
+    if (idempotencyKey) await trx.insertInto('idempotency_keys').values({ ...idempotencyKey, task_id: t.id, file_id: null }).execute();
     const reservation = await reserve(trx, {
       accountId: t.accountId,
       keyId: t.keyId,
@@ -199,9 +208,14 @@ export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_i
   });
 }
 
-/** Terminal tasks past their retention; returns them so their images can be deleted too. */
+/**
+ * Terminal tasks past their retention; returns them so their images can be deleted too. Idempotency
+ * keys past their window go in the same sweep (a key never outlives its task: its window is capped
+ * by the retention).
+ */
 export async function takeExpiredTasks(db: Kysely<Database>, limit = 500): Promise<TaskRow[]> {
   const now = Date.now();
+  await db.deleteFrom('idempotency_keys').where('expires_at', '<', now).execute();
   const rows = await db.selectFrom('tasks').selectAll().where('expires_at', '<', now).where('status', 'in', TERMINAL).limit(limit).execute();
   if (rows.length > 0) await db.deleteFrom('tasks').where('id', 'in', rows.map((r) => r.id)).execute();
   return rows;

@@ -36,6 +36,7 @@ const RAISED: Array<{ error: ApiError; inPath?: boolean }> = [
   { error: apiErrors.methodNotAllowed('POST', 'POST it') },
   { error: apiErrors.taskClosed() },
   { error: apiErrors.inputExpired() },
+  { error: apiErrors.idempotencyKeyReused() },
   { error: apiErrors.payloadTooLarge() },
   { error: apiErrors.unsupportedMediaType('application/json') },
   { error: apiErrors.rangeNotSatisfiable(10) },

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { DEFAULT_FILE_MODEL, FILE_LIST_DEFAULT_LIMIT, FILE_LIST_MAX_LIMIT, FILE_PURPOSES, LISTED_FILE_PURPOSES, MAX_FILE_BYTES } from '../files.ts';
-import { answer, inPath, type OperationSpec, pathParam, queryParam, reply, request, unixSeconds } from './spec.ts';
+import { answer, IDEMPOTENT_REPLAYED_HEADER, idempotencyKeyHeader, inPath, type OperationSpec, pathParam, queryParam, reply, request, unixSeconds } from './spec.ts';
 
 const uploadForm = request(
   'FileUploadRequest',
@@ -46,9 +46,10 @@ export const fileOperations: OperationSpec[] = [
     summary: 'Upload an input image',
     tag: 'files',
     security: 'apiKey',
+    params: [idempotencyKeyHeader],
     body: { multipart: uploadForm },
-    responses: { 200: { description: 'The stored file', json: fileObject } },
-    errors: ['missing_required_parameter', 'invalid_value', 'unsupported_parameter', 'unsupported_purpose', 'unsupported_image_type', 'model_not_found', 'invalid_multipart', 'too_many_files', 'storage_unavailable'],
+    responses: { 200: { description: 'The stored file', json: fileObject, headers: IDEMPOTENT_REPLAYED_HEADER } },
+    errors: ['missing_required_parameter', 'invalid_value', 'unsupported_parameter', 'unsupported_purpose', 'unsupported_image_type', 'model_not_found', 'invalid_multipart', 'too_many_files', 'storage_unavailable', 'idempotency_key_reused'],
   },
   {
     method: 'get',

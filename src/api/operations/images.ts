@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../errors.ts';
 import { imageEditRequestSchema, imageGenerationRequestSchema, imageVariationRequestSchema } from '../images.ts';
-import { answer, type ErrorRef, type OperationSpec, pathParam, reply, request, unixSeconds, usdString } from './spec.ts';
+import { answer, type ErrorRef, IDEMPOTENT_REPLAYED_HEADER, idempotencyKeyHeader, type OperationSpec, pathParam, reply, request, unixSeconds, usdString } from './spec.ts';
 
 const TASK_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
 
@@ -104,13 +104,14 @@ const CREATE_ERRORS: ErrorCode[] = [
   'storage_unavailable',
   'timeout_error',
   'task_timeout',
+  'idempotency_key_reused',
 ];
 
 const createResponses = {
   200: {
     description: 'Images inline, a pending task to poll, or (dry run) a quote',
     json: imageCreateAnswer,
-    headers: { 'X-Billing-Transaction-ID': 'The charge, on images inline', 'X-Task-ID': 'The task, on a pending answer' },
+    headers: { 'X-Billing-Transaction-ID': 'The charge, on images inline', 'X-Task-ID': 'The task, on a pending answer', ...IDEMPOTENT_REPLAYED_HEADER },
   },
 };
 
@@ -146,7 +147,7 @@ export const imageOperations: OperationSpec[] = [
     description: 'JSON, or multipart/form-data with a reference `image` file. Answers inline within the wait budget, else a task.',
     tag: 'images',
     security: 'apiKey',
-    params: [dryRunHeader],
+    params: [dryRunHeader, idempotencyKeyHeader],
     body: {
       json: request('ImageGenerationRequest', imageGenerationRequestSchema),
       multipart: multipartFields('a reference image as an `image` part, `image_urls` comma-separated'),
@@ -161,7 +162,7 @@ export const imageOperations: OperationSpec[] = [
     summary: 'Edit images',
     tag: 'images',
     security: 'apiKey',
-    params: [dryRunHeader],
+    params: [dryRunHeader, idempotencyKeyHeader],
     body: {
       json: request('ImageEditRequest', imageEditRequestSchema),
       multipart: multipartFields('images as `image` / repeated `image[]` parts (1–16) and an optional `mask` part'),
@@ -176,7 +177,7 @@ export const imageOperations: OperationSpec[] = [
     summary: 'Variations of one square PNG (dall-e-2)',
     tag: 'images',
     security: 'apiKey',
-    params: [dryRunHeader],
+    params: [dryRunHeader, idempotencyKeyHeader],
     body: { multipart: request('ImageVariationRequest', imageVariationRequestSchema) },
     responses: createResponses,
     errors: CREATE_ERRORS,

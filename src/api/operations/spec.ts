@@ -83,6 +83,18 @@ export interface OperationSpec {
   errors?: ErrorRef[];
 }
 
+/** On every create (images, file uploads): a retry with the same key and request gets the first answer (README "Idempotent retries"). */
+export const idempotencyKeyHeader: ParamSpec = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  description:
+    'A key of your choice (a UUID v4; at most 255 printable ASCII characters), quoted ("...") as the IETF draft has it or bare: the same key and request from this account within 24 h answer as the first did (`Idempotent-Replayed: true`), with no second call or charge; the key with another request is a 422.',
+  schema: { type: 'string', minLength: 1, maxLength: 257 },
+};
+
+/** The answer header of a replay under an Idempotency-Key. */
+export const IDEMPOTENT_REPLAYED_HEADER = { 'Idempotent-Replayed': 'true when this is the answer of an earlier request with the same Idempotency-Key' };
+
 export function pathParam(name: string, description: string): ParamSpec {
   return { name, in: 'path', description, schema: { type: 'string' } };
 }

@@ -14,6 +14,11 @@ import {
 } from '../../api/files.ts';
 import type { UploadedFile } from '../../api/requests.ts';
 import { requireModel } from '../../catalog/catalog.ts';
+import { uploadOnce } from '../../idempotency/create.ts';
+import { multipartFingerprint } from '../../idempotency/fingerprint.ts';
+import { readIdempotencyKey } from '../../idempotency/header.ts';
+import { createKeyedFile } from '../../idempotency/store.ts';
+import type { NewIdempotencyKey } from '../../tasks/store.ts';
 import type { AppDeps } from '../app.ts';
 import { createFile, type FileRecord, findFile, listFiles, markFileDeleted } from '../../storage/db/files.ts';
 import { probeImage } from '../../util/image-probe.ts';
@@ -30,31 +35,40 @@ export function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'd
     return record;
   };
 
-  app.post('/v1/files', async (request) => {
+  app.post('/v1/files', async (request, reply) => {
     const caller = await deps.auth.caller(request);
-    const { purpose, upload, model } = readUploadForm(await readMultipart(request, { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 }));
+    const key = readIdempotencyKey(request.headers['idempotency-key'], request.raw.rawHeaders);
+    const form = await readMultipart(request, { maxFileBytes: MAX_FILE_BYTES, maxFiles: 1 });
+    const { purpose, upload, model } = readUploadForm(form);
     // The type comes from the bytes; the file name and the declared Content-Type are not trusted.
     const probed = await probeImage(upload.bytes);
     if (!probed) throw apiErrors.invalidRequest('file: only PNG, JPEG and WebP images can be uploaded.', 'file', 'unsupported_image_type');
 
-    const blobKey = await deps.blobs.put(upload.bytes, probed.mime);
-    try {
-      const record = await createFile(db, {
-        account_id: caller.accountId,
-        filename: cleanFilename(upload.filename, probed.mime),
-        purpose,
-        model,
-        bytes: upload.bytes.length,
-        mime: probed.mime,
-        width: probed.width,
-        height: probed.height,
-        blob_key: blobKey,
-      });
-      return fileObject(record);
-    } catch (err) {
-      await deps.blobs.delete(blobKey).catch(() => {});
-      throw err;
-    }
+    const store = async (idempotencyKey?: NewIdempotencyKey) => {
+      const blobKey = await deps.blobs.put(upload.bytes, probed.mime);
+      try {
+        const file = {
+          account_id: caller.accountId,
+          filename: cleanFilename(upload.filename, probed.mime),
+          purpose,
+          model,
+          bytes: upload.bytes.length,
+          mime: probed.mime,
+          width: probed.width,
+          height: probed.height,
+          blob_key: blobKey,
+        };
+        return await (idempotencyKey ? createKeyedFile(db, idempotencyKey, file) : createFile(db, file));
+      } catch (err) {
+        await deps.blobs.delete(blobKey).catch(() => {});
+        throw err;
+      }
+    };
+    if (key === undefined) return fileObject(await store());
+    const endpoint = '/v1/files';
+    const keyed = await uploadOnce(db, { accountId: caller.accountId, key, endpoint, fingerprint: multipartFingerprint({ accountId: caller.accountId, endpoint }, form) }, store);
+    if (keyed.replayed) reply.header('idempotent-replayed', 'true');
+    return fileObject(keyed.result);
   });
 
   app.get<{ Querystring: { limit?: string; after?: string; purpose?: string } }>('/v1/files', async (request) => {

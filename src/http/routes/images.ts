@@ -5,11 +5,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiErrors } from '../../api/errors.ts';
 import { type ImageEndpoint, IMAGE_ENDPOINTS } from '../../catalog/types.ts';
 import { MAX_CLIENT_IMAGE_BYTES } from '../../fetch/guard.ts';
+import { createImagesOnce } from '../../idempotency/create.ts';
+import { jsonFingerprint, multipartFingerprint } from '../../idempotency/fingerprint.ts';
+import { readIdempotencyKey } from '../../idempotency/header.ts';
 import { type CreateResult, createImages } from '../../pipeline/generate.ts';
 import type { Uploads } from '../../pipeline/inputs.ts';
+import type { NewIdempotencyKey } from '../../tasks/store.ts';
 import type { AppDeps } from '../app.ts';
 import { abortSignalOf } from '../abort.ts';
-import { readMultipart } from '../multipart.ts';
+import { type MultipartBody, readMultipart } from '../multipart.ts';
 
 /** Edits take up to 16 sources and a mask. */
 const MAX_IMAGE_PARTS = 17;
@@ -17,15 +21,25 @@ const MAX_IMAGE_PARTS = 17;
 export function imageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | 'images' | 'limits'>): void {
   const create = (endpoint: ImageEndpoint, multipartOnly = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = await deps.auth.caller(request);
+    const key = readIdempotencyKey(request.headers['idempotency-key'], request.raw.rawHeaders);
     const ctx = { caller, requestId: request.id, signal: abortSignalOf(reply), dryRun: isDryRun(request) };
-    let result: CreateResult;
+    const scope = { accountId: caller.accountId, endpoint };
+    let create: (idempotencyKey?: NewIdempotencyKey) => Promise<CreateResult>;
+    let fingerprint: () => string;
     if (request.isMultipart() || multipartOnly) {
-      const { body, uploads } = await multipartBody(request);
-      result = await createImages(deps.images, ctx, endpoint, body, { multipart: true, uploads });
+      const { body, uploads, form } = await multipartBody(request);
+      create = (idempotencyKey) => createImages(deps.images, ctx, endpoint, body, { multipart: true, uploads, idempotencyKey });
+      fingerprint = () => multipartFingerprint(scope, form);
     } else {
-      result = await createImages(deps.images, ctx, endpoint, jsonObject(request));
+      const body = jsonObject(request);
+      create = (idempotencyKey) => createImages(deps.images, ctx, endpoint, body, { idempotencyKey });
+      fingerprint = () => jsonFingerprint(scope, body);
     }
-    return sendCreateResult(reply, result);
+    // A dry run creates nothing, so there is nothing for a key to answer from: it is simply quoted again.
+    if (key === undefined || ctx.dryRun) return sendCreateResult(reply, await create());
+    const keyed = await createImagesOnce(deps.images, { ...scope, key, fingerprint: fingerprint() }, ctx.signal, create);
+    if (keyed.replayed) reply.header('idempotent-replayed', 'true');
+    return sendCreateResult(reply, keyed.result);
   };
   // JSON generations and edits may carry their images as data URLs (the OpenAI SDK's generate call is
   // JSON only): their bodies may be as large as a multipart upload.
@@ -36,7 +50,7 @@ export function imageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
 }
 
 /** Text fields become the body (as strings, coerced by the contract); image parts become uploads. */
-async function multipartBody(request: FastifyRequest): Promise<{ body: Record<string, unknown>; uploads: Uploads }> {
+async function multipartBody(request: FastifyRequest): Promise<{ body: Record<string, unknown>; uploads: Uploads; form: MultipartBody }> {
   const parsed = await readMultipart(request, { maxFileBytes: MAX_CLIENT_IMAGE_BYTES, maxFiles: MAX_IMAGE_PARTS });
   const uploads: Uploads = { images: [] };
   for (const file of parsed.files) {
@@ -49,7 +63,7 @@ async function multipartBody(request: FastifyRequest): Promise<{ body: Record<st
     if (Array.isArray(value) && value.length > 1) throw apiErrors.invalidRequest(`${name}: sent more than once.`, name);
     body[name] = Array.isArray(value) ? value[0] : value;
   }
-  return { body, uploads };
+  return { body, uploads, form: parsed };
 }
 
 function sendCreateResult(reply: FastifyReply, result: CreateResult): FastifyReply {

@@ -132,6 +132,25 @@ export interface FilesTable {
   deleted_at: number | null;
 }
 
+/**
+ * One Idempotency-Key an account sent on a create, kept for the replay window: the create it made
+ * (a task, or a file for uploads) and a fingerprint of the request, so a retry gets the same answer
+ * and a different request under the same key is refused. One row per account and key.
+ */
+export interface IdempotencyKeysTable {
+  account_id: string;
+  key: string;
+  /** `generations`, `edits`, `variations` or `files`. */
+  endpoint: string;
+  /** SHA-256 (hex) of the canonical request, its endpoint and account. */
+  fingerprint: string;
+  task_id: string | null;
+  file_id: string | null;
+  created_at: number;
+  /** A key is new again after this (removed by the task retention sweep). */
+  expires_at: number;
+}
+
 /** An account's webhook signing secrets: the current one (no expiry) and, after a rotation, the previous one until it expires. */
 export interface WebhookSecretsTable {
   id: string;
@@ -208,6 +227,7 @@ export interface Database {
   webhook_key_callbacks: WebhookKeyCallbacksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 // Re-exported so query modules need one import for the row helpers.

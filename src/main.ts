@@ -168,7 +168,7 @@ async function openStores(config: Config, log: Logger, publicUrl: () => string):
     dataDir: config.data_dir,
     onConnectionLost: (err) => log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'A database connection was lost; the next query reconnects'),
   });
-  return { db, blobs: openBlobStore(config, publicUrl, log) };
+  return { db, blobs: await openBlobStore(config, publicUrl, log) };
 }
 
 /** The engine that drives every task, and the image work it drives; closes are counted for /metrics. */

@@ -50,8 +50,8 @@ export async function migrateCommand(config: Config, args: string[], out: Out): 
 
 /** The copier from this box's store to the fleet's, or undefined when both name the same store. */
 async function mediaCopier(config: Config, fleet: Config, out: Out): Promise<MediaCopier | undefined> {
-  const from = openBlobStore(config, () => publicBaseUrl(config));
-  const to = openBlobStore(fleet, () => publicBaseUrl(fleet));
+  const from = await openBlobStore(config, () => publicBaseUrl(config));
+  const to = await openBlobStore(fleet, () => publicBaseUrl(fleet));
   if (config.storage.kind === 'local' && fleet.storage.kind === 'local' && (await sameFolder(config, fleet))) {
     out('Images stay where they are: the fleet configuration names this box\'s own media folder.\n');
     return undefined;

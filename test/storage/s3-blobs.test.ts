@@ -207,7 +207,7 @@ describe('S3BlobStore on s3rver', () => {
     process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
     try {
       const storage = { kind: 's3' as const, bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, force_path_style: true, prefix: 'env/', media: { mode: 'presigned' as const, presign_ttl_s: 120 } };
-      const blobs = openBlobStore({ storage, data_dir: tempDir() }, () => 'http://easel.test');
+      const blobs = await openBlobStore({ storage, data_dir: tempDir() }, () => 'http://easel.test');
       expect(blobs).toBeInstanceOf(S3BlobStore);
       const key = await blobs.put(await tinyPng(2, 2), 'image/png');
       const signed = new URL((await blobs.urlFor(key)).url);
@@ -221,11 +221,11 @@ describe('S3BlobStore on s3rver', () => {
     }
   });
 
-  it('opens local disk by default and refuses half a key pair', () => {
+  it('opens local disk by default and refuses half a key pair', async () => {
     const media = { mode: 'serve' as const, presign_ttl_s: 3600 };
-    expect(openBlobStore({ storage: { kind: 'local', media }, data_dir: tempDir() }, () => '')).toBeInstanceOf(LocalBlobStore);
+    expect(await openBlobStore({ storage: { kind: 'local', media }, data_dir: tempDir() }, () => '')).toBeInstanceOf(LocalBlobStore);
     const half = { kind: 's3' as const, bucket: s3.bucket, region: 'us-east-1', force_path_style: true, prefix: '', access_key_id: 'only-this', media };
-    expect(() => openBlobStore({ storage: half, data_dir: tempDir() }, () => '')).toThrow(/both access_key_id and secret_access_key/);
+    await expect(openBlobStore({ storage: half, data_dir: tempDir() }, () => '')).rejects.toThrow(/both access_key_id and secret_access_key/);
   });
 
   it('treats a missing bucket as a store fault, not as a missing image', async () => {

@@ -5,22 +5,26 @@ import path from 'node:path';
 import type { Config } from '../../config/schema.ts';
 import type { BlobLog } from './failure.ts';
 import { LocalBlobStore } from './local.ts';
-import { S3BlobStore } from './s3.ts';
 import type { BlobStore } from './types.ts';
 
 type StoreConfig = Pick<Config, 'storage' | 'data_dir'>;
 
-/** `publicUrl` is Easel's own base (for /media/ URLs), read at each use. */
-export function openBlobStore(config: StoreConfig, publicUrl: () => string, log?: BlobLog): BlobStore {
+/**
+ * `publicUrl` is Easel's own base (for /media/ URLs), read at each use. The AWS SDK loads only when
+ * the configuration names S3: a start on local disk skips it (bench/startup).
+ */
+export async function openBlobStore(config: StoreConfig, publicUrl: () => string, log?: BlobLog): Promise<BlobStore> {
   const storage = config.storage;
   if (storage.kind === 'local') return new LocalBlobStore(localMediaRoot(config), publicUrl, storage.media);
+  const credentials = staticCredentials(storage.access_key_id, storage.secret_access_key);
+  const { S3BlobStore } = await import('./s3.ts');
   return new S3BlobStore({
     bucket: storage.bucket,
     region: storage.region,
     endpoint: storage.endpoint,
     forcePathStyle: storage.force_path_style,
     prefix: storage.prefix,
-    credentials: staticCredentials(storage.access_key_id, storage.secret_access_key),
+    credentials,
     media: storage.media,
     publicBase: publicUrl,
     log,

@@ -12,6 +12,7 @@ import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
 import { Auth } from './http/auth.ts';
 import { createMetrics, createRedisMetrics, type Metrics, recordTaskClosed, recordUpstreamAttempt } from './http/metrics.ts';
+import { ModelActivityCache } from './http/model-activity.ts';
 import { KeyRateLimiter, type RateLimiter } from './http/rate-limit.ts';
 import { SharedKeyRateLimiter } from './http/rate-limit-redis.ts';
 import { trackUnusedConnections } from './http/unused-connections.ts';
@@ -42,6 +43,8 @@ export interface RunningServer {
   db: Db;
   blobs: BlobStore;
   router: Router;
+  /** The 24 h figures behind the recommended order of /v1/models (refresh() re-reads them now). */
+  modelActivity: ModelActivityCache;
   engine: ImageTaskEngine;
   /** Waits for a task to close, on any replica. */
   wakeups: TaskWakeups;
@@ -97,13 +100,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     inputs: { db: db.kysely, blobs, allowPrivateAddresses: config.fetch.allow_private_addresses },
     wakeups,
   };
+  const modelActivity = ModelActivityCache.fromDatabase(db, log);
   const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
-  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
+  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, modelActivity, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
   publicUrl = publicBaseUrl(config, Number(new URL(address).port));
   engine.start();
   webhooks.start();
+  modelActivity.start();
   const retention = new BlobRetention(db.kysely, blobs, config.tasks.retention_hours);
   retention.start((err) => log.error({ err }, 'blob sweep failed'));
 
@@ -138,6 +143,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearInterval(sweeper);
       await tasksStopped;
       await webhooks.stop();
+      await modelActivity.stop();
       await redis?.close();
       await wakeups.close();
       await db.close();
@@ -153,6 +159,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     db,
     blobs,
     router,
+    modelActivity,
     engine,
     wakeups,
     retention,

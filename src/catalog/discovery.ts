@@ -1,6 +1,8 @@
 // Response bodies of the public discovery routes: GET /v1/models (full and compact), GET
-// /v1/models/{id}, GET /v1/pricing and GET /v1/models/{id}/pricing. Pure functions of the catalogue.
+// /v1/models/{id}, GET /v1/pricing and GET /v1/models/{id}/pricing. Pure functions of the catalogue
+// and of what the deployment tells (a Deployment): which models a channel serves, and how they fared.
 
+import { apiErrors } from '../api/errors.ts';
 import { listModels, requireModel } from './catalog.ts';
 import type { Lifecycle, ModelEntry } from './model-entry.ts';
 import { capabilities, primaryEndpoint, publicOperations } from './operations.ts';
@@ -15,6 +17,7 @@ import {
   pricingUnit,
   scalarPricing,
 } from './pricing.ts';
+import { type ActivitySnapshot, MIN_SAMPLES_24H, NO_ACTIVITY, type Recommendation, recommend } from './recommendation.ts';
 import { listRequestFormatSummary, requestFormatDetails, requestFormatSummary } from './request-format.ts';
 
 export interface ModelListQuery {
@@ -22,7 +25,20 @@ export interface ModelListQuery {
   category?: string;
   provider?: string;
   view?: string;
+  /** `unavailable`: also the models no channel serves, marked `available: false`. */
+  include?: string;
 }
+
+/** What this deployment can do, as the discovery bodies tell it. */
+export interface Deployment {
+  /** Whether some configured channel (or the demo provider) serves this catalogue id. */
+  serves(modelId: string): boolean;
+  /** How each model fared in this deployment's tasks (the recommended order). */
+  activity: ActivitySnapshot;
+}
+
+/** A deployment with no channels configured, before any task: the demo provider serves every model. */
+export const DEMO_DEPLOYMENT: Deployment = { serves: () => true, activity: NO_ACTIVITY };
 
 function publicLifecycle(l: Lifecycle): Record<string, unknown> {
   return {
@@ -54,19 +70,25 @@ function badges(l: Lifecycle): Array<Record<string, unknown>> {
 
 const COMMERCIAL = { user_charge_policy: 'paid', free_reason: null, free_until: null } as const;
 
-/** No live success-rate statistics yet, so every model reports insufficient samples with its static rank. */
-function recommendation(entry: ModelEntry): Record<string, unknown> {
+/** One model in a list body: whether it can be run here, and with recommended_for its recommendation. */
+interface Listed {
+  entry: ModelEntry;
+  available: boolean;
+  recommendation?: Recommendation;
+}
+
+function agentPreference(r: Recommendation, activity: ActivitySnapshot): Record<string, unknown> {
+  const { mean_latency_ms_24h, ...rest } = r;
   return {
-    preferred_rank: entry.recommendedRank ?? null,
-    success_rate_24h: null,
-    sample_count_24h: 0,
-    status: 'insufficient_samples',
+    ...rest,
+    updated_at: activity.takenAt === null ? null : isoSeconds(activity.takenAt),
+    basis: { source: 'recent_activity_24h', min_samples_24h: MIN_SAMPLES_24H },
+    mean_latency_ms_24h,
   };
 }
 
-function byRecommendation(a: ModelEntry, b: ModelEntry): number {
-  const rank = (e: ModelEntry) => e.recommendedRank ?? Number.MAX_SAFE_INTEGER;
-  return rank(a) - rank(b);
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function matchesProvider(entry: ModelEntry, provider: string): boolean {
@@ -74,24 +96,39 @@ function matchesProvider(entry: ModelEntry, provider: string): boolean {
   return entry.owned_by === p || Object.keys(entry.upstream).includes(p);
 }
 
-function selectModels(query: ModelListQuery): ModelEntry[] {
-  let models = [...listModels()];
-  if (query.category) models = models.filter((m) => m.category === query.category);
-  if (query.provider) models = models.filter((m) => matchesProvider(m, query.provider!));
-  if (query.recommended_for) {
-    // Only image models exist here; other task kinds have no candidates. The sort is stable, so
-    // unranked models keep catalogue order after the ranked ones.
-    models = query.recommended_for === 'image' ? models.filter((m) => m.category === 'image').sort(byRecommendation) : [];
-  }
-  return models;
+function includesUnavailable(include: string | undefined): boolean {
+  if (include === undefined || include === '') return false;
+  if (include === 'unavailable') return true;
+  throw apiErrors.invalidRequest(`include takes one value, 'unavailable' (got '${String(include).slice(0, 64)}').`, 'include', 'invalid_value');
 }
 
-function listItem(entry: ModelEntry, recommendedFor: string | undefined): Record<string, unknown> {
+function selectModels(query: ModelListQuery, deployment: Deployment): Listed[] {
+  const withUnavailable = includesUnavailable(query.include);
+  const wanted = (m: ModelEntry) =>
+    (!query.category || m.category === query.category) && (!query.provider || matchesProvider(m, query.provider)) && (withUnavailable || deployment.serves(m.id));
+  if (!query.recommended_for) {
+    return listModels()
+      .filter(wanted)
+      .map((entry) => ({ entry, available: deployment.serves(entry.id) }));
+  }
+  // Only image models exist here; other task kinds have no candidates. Positions are taken over every
+  // image model this deployment serves, so a filter never renumbers them.
+  if (query.recommended_for !== 'image') return [];
+  const images = listModels().filter((m) => m.category === 'image');
+  const served = images.filter((m) => deployment.serves(m.id));
+  const unserved = withUnavailable ? images.filter((m) => !deployment.serves(m.id)) : [];
+  return recommend(served, unserved, deployment.activity)
+    .filter(({ entry }) => wanted(entry))
+    .map(({ entry, recommendation }) => ({ entry, available: deployment.serves(entry.id), recommendation }));
+}
+
+function listItem({ entry, available, recommendation }: Listed, deployment: Deployment): Record<string, unknown> {
   return {
     id: entry.id,
     object: 'model',
     created: entry.created,
     owned_by: entry.owned_by,
+    available,
     tokenlab: {
       aliases: [...entry.aliases],
       pricing: listPricing(entry),
@@ -103,7 +140,7 @@ function listItem(entry: ModelEntry, recommendedFor: string | undefined): Record
       pricing_unit: pricingUnit(entry),
       has_complex_pricing: hasComplexPricing(entry),
       pricing_summary: pricingSummary(entry),
-      ...(recommendedFor ? { agent_preferences: { [recommendedFor]: { ...recommendation(entry), updated_at: null, basis: { source: 'recent_activity_24h' } } } } : {}),
+      ...(recommendation ? { agent_preferences: { image: agentPreference(recommendation, deployment.activity) } } : {}),
       lifecycle: publicLifecycle(entry.lifecycle),
       commercial: { ...COMMERCIAL },
       badges: badges(entry.lifecycle),
@@ -112,9 +149,10 @@ function listItem(entry: ModelEntry, recommendedFor: string | undefined): Record
   };
 }
 
-function compactItem(entry: ModelEntry, recommendedFor: string | undefined): Record<string, unknown> {
+function compactItem({ entry, available, recommendation }: Listed): Record<string, unknown> {
   return {
     id: entry.id,
+    available,
     provider: entry.owned_by,
     category: entry.category,
     capabilities: capabilities(entry),
@@ -125,26 +163,33 @@ function compactItem(entry: ModelEntry, recommendedFor: string | undefined): Rec
     latest: entry.lifecycle.latest,
     supported_operations: publicOperations(entry),
     request_endpoint: primaryEndpoint(entry),
-    ...(recommendedFor ? { recommendation: recommendation(entry) } : {}),
+    ...(recommendation ? { recommendation: compactRecommendation(recommendation) } : {}),
   };
 }
 
-/** GET /v1/models. */
-export function modelListBody(query: ModelListQuery = {}): Record<string, unknown> {
-  const models = selectModels(query);
-  if (query.view === 'compact') {
-    const data = models.map((m) => compactItem(m, query.recommended_for));
-    return { object: 'list', view: 'compact', count: data.length, data };
-  }
-  return { object: 'list', data: models.map((m) => listItem(m, query.recommended_for)) };
+/** The compact view's recommendation: TokenLab's four fields. */
+function compactRecommendation(r: Recommendation): Record<string, unknown> {
+  return { preferred_rank: r.preferred_rank, success_rate_24h: r.success_rate_24h, sample_count_24h: r.sample_count_24h, status: r.status };
 }
 
-/** GET /v1/models/{id}: aliases resolve; unknown → 404 model_not_found. */
-export function modelDetailBody(id: string): Record<string, unknown> {
+/** GET /v1/models: the models this deployment serves (`include=unavailable`: every catalogue model). */
+export function modelListBody(query: ModelListQuery = {}, deployment: Deployment = DEMO_DEPLOYMENT): Record<string, unknown> {
+  const models = selectModels(query, deployment);
+  if (query.view === 'compact') {
+    const data = models.map(compactItem);
+    return { object: 'list', view: 'compact', count: data.length, data };
+  }
+  return { object: 'list', data: models.map((m) => listItem(m, deployment)) };
+}
+
+/** GET /v1/models/{id}: aliases resolve; unknown → 404 model_not_found; a model no channel serves says so. */
+export function modelDetailBody(id: string, deployment: Deployment = DEMO_DEPLOYMENT): Record<string, unknown> {
   const entry = requireModel(id, 404);
-  const item = listItem(entry, undefined);
+  const available = deployment.serves(entry.id);
+  const item = listItem({ entry, available }, deployment);
   return {
     ...item,
+    ...(available ? {} : { unavailable_reason: unavailableReason(entry.id) }),
     tokenlab: {
       ...(item.tokenlab as Record<string, unknown>),
       accepted_request_formats: [],
@@ -158,6 +203,10 @@ export function modelDetailBody(id: string): Record<string, unknown> {
       request_format_details: requestFormatDetails(entry),
     },
   };
+}
+
+function unavailableReason(id: string): string {
+  return `No channel of this deployment serves ${id}: a request for it answers 503 all_channels_failed. GET /v1/models lists the models it serves.`;
 }
 
 /** GET /v1/pricing. */

@@ -11,6 +11,7 @@ import type { Db } from '../storage/db/open.ts';
 import { randomBase62 } from '../util/ids.ts';
 import type { Auth } from './auth.ts';
 import type { Metrics } from './metrics.ts';
+import type { ModelActivityCache } from './model-activity.ts';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './errors.ts';
 import { registerMultipart } from './multipart.ts';
 import { installMetrics } from './metrics.ts';
@@ -43,6 +44,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Channels and their health, for the availability gauge. */
   router: Router;
+  /** How each model fared in the last 24 h, for the recommended order of /v1/models. */
+  modelActivity: Pick<ModelActivityCache, 'snapshot'>;
   /** Waits for a task to close on any replica (task event streams). */
   wakeups: Pick<TaskWakeups, 'waitFor'>;
   webhooks: WebhookSettings;
@@ -87,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installMetrics(app, deps);
   await registerMultipart(app, deps.limits.multipart_body_bytes);
   healthRoutes(app, deps);
-  modelRoutes(app);
+  modelRoutes(app, deps);
   imageRoutes(app, deps);
   taskRoutes(app, deps);
   taskEventRoutes(app, deps);

@@ -5,17 +5,32 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/api/errors.ts';
-import { modelDetailBody, modelListBody, modelPricingBody, pricingBody } from '../../src/catalog/discovery.ts';
+import { type Deployment, type ModelListQuery, modelDetailBody, modelListBody, modelPricingBody, pricingBody } from '../../src/catalog/discovery.ts';
+import { NO_ACTIVITY } from '../../src/catalog/recommendation.ts';
 import { MODELS } from '../../src/catalog/models.ts';
 
 const spec = JSON.parse(readFileSync(new URL('../fixtures/tokenlab-openapi-images.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
 ajv.addSchema({ ...spec, $id: 'tokenlab.json' });
 
+/** Easel's additions to TokenLab's model shapes (whose objects allow no others): whether this deployment can run the model, and why not. */
+const EASEL_EXTENSIONS = ['available', 'unavailable_reason'];
+
+function withoutEaselExtensions(model: unknown): unknown {
+  const copy = { ...(model as Record<string, unknown>) };
+  expect(typeof copy.available).toBe('boolean');
+  for (const field of EASEL_EXTENSIONS) delete copy[field];
+  return copy;
+}
+
+/** `body` matches TokenLab's schema `name` once Easel's own fields (and only those) are set aside. */
 function expectSchema(name: string, body: unknown): void {
   const validate = ajv.getSchema(`tokenlab.json#/components/schemas/${name}`);
   if (!validate) throw new Error(`no schema ${name}`);
-  const ok = validate(body);
+  const b = body as { data: unknown[] };
+  const lists = ['ModelsResponse', 'CompactModelsResponse'];
+  const tokenlab = name === 'Model' ? withoutEaselExtensions(body) : lists.includes(name) ? { ...b, data: b.data.map(withoutEaselExtensions) } : body;
+  const ok = validate(tokenlab);
   expect(ok ? [] : validate.errors, name).toEqual([]);
 }
 
@@ -42,15 +57,22 @@ describe('GET /v1/models', () => {
     expect(body.data.find((m) => m.id === 'grok-imagine-image-quality')?.tokenlab.aliases).toEqual(['grok-imagine-image-pro']);
   });
 
-  it('recommended_for=image: ranked models first, in rank order, then the rest', () => {
+  it('recommended_for=image with no task figures yet: catalogue rank order, every model insufficient_samples, then the unranked', () => {
     const body = modelListBody({ recommended_for: 'image' }) as { data: Item[] };
     expectSchema('ModelsResponse', body);
     const ids = body.data.map((m) => m.id);
     expect(ids.slice(0, 5)).toEqual(['gpt-image-2', 'nano-banana-pro', 'gemini-3-pro-image-preview', 'nano-banana-2', 'gemini-3.1-flash-image-preview']);
-    const ranks = body.data.map((m) => (m.tokenlab.agent_preferences as { image: { preferred_rank: number | null } }).image.preferred_rank);
-    const ranked = ranks.filter((r): r is number => r !== null);
-    expect(ranked).toEqual([...ranked].sort((a, b) => a - b));
-    expect(ranks.indexOf(null)).toBe(ranked.length);
+    const prefs = body.data.map((m) => (m.tokenlab.agent_preferences as { image: Record<string, unknown> }).image);
+    // preferred_rank is the position in this order, 1-based.
+    expect(prefs.map((p) => p.preferred_rank)).toEqual(ids.map((_, i) => i + 1));
+    for (const p of prefs) {
+      expect(p).toMatchObject({ success_rate_24h: null, sample_count_24h: 0, status: 'insufficient_samples', updated_at: null, basis: { source: 'recent_activity_24h' } });
+    }
+    // Models without a catalogue rank come after every ranked one, in catalogue order.
+    const catalogueRank = (id: string) => MODELS.find((m) => m.id === id)!.recommendedRank;
+    const firstUnranked = ids.findIndex((id) => catalogueRank(id) === undefined);
+    expect(ids.slice(firstUnranked).every((id) => catalogueRank(id) === undefined)).toBe(true);
+    expect(ids.slice(0, firstUnranked).map(catalogueRank)).toEqual([...ids.slice(0, firstUnranked).map(catalogueRank)].sort((a, b) => a! - b!));
     expect(ids).toContain('dall-e-3');
     expect(ids.indexOf('dall-e-3')).toBeGreaterThan(ids.indexOf('flux-schnell'));
   });
@@ -80,7 +102,8 @@ describe('GET /v1/models', () => {
       status: 'active',
       supported_operations: ['text-to-image', 'image-edit'],
       request_endpoint: '/v1/images/generations',
-      recommendation: { preferred_rank: 1, status: 'insufficient_samples' },
+      available: true,
+      recommendation: { preferred_rank: 1, success_rate_24h: null, sample_count_24h: 0, status: 'insufficient_samples' },
       pricing: { unit: 'per_token', currency: 'USD', input_per_1m: '5.00', output_per_1m: '30.00', has_complex_pricing: true },
     });
     const dalle = body.data.find((m) => m.id === 'dall-e-3')!;
@@ -95,6 +118,62 @@ describe('GET /v1/models', () => {
     expect((dalle.badges as Array<{ key: string }>).map((b) => b.key)).toEqual(['deprecated']);
     const preview = body.data.find((m) => m.id === 'gemini-3.1-flash-image-preview')!.tokenlab;
     expect((preview.badges as Array<{ key: string }>).map((b) => b.key)).toEqual(['preview', 'latest']);
+  });
+});
+
+describe('a deployment whose channels serve two models', () => {
+  const served = new Set(['flux-pro', 'gpt-image-2']);
+  const deployment: Deployment = { serves: (id) => served.has(id), activity: NO_ACTIVITY };
+  const list = (q: ModelListQuery) => modelListBody(q, deployment) as { data: Array<Item & { available: boolean }>; count?: number };
+
+  it('lists only those two, available, in every view and with recommended_for', () => {
+    for (const q of [{}, { view: 'compact' }, { recommended_for: 'image' }, { recommended_for: 'image', view: 'compact' }]) {
+      const body = list(q);
+      expect(body.data.map((m) => [m.id, m.available]), JSON.stringify(q)).toEqual([['gpt-image-2', true], ['flux-pro', true]]);
+      expectSchema(q.view ? 'CompactModelsResponse' : 'ModelsResponse', body);
+    }
+    expect(list({ view: 'compact' }).count).toBe(2);
+    // Positions count only what can run here: flux-pro is second, whatever its catalogue rank.
+    const prefs = list({ recommended_for: 'image' }).data.map((m) => (m.tokenlab.agent_preferences as { image: { preferred_rank: number } }).image.preferred_rank);
+    expect(prefs).toEqual([1, 2]);
+    expect(list({ provider: 'google' }).data).toEqual([]);
+  });
+
+  it('include=unavailable: every catalogue model, the others marked available: false (after the served ones when ranked)', () => {
+    const all = list({ include: 'unavailable' });
+    expectSchema('ModelsResponse', all);
+    expect(all.data.map((m) => m.id)).toEqual(MODELS.map((m) => m.id));
+    expect(all.data.filter((m) => m.available).map((m) => m.id)).toEqual(['gpt-image-2', 'flux-pro']);
+    expect(all.data.filter((m) => !m.available)).toHaveLength(MODELS.length - 2);
+
+    const ranked = list({ include: 'unavailable', recommended_for: 'image' }).data;
+    expect(ranked.slice(0, 2).map((m) => [m.id, m.available])).toEqual([['gpt-image-2', true], ['flux-pro', true]]);
+    expect(ranked.slice(2).every((m) => m.available === false)).toBe(true);
+    // Nothing here can run them: no position.
+    expect(ranked.slice(2).map((m) => (m.tokenlab.agent_preferences as { image: { preferred_rank: unknown } }).image.preferred_rank)).toEqual(ranked.slice(2).map(() => null));
+    expect(ranked[2].id).toBe('nano-banana-pro');
+    expectSchema('CompactModelsResponse', list({ include: 'unavailable', view: 'compact', recommended_for: 'image' }));
+  });
+
+  it('include takes only unavailable', () => {
+    try {
+      list({ include: 'everything' });
+      expect.unreachable();
+    } catch (err) {
+      const e = err as ApiError;
+      expect([e.status, e.code, e.param]).toEqual([400, 'invalid_value', 'include']);
+    }
+  });
+
+  it('the detail of a model no channel serves says so, and why; a served one is available', () => {
+    const pro = modelDetailBody('nano-banana-pro', deployment);
+    expectSchema('Model', pro);
+    expect(pro.available).toBe(false);
+    expect(pro.unavailable_reason).toMatch(/No channel of this deployment serves nano-banana-pro/);
+    // The contract is still published: a client may read what the model would take.
+    expect((pro.tokenlab as Record<string, unknown>).request_format_details).toBeDefined();
+    const gpt = modelDetailBody('gpt-image-2', deployment);
+    expect([gpt.available, 'unavailable_reason' in gpt]).toEqual([true, false]);
   });
 });
 

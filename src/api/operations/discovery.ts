@@ -40,6 +40,7 @@ const modelListItem = answer(
     object: z.literal('model'),
     created: z.int(),
     owned_by: z.string(),
+    available: z.boolean().describe('Whether a channel of this deployment serves it (an Easel extension); false only with include=unavailable'),
     tokenlab: reply(tokenlabFields),
   }),
 );
@@ -48,6 +49,7 @@ const compactModel = answer(
   'CompactModelListItem',
   reply({
     id: z.string(),
+    available: z.boolean().describe('Whether a channel of this deployment serves it (an Easel extension); false only with include=unavailable'),
     provider: z.string(),
     category: z.string(),
     capabilities: strings,
@@ -71,6 +73,8 @@ const model = answer(
     object: z.literal('model'),
     created: z.int(),
     owned_by: z.string(),
+    available: z.boolean().describe('Whether a channel of this deployment serves it (an Easel extension): a request for a model it does not serve answers 503 all_channels_failed'),
+    unavailable_reason: z.string().optional().describe('Why it cannot be used here, when available is false'),
     tokenlab: reply({
       ...tokenlabFields,
       supported_operations: strings,
@@ -127,12 +131,18 @@ export const discoveryOperations: OperationSpec[] = [
     tag: 'models',
     security: 'none',
     params: [
-      queryParam('recommended_for', { type: 'string', examples: ['image'] }, 'image: image models in recommended order (with agent_preferences); anything else lists none'),
+      queryParam(
+        'recommended_for',
+        { type: 'string', examples: ['image'] },
+        "image: image models in recommended order, with agent_preferences.image (compact: recommendation) from this deployment's tasks of the last 24 h: models with at least basis.min_samples_24h tasks closed (status ready; failures the request caused, such as moderation, do not count) first, by success rate then mean latency, the catalogue rank breaking ties; then the others (insufficient_samples) in catalogue rank; anything else lists none",
+      ),
       queryParam('category', { type: 'string', examples: ['image'] }, 'Only models of this category'),
       provider,
       queryParam('view', { type: 'string', enum: ['compact'] }, 'compact: the short form for choosing a model'),
+      queryParam('include', { type: 'string', enum: ['unavailable'] }, 'unavailable: also the catalogue models no channel of this deployment serves (available: false; last when ranked)'),
     ],
-    responses: { 200: { description: 'Every model (view=compact: the compact list)', json: modelListAnswer } },
+    responses: { 200: { description: 'The models this deployment serves (include=unavailable: every catalogue model); view=compact: the compact list', json: modelListAnswer } },
+    errors: ['invalid_value'],
   },
   {
     method: 'get',

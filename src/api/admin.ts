@@ -2,6 +2,7 @@
 // micro-dollars here, so nothing past this point sees a float.
 
 import { z } from 'zod';
+import { isModelGlob, MODEL_GLOB_MAX_LENGTH } from '../util/model-glob.ts';
 import { readUsd } from '../util/money.ts';
 
 /** A USD amount read exactly (util/money.ts readUsd): refused, never rounded, when it is not a whole number of micro-dollars in range. */
@@ -31,10 +32,42 @@ export const creditAccountSchema = z
   .strict()
   .meta({ description: 'Add credit to an account.' });
 
+/** A key's controls (issue 16); on a PATCH, null clears one. */
+const modelGlob = z
+  .string()
+  .refine(isModelGlob, { message: `must be a model glob: model-id characters with * and ? only, at most ${MODEL_GLOB_MAX_LENGTH} characters` })
+  .meta({ example: 'flux-*' });
+const perMinute = z.int().min(0).max(1_000_000);
+export const keyControlFields = {
+  allowed_models: z.array(modelGlob).min(1).max(100).nullable().describe('Model globs the key may use (`*` any run, `?` one character, whole id, case-sensitive); null: every model'),
+  budget_usd: usd('budget_usd', { positive: true }).nullable().describe('Spend allowed per budget_period (UTC); null: no budget'),
+  budget_period: z.enum(['day', 'month']).describe('The period budget_usd is counted over, UTC'),
+  requests_per_minute: perMinute.nullable().describe("This key's request limit (0: none); null: the server's limits.requests_per_minute"),
+  model_requests_per_minute: z
+    .record(modelGlob, perMinute)
+    .refine((limits) => Object.keys(limits).length <= 100, { message: 'at most 100 model limits' })
+    .nullable()
+    .describe('Model glob → requests per minute for the models it matches, counted per glob; null: none'),
+};
+
+/** The controls, each optional: set on a create, changed (or cleared with null) by a PATCH. */
+const optionalKeyControls = Object.fromEntries(Object.entries(keyControlFields).map(([field, schema]) => [field, schema.optional()])) as {
+  [F in keyof typeof keyControlFields]: z.ZodOptional<(typeof keyControlFields)[F]>;
+};
+
 export const createKeySchema = z
-  .object({ name: name.optional(), spend_limit_usd: usd('spend_limit_usd', { positive: true }).optional() })
+  .object({
+    name: name.optional(),
+    spend_limit_usd: usd('spend_limit_usd', { positive: true }).optional(),
+    ...optionalKeyControls,
+  })
   .strict()
   .meta({ description: 'Create an API key; the clear key is returned once.' });
+
+export const patchKeySchema = z
+  .object(optionalKeyControls)
+  .strict()
+  .meta({ description: "Change a key's controls: fields left out stay, null clears one." });
 
 export const ADMIN_LIST_DEFAULT_LIMIT = 20;
 export const ADMIN_LIST_MAX_LIMIT = 100;

@@ -19,6 +19,7 @@ export type ErrorType =
   | 'insufficient_balance'
   | 'quota_exceeded'
   | 'not_found_error'
+  | 'permission_error'
   | 'rate_limit_exceeded'
   | 'server_error'
   | 'upstream_error'
@@ -26,7 +27,7 @@ export type ErrorType =
   | 'timeout_error'
   | 'client_closed_request';
 
-export type ErrorStatus = 400 | 401 | 402 | 404 | 405 | 409 | 410 | 413 | 415 | 416 | 422 | 429 | 499 | 500 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 416 | 422 | 429 | 499 | 500 | 502 | 503 | 504;
 
 export interface ErrorCodeSpec {
   readonly status: ErrorStatus;
@@ -106,6 +107,15 @@ export const ERROR_CODES = {
   invalid_admin_token: { status: 401, type: 'unauthorized', retryable: false, when: 'the admin token is missing or wrong (`/admin/v1/...`, `/metrics`)' },
   insufficient_balance: { status: 402, type: 'insufficient_balance', retryable: false, when: 'the quote exceeds the balance (`balance_usd`, `estimated_cost_usd`)' },
   quota_exceeded: { status: 402, type: 'quota_exceeded', retryable: false, when: "the quote exceeds the key's spend limit" },
+  budget_exceeded: {
+    status: 402,
+    type: 'quota_exceeded',
+    retryable: false,
+    when: "the quote and this period's spend exceed the key's budget (daily or monthly, UTC); `budget_resets_at` says when it is whole again",
+  },
+
+  // 403: the key may not do this, however the request is written.
+  model_not_allowed: { status: 403, type: 'permission_error', retryable: false, when: "the model matches none of the key's `allowed_models` globs (`param`: `model`)" },
 
   // 404, 405, 409, 410: the thing asked for is not (or no longer) there, or not that way.
   route_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'no such route' },
@@ -353,6 +363,13 @@ export const apiErrors = {
     }),
   quotaExceeded: (estimatedCostUsd: string) =>
     raise('quota_exceeded', "This API key's spend limit is reached.", { hints: { estimated_cost_usd: Number(estimatedCostUsd) } }),
+  /** `resetsAt`: unix seconds when the key's budget period ends. */
+  budgetExceeded: (estimatedCostUsd: string, resetsAt: number) =>
+    raise('budget_exceeded', "This API key's budget for the period is spent.", { hints: { estimated_cost_usd: Number(estimatedCostUsd), budget_resets_at: resetsAt } }),
+
+  // 403
+  modelNotAllowed: (model: string) =>
+    raise('model_not_allowed', `This API key may not use the model '${model.slice(0, 100)}'.`, { param: 'model' }),
 
   // 404, 405, 409, 410
   routeNotFound: (method: string, url: string) => raise('route_not_found', `No route for ${method} ${url.split('?')[0]}`),

@@ -4,6 +4,8 @@
 export interface Caller {
   accountId: string;
   keyId: string;
+  /** The key's model controls (allowed globs, per-model limits): throws 403 or 429 for a model it may not use now. */
+  admitModel?: (model: string) => Promise<void>;
 }
 
 /** One file part of a multipart upload, read whole within its limit. */

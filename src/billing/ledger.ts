@@ -11,7 +11,7 @@
 
 import { type Kysely, type Transaction, sql } from 'kysely';
 import { apiErrors } from '../api/errors.ts';
-import type { Database, ReservationsTable } from '../storage/db/schema.ts';
+import type { BudgetPeriod, Database, ReservationsTable } from '../storage/db/schema.ts';
 import { newId } from '../util/ids.ts';
 import { appendEntry } from '../storage/db/ledger-entries.ts';
 import { formatUsd } from './money.ts';
@@ -31,21 +31,46 @@ export interface ReserveInput {
 
 export type Reservation = ReservationsTable;
 
+/** Start (unix ms) of the UTC day or month `now` falls in: a key's budget counts spend from there. */
+export function budgetPeriodStart(period: BudgetPeriod, now: number): number {
+  const d = new Date(now);
+  return period === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** When the period that contains `now` ends and the budget is whole again. */
+export function budgetResetsAt(period: BudgetPeriod, now: number): number {
+  const d = new Date(budgetPeriodStart(period, now));
+  return period === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+const bigint = (n: number) => sql<number>`cast(${n} as bigint)`;
+
 /**
- * Holds the quoted amount on the account inside the caller's transaction. The conditional UPDATE is
- * the whole concurrency story: two requests racing for the last dollar cannot both pass it.
+ * Holds the quoted amount on the account inside the caller's transaction. The conditional UPDATEs are
+ * the whole concurrency story: two requests racing for the last dollar cannot both pass them.
+ *
+ * The key's UPDATE checks its lifetime spend limit and its budget for the current period at once, and
+ * rolls the period over in the same statement: a stored period start older than the current one
+ * counts as nothing spent yet. The period the hold was counted in is kept on the reservation.
  */
 export async function reserve(trx: Transaction<Database>, input: ReserveInput, now = Date.now()): Promise<Reservation> {
   const amount = input.quotedMicros;
+  const current = sql<number>`case budget_period when 'day' then ${bigint(budgetPeriodStart('day', now))} when 'month' then ${bigint(budgetPeriodStart('month', now))} end`;
+  const samePeriod = sql<boolean>`budget_period_start >= ${current}`;
+  const budgetSpent = sql<number>`case when ${samePeriod} then budget_spent_micros + ${bigint(amount)} else ${bigint(amount)} end`;
   const key = await trx
     .updateTable('api_keys')
-    .set((eb) => ({ spent_micros: eb('spent_micros', '+', amount) }))
+    .set((eb) => ({
+      spent_micros: eb('spent_micros', '+', amount),
+      budget_spent_micros: sql<number>`case when budget_micros is null then budget_spent_micros else ${budgetSpent} end`,
+      budget_period_start: sql<number>`case when budget_micros is null or ${samePeriod} then budget_period_start else ${current} end`,
+    }))
     .where('id', '=', input.keyId)
     .where((eb) => eb.or([eb('spend_limit_micros', 'is', null), eb(eb('spent_micros', '+', amount), '<=', eb.ref('spend_limit_micros'))]))
+    .where(sql<boolean>`(budget_micros is null or ${budgetSpent} <= budget_micros)`)
+    .returning(['budget_micros', 'budget_period_start'])
     .executeTakeFirst();
-  if (Number(key.numUpdatedRows) === 0) {
-    throw apiErrors.quotaExceeded(formatUsd(amount));
-  }
+  if (!key) throw await keyRefusal(trx, input.keyId, amount, now);
   const account = await trx
     .updateTable('accounts')
     .set((eb) => ({ balance_micros: eb('balance_micros', '-', amount) }))
@@ -73,6 +98,7 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
     created_at: now,
     closed_at: null,
     images: 0,
+    budget_period_start: key.budget_micros === null ? null : Number(key.budget_period_start),
   };
   await trx.insertInto('reservations').values(reservation).execute();
   await appendEntry(trx, {
@@ -88,6 +114,15 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
     details: input.quote,
   }, now);
   return reservation;
+}
+
+/** Why the key's UPDATE in reserve matched nothing: its lifetime spend limit, or else its budget for this period. */
+async function keyRefusal(trx: Transaction<Database>, keyId: string, amount: number, now: number) {
+  const key = await trx.selectFrom('api_keys').select(['spend_limit_micros', 'spent_micros', 'budget_period']).where('id', '=', keyId).executeTakeFirst();
+  if (!key || key.budget_period === null || (key.spend_limit_micros !== null && key.spent_micros + amount > key.spend_limit_micros)) {
+    return apiErrors.quotaExceeded(formatUsd(amount));
+  }
+  return apiErrors.budgetExceeded(formatUsd(amount), Math.floor(budgetResetsAt(key.budget_period, now) / 1000));
 }
 
 /** Closes an open reservation with a charge (capped at the quote); the rest goes back. False if already closed. */
@@ -127,10 +162,24 @@ export async function release(trx: Transaction<Database>, reservationId: string,
 /**
  * Row locks are taken in one order everywhere money moves — the key, then the account — as reserve
  * takes them: a release racing a reserve on the same key in the opposite order deadlocks on
- * PostgreSQL (40P01), and one of the two requests fails.
+ * PostgreSQL (40P01), and one of the two requests fails. The key's one UPDATE also returns the amount
+ * to the budget period the hold was counted in, and only while the key still counts that period (a
+ * later period, or a budget changed since, starts from its own count); never below zero.
  */
 async function giveBack(trx: Transaction<Database>, r: Reservation, amount: number, now: number, details: unknown): Promise<void> {
-  await trx.updateTable('api_keys').set((eb) => ({ spent_micros: eb('spent_micros', '-', amount) })).where('id', '=', r.key_id).execute();
+  const start = r.budget_period_start;
+  await trx
+    .updateTable('api_keys')
+    .set((eb) => ({
+      spent_micros: eb('spent_micros', '-', amount),
+      ...(start === null
+        ? {}
+        : {
+            budget_spent_micros: sql<number>`case when budget_period_start <> ${bigint(start)} or budget_period_start is null then budget_spent_micros when budget_spent_micros >= ${bigint(amount)} then budget_spent_micros - ${bigint(amount)} else 0 end`,
+          }),
+    }))
+    .where('id', '=', r.key_id)
+    .execute();
   await trx.updateTable('accounts').set((eb) => ({ balance_micros: eb('balance_micros', '+', amount) })).where('id', '=', r.account_id).execute();
   await appendEntry(trx, {
     account_id: r.account_id,

@@ -4,7 +4,8 @@
 import type { Channel } from '../providers/types.ts';
 import type { ChannelHealth } from '../routing/health.ts';
 import type { Account } from '../storage/db/accounts.ts';
-import type { ApiKeyRecord } from '../storage/db/api-keys.ts';
+import { allowedModels, type ApiKeyRecord, modelRequestLimits } from '../storage/db/api-keys.ts';
+import { budgetPeriodStart, budgetResetsAt } from '../billing/ledger.ts';
 import type { Page } from '../storage/db/pages.ts';
 import { formatUsd } from '../util/money.ts';
 
@@ -26,6 +27,22 @@ export function keyView(record: ApiKeyRecord) {
     revoked_at: record.revoked_at === null ? null : seconds(record.revoked_at),
     spend_limit_usd: record.spend_limit_micros === null ? null : formatUsd(record.spend_limit_micros),
     spent_usd: formatUsd(record.spent_micros),
+    ...keyControlsView(record),
+  };
+}
+
+/** A key's controls (issue 16); the budget's spend is this period's, zero once its period has ended. */
+function keyControlsView(record: ApiKeyRecord, now = Date.now()) {
+  const period = record.budget_period;
+  const counting = period !== null && record.budget_period_start !== null && record.budget_period_start >= budgetPeriodStart(period, now);
+  return {
+    allowed_models: allowedModels(record),
+    budget_usd: record.budget_micros === null ? null : formatUsd(record.budget_micros),
+    budget_period: period,
+    budget_spent_usd: record.budget_micros === null ? null : formatUsd(counting ? record.budget_spent_micros : 0),
+    budget_resets_at: record.budget_micros === null || period === null ? null : seconds(budgetResetsAt(period, now)),
+    requests_per_minute: record.requests_per_minute,
+    model_requests_per_minute: record.model_requests_per_minute === null ? null : modelRequestLimits(record),
   };
 }
 

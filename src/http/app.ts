@@ -22,6 +22,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
+import { keyControlRoutes } from './routes/key-controls.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   fileRoutes(app, deps);
   mediaRoutes(app, deps);
   adminRoutes(app, deps);
+  keyControlRoutes(app, deps);
   webhookRoutes(app, deps);
   mcpRoutes(app, deps);
   docsRoutes(app);

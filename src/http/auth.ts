@@ -9,6 +9,7 @@ import { apiErrors } from '../api/errors.ts';
 import type { Caller } from '../api/requests.ts';
 import { verifyApiKey } from '../storage/db/api-keys.ts';
 import type { Database } from '../storage/db/schema.ts';
+import { keyAdmission } from './key-admission.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -32,8 +33,8 @@ export class Auth {
     if (!key) throw apiErrors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
     const record = await verifyApiKey(this.db, key);
     if (!record) throw apiErrors.invalidApiKey();
-    await this.rateLimiter.take(record.id);
-    return { accountId: record.account_id, keyId: record.id };
+    await this.rateLimiter.take(record.id, record.requests_per_minute ?? undefined);
+    return { accountId: record.account_id, keyId: record.id, admitModel: keyAdmission(record, this.rateLimiter) };
   }
 
   requireAdmin(request: FastifyRequest): void {

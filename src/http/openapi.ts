@@ -101,13 +101,13 @@ const FRAMEWORK_STATUSES = [400, 408, 414, 431];
 
 /**
  * Codes every operation of a kind can answer, whatever it does: the HTTP layer's refusals and a
- * server error; with a body (any POST or PUT: a body is parsed before the route runs), its size,
+ * server error; with a body (any POST, PUT or PATCH: a body is parsed before the route runs), its size,
  * its type and broken JSON; a DELETE's body is read within the JSON limit; behind a key, the key,
  * the per-key limit and the database; behind the admin token, the token and the database.
  */
 function commonErrors(op: OperationSpec): ErrorCode[] {
   const codes: ErrorCode[] = ['invalid_request', 'server_error'];
-  if (op.method === 'post' || op.method === 'put') codes.push('payload_too_large', 'unsupported_media_type', 'invalid_json');
+  if (op.method === 'post' || op.method === 'put' || op.method === 'patch') codes.push('payload_too_large', 'unsupported_media_type', 'invalid_json');
   if (op.method === 'delete') codes.push('payload_too_large');
   if (op.security === 'apiKey') codes.push('invalid_api_key', 'rate_limit_exceeded', 'database_unavailable');
   if (op.security === 'adminToken') codes.push('invalid_admin_token', 'database_unavailable');

@@ -73,24 +73,24 @@ export class SharedKeyRateLimiter implements RateLimiter {
     link.client.defineCommand('easelTakeRequest', { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA });
   }
 
-  async take(keyId: string): Promise<void> {
-    if (this.perMinute <= 0) return;
-    const verdict = await this.askRedis(keyId);
+  async take(keyId: string, perMinute = this.perMinute): Promise<void> {
+    if (perMinute <= 0) return;
+    const verdict = await this.askRedis(keyId, perMinute);
     if (!verdict) {
       this.opts.onFallback?.();
-      return this.fallback.take(keyId);
+      return this.fallback.take(keyId, perMinute);
     }
     const [allowed, , resetMs, nowMs] = verdict;
-    if (allowed !== 1) throw limitExceeded(this.perMinute, resetMs, nowMs);
+    if (allowed !== 1) throw limitExceeded(perMinute, resetMs, nowMs);
   }
 
   /** The script's verdict, or undefined when Redis cannot give one now. */
-  private async askRedis(keyId: string): Promise<SlidingWindowVerdict | undefined> {
+  private async askRedis(keyId: string, perMinute: number): Promise<SlidingWindowVerdict | undefined> {
     if (!this.link.usable()) return undefined;
     const member = `${this.instance}:${(this.sequence++).toString(36)}`;
     const now = this.opts.now ? String(this.opts.now()) : '';
     try {
-      return await this.link.run((redis) => redis.easelTakeRequest(KEY_PREFIX + keyId, this.perMinute, WINDOW_MS, member, now));
+      return await this.link.run((redis) => redis.easelTakeRequest(KEY_PREFIX + keyId, perMinute, WINDOW_MS, member, now));
     } catch {
       return undefined;
     }

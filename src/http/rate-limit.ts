@@ -6,9 +6,12 @@ import { apiErrors, type ApiError } from '../api/errors.ts';
 
 export const WINDOW_MS = 60_000;
 
-/** Takes one request from a key's allowance, or throws 429 rate_limit_exceeded once it is spent. */
+/**
+ * Takes one request from a key's allowance, or throws 429 rate_limit_exceeded once it is spent.
+ * `perMinute` overrides the limiter's own limit for this id (a key's requests_per_minute, a per-model limit).
+ */
 export interface RateLimiter {
-  take(keyId: string): void | Promise<void>;
+  take(keyId: string, perMinute?: number): void | Promise<void>;
 }
 
 /** The 429 of a spent allowance: Retry-After until `resetMs`, and the X-RateLimit-* headers. */
@@ -31,8 +34,8 @@ export class KeyRateLimiter implements RateLimiter {
   ) {}
 
   /** Counts one request of the key; throws 429 rate_limit_exceeded once the window's allowance is spent. */
-  take(keyId: string): void {
-    if (this.perMinute <= 0) return;
+  take(keyId: string, perMinute = this.perMinute): void {
+    if (perMinute <= 0) return;
     const now = this.now();
     const start = now - (now % WINDOW_MS);
     let window = this.windows.get(keyId);
@@ -42,8 +45,8 @@ export class KeyRateLimiter implements RateLimiter {
       this.windows.set(keyId, window);
     }
     window.count += 1;
-    if (window.count <= this.perMinute) return;
-    throw limitExceeded(this.perMinute, start + WINDOW_MS, now);
+    if (window.count <= perMinute) return;
+    throw limitExceeded(perMinute, start + WINDOW_MS, now);
   }
 
   private forgetOld(current: number): void {

@@ -65,6 +65,8 @@ export async function createImages(
 ): Promise<CreateResult> {
   const uploads = opts.uploads ?? { images: [] };
   const req = validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) });
+  // The key's model controls (403, 429) once the model is known, before anything is fetched or quoted.
+  await ctx.caller.admitModel?.(req.model);
   // Before any image is fetched or money held: a callback that could never be called or verified is a 400 now.
   if (req.callbackUrl) await checkCreateCallback(deps.db, ctx.caller.accountId, req.callbackUrl, { allowPrivate: deps.inputs.allowPrivateAddresses });
   await resolveInputs(deps.inputs, ctx.caller.accountId, req, uploads, ctx.signal);

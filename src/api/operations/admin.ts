@@ -3,7 +3,7 @@
 // in usage.ts.
 
 import { z } from 'zod';
-import { ADMIN_LIST_DEFAULT_LIMIT, ADMIN_LIST_MAX_LIMIT, createAccountSchema, createKeySchema, creditAccountSchema, listAccountsQuerySchema } from '../admin.ts';
+import { ADMIN_LIST_DEFAULT_LIMIT, ADMIN_LIST_MAX_LIMIT, createAccountSchema, createKeySchema, creditAccountSchema, listAccountsQuerySchema, patchKeySchema } from '../admin.ts';
 import { taskSnapshot } from './images.ts';
 import { answer, type OperationSpec, pathParam, queryParam, reply, request, unixSeconds, usdString } from './spec.ts';
 
@@ -30,6 +30,13 @@ const apiKey = answer(
     revoked_at: unixSeconds.nullable().describe('Unix seconds; null while the key works'),
     spend_limit_usd: usdString.nullable(),
     spent_usd: usdString,
+    allowed_models: z.array(z.string()).nullable().describe('Model globs the key may use; null: every model'),
+    budget_usd: usdString.nullable().describe('Spend allowed per budget_period; null: no budget'),
+    budget_period: z.enum(['day', 'month']).nullable().describe('UTC day or month'),
+    budget_spent_usd: usdString.nullable().describe('Spent (held or charged) in the current period'),
+    budget_resets_at: unixSeconds.nullable().describe('Unix seconds when the current budget period ends'),
+    requests_per_minute: z.int().nullable().describe("The key's own request limit (0: none); null: the server's"),
+    model_requests_per_minute: z.record(z.string(), z.int()).nullable().describe('Model glob → requests per minute'),
   }),
 );
 
@@ -165,6 +172,18 @@ export const adminOperations: OperationSpec[] = [
     params: [id('key', 'key_...')],
     responses: { 200: { description: 'The revoked key', json: revokedKey } },
     errors: ['api_key_not_found'],
+  },
+  {
+    method: 'patch',
+    path: '/admin/v1/keys/{id}',
+    operationId: 'updateKeyControls',
+    summary: "Change a key's controls (allowed models, budget, request limits); null clears one",
+    tag: 'admin',
+    security: 'adminToken',
+    params: [id('key', 'key_...')],
+    body: { json: request('UpdateKeyControlsRequest', patchKeySchema) },
+    responses: { 200: { description: 'The key with its controls', json: apiKey } },
+    errors: [...usdBody, 'api_key_not_found'],
   },
   {
     method: 'get',

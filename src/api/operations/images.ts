@@ -96,6 +96,8 @@ const CREATE_ERRORS: ErrorCode[] = [
   'webhook_secret_required',
   'insufficient_balance',
   'quota_exceeded',
+  'budget_exceeded',
+  'model_not_allowed',
   'input_expired',
   'upstream_error',
   'uncertain_submit',

@@ -62,7 +62,7 @@ export interface ResponseSpec {
 }
 
 export interface OperationSpec {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** The OpenAPI path template (`/v1/models/{model}`); Fastify's `:param` names may differ. */
   path: string;
   operationId: string;

@@ -8,6 +8,7 @@ import { createAccount, creditAccount, findAccount, listAccounts } from '../../s
 import { createApiKey, listApiKeys, listApiKeysPage, revokeApiKey } from '../../storage/db/api-keys.ts';
 import { accountView, channelHealthView, channelView, keyView, listView } from '../admin-views.ts';
 import type { AppDeps } from '../app.ts';
+import { keyControlsOf } from './key-controls.ts';
 import { findTask, type TaskRow } from '../../tasks/store.ts';
 import { taskSnapshotBody, type UrlFor } from '../../tasks/views.ts';
 
@@ -57,7 +58,7 @@ export function adminRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
       const body = parseWith(createKeySchema, request.body);
       const account = await findAccount(db, request.params.id);
       if (!account) throw apiErrors.accountNotFound();
-      const { record, key } = await createApiKey(db, account.id, body.name ?? 'default', body.spend_limit_usd ?? null);
+      const { record, key } = await createApiKey(db, account.id, body.name ?? 'default', body.spend_limit_usd ?? null, keyControlsOf(body));
       reply.status(201).send({ ...keyView(record), key });
     });
 

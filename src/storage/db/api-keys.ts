@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newId, randomBase62 } from '../../util/ids.ts';
 import { newestFirstPage, type Page, type PageCursor } from './pages.ts';
-import type { ApiKeysTable, Database } from './schema.ts';
+import type { ApiKeysTable, BudgetPeriod, Database } from './schema.ts';
 
 export const API_KEY_PREFIX = 'sk-';
 const API_KEY_RANDOM_LENGTH = 48;
@@ -17,11 +17,65 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/**
+ * A key's controls as the admin API sets them (null clears one). Setting a budget needs its period; a
+ * changed period or a cleared budget starts the count again, a changed amount keeps the period's spend.
+ */
+export interface KeyControls {
+  allowedModels?: string[] | null;
+  budget?: { micros: number; period: BudgetPeriod } | null;
+  requestsPerMinute?: number | null;
+  modelRequestsPerMinute?: Record<string, number> | null;
+}
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/** The stored columns a change of controls writes; only what `controls` names. */
+function controlColumns(controls: KeyControls, current?: ApiKeyRecord): Partial<ApiKeyRecord> {
+  const columns: Partial<ApiKeyRecord> = {};
+  if (controls.allowedModels !== undefined) columns.allowed_models = json(controls.allowedModels);
+  if (controls.requestsPerMinute !== undefined) columns.requests_per_minute = controls.requestsPerMinute;
+  if (controls.modelRequestsPerMinute !== undefined) columns.model_requests_per_minute = json(controls.modelRequestsPerMinute);
+  if (controls.budget !== undefined) {
+    columns.budget_micros = controls.budget?.micros ?? null;
+    columns.budget_period = controls.budget?.period ?? null;
+    if (controls.budget === null || controls.budget.period !== current?.budget_period) {
+      columns.budget_spent_micros = 0;
+      columns.budget_period_start = null;
+    }
+  }
+  return columns;
+}
+
+/** The allowed model globs (null: every model). */
+export function allowedModels(record: ApiKeyRecord): string[] | null {
+  return record.allowed_models === null ? null : (JSON.parse(record.allowed_models) as string[]);
+}
+
+/** Model glob → requests per minute (empty: no per-model limit). */
+export function modelRequestLimits(record: ApiKeyRecord): Record<string, number> {
+  return record.model_requests_per_minute === null ? {} : (JSON.parse(record.model_requests_per_minute) as Record<string, number>);
+}
+
+export async function findApiKey(db: Kysely<Database>, id: string): Promise<ApiKeyRecord | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Changes a key's controls; the updated record, or undefined when there is no such key. */
+export async function updateKeyControls(db: Kysely<Database>, id: string, controls: KeyControls): Promise<ApiKeyRecord | undefined> {
+  const current = await findApiKey(db, id);
+  if (!current) return undefined;
+  const columns = controlColumns(controls, current);
+  if (Object.keys(columns).length > 0) await db.updateTable('api_keys').set(columns).where('id', '=', id).execute();
+  return findApiKey(db, id);
+}
+
 export async function createApiKey(
   db: Kysely<Database>,
   accountId: string,
   name: string,
   spendLimitMicros: number | null = null,
+  controls: KeyControls = {},
 ): Promise<{ record: ApiKeyRecord; key: string }> {
   const key = API_KEY_PREFIX + randomBase62(API_KEY_RANDOM_LENGTH);
   const record: ApiKeyRecord = {
@@ -34,6 +88,14 @@ export async function createApiKey(
     revoked_at: null,
     spend_limit_micros: spendLimitMicros,
     spent_micros: 0,
+    allowed_models: null,
+    budget_micros: null,
+    budget_period: null,
+    budget_spent_micros: 0,
+    budget_period_start: null,
+    requests_per_minute: null,
+    model_requests_per_minute: null,
+    ...controlColumns(controls),
   };
   await db.insertInto('api_keys').values(record).execute();
   return { record, key };

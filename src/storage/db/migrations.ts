@@ -230,6 +230,21 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
     },
   },
+  '0010_key_controls': {
+    // Per-key controls: allowed model globs, a budget per UTC day or month (with the period its spend
+    // counts), the key's own request limit and per-model limits. Reservations remember the period they
+    // were counted in, so money released later goes back to that period and no other.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('api_keys').addColumn('allowed_models', 'text').execute();
+      await db.schema.alterTable('api_keys').addColumn('budget_micros', 'bigint').execute();
+      await db.schema.alterTable('api_keys').addColumn('budget_period', 'text').execute();
+      await db.schema.alterTable('api_keys').addColumn('budget_spent_micros', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('api_keys').addColumn('budget_period_start', 'bigint').execute();
+      await db.schema.alterTable('api_keys').addColumn('requests_per_minute', 'integer').execute();
+      await db.schema.alterTable('api_keys').addColumn('model_requests_per_minute', 'text').execute();
+      await db.schema.alterTable('reservations').addColumn('budget_period_start', 'bigint').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -22,7 +22,22 @@ export interface ApiKeysTable {
   /** Null: no limit. Spend counts reservations while open and charges once settled. */
   spend_limit_micros: number | null;
   spent_micros: number;
+  /** JSON array of model globs (util/model-glob.ts) the key may use; null: every model. */
+  allowed_models: string | null;
+  /** Spend allowed per budget period; null: no budget. Counted like spent_micros (held, then charged). */
+  budget_micros: number | null;
+  budget_period: BudgetPeriod | null;
+  /** Spend in the period that starts at budget_period_start; a reserve in a later period starts again at 0. */
+  budget_spent_micros: number;
+  /** Start (UTC, unix ms) of the period budget_spent_micros counts; null until the first reserve. */
+  budget_period_start: number | null;
+  /** Requests per minute for this key; null: the server's limits.requests_per_minute. */
+  requests_per_minute: number | null;
+  /** JSON object: model glob → requests per minute for the models it matches; null: none. */
+  model_requests_per_minute: string | null;
 }
+
+export type BudgetPeriod = 'day' | 'month';
 
 export type ReservationStatus = 'open' | 'settled' | 'released';
 
@@ -46,6 +61,8 @@ export interface ReservationsTable {
   closed_at: number | null;
   /** Images delivered, once settled. */
   images: number;
+  /** The key's budget period the hold was counted in (its start), so a release returns it there; null: no budget. */
+  budget_period_start: number | null;
 }
 
 export type LedgerKind = 'credit' | 'reserve' | 'settle' | 'release' | 'adjustment';

@@ -104,6 +104,14 @@ describe.each(DIALECTS)('admin lists on %s', (dialect) => {
       revoked_at: null,
       spend_limit_usd: '2.00',
       spent_usd: '0.00',
+      // No controls set (test/http/key-controls.test.ts sets them).
+      allowed_models: null,
+      budget_usd: null,
+      budget_period: null,
+      budget_spent_usd: null,
+      budget_resets_at: null,
+      requests_per_minute: null,
+      model_requests_per_minute: null,
     });
     expect(keys.data[2].revoked_at).toEqual(expect.any(Number));
     const text = JSON.stringify(keys);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freshDatabaseUrl, tempDir } from '../../test/helpers/databases.ts';
+import { fleetReplicaEnv } from '../../test/helpers/fleet.ts';
 import { startBalancer } from '../../test/helpers/haproxy.ts';
 import { freePort, startPgCluster } from '../../test/helpers/postgres-cluster.ts';
 import { spawnEaselWithConfig, type EaselProcess } from '../../test/helpers/process.ts';
@@ -39,25 +40,18 @@ async function main(): Promise<void> {
   const emulatorPort = await freePort();
   const emulator = await startEmulator(emulatorPort);
   const balancerPort = await freePort();
-  const env = (port: number): Record<string, string> => ({
-    EASEL_HOST: '127.0.0.1',
-    EASEL_PORT: String(port),
-    EASEL_DATA_DIR: tempDir('easel-bench-fleet-'),
-    EASEL_LOG_LEVEL: 'info',
-    EASEL_PUBLIC_URL: `http://127.0.0.1:${balancerPort}`,
-    EASEL_DATABASE_URL: databaseUrl,
-    EASEL_REDIS_URL: redis.url,
-    EASEL_ADMIN_TOKEN: ADMIN_TOKEN,
-    EASEL_S3_ENDPOINT: s3.endpoint,
-    EASEL_S3_BUCKET: s3.bucket,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    EASEL_LIMITS__REQUESTS_PER_MINUTE: '0',
-    OPENAI_BASE_URL: `http://127.0.0.1:${emulatorPort}/v1`,
-    OPENAI_API_KEY: OPENAI_KEY,
-    MIDJOURNEY_PROXY_URL: `http://127.0.0.1:${emulatorPort}/mj`,
-    MIDJOURNEY_PROXY_SECRET: 'unused',
-  });
+  const engines = {
+    balancerPort,
+    databaseUrl,
+    redisUrl: redis.url,
+    s3,
+    adminToken: ADMIN_TOKEN,
+    openaiUrl: `http://127.0.0.1:${emulatorPort}`,
+    openaiKey: OPENAI_KEY,
+    midjourneyUrl: `http://127.0.0.1:${emulatorPort}`,
+    midjourneySecret: 'unused',
+  };
+  const env = (port: number) => fleetReplicaEnv(engines, { port, dataDir: tempDir('easel-bench-fleet-') }, { EASEL_LIMITS__REQUESTS_PER_MINUTE: '0' });
   const replicas: EaselProcess[] = [];
   for (let i = 0; i < 3; i++) replicas.push(await spawnEaselWithConfig(FLEET_CONFIG, env(await freePort())));
 

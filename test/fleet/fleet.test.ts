@@ -13,6 +13,7 @@ import type { Emulator } from '../emulators/kit.ts';
 import { MJ_TEST_SECRET, createMidjourneyEmulator } from '../emulators/midjourney.ts';
 import { OPENAI_TEST_KEY, createOpenaiEmulator } from '../emulators/openai.ts';
 import { freshDatabaseUrl, tempDir } from '../helpers/databases.ts';
+import { fleetReplicaEnv } from '../helpers/fleet.ts';
 import { type Balancer, startBalancer } from '../helpers/haproxy.ts';
 import { freePort } from '../helpers/postgres-cluster.ts';
 import { type EaselProcess, spawnEaselWithConfig } from '../helpers/process.ts';
@@ -45,30 +46,15 @@ let balancerPort: number;
 const replicas: Replica[] = [];
 
 function replicaEnv(replica: Pick<Replica, 'port' | 'mode' | 'dataDir'>): Record<string, string> {
-  return {
-    EASEL_HOST: '127.0.0.1',
-    EASEL_PORT: String(replica.port),
-    EASEL_DATA_DIR: replica.dataDir,
-    EASEL_LOG_LEVEL: 'info',
-    EASEL_PUBLIC_URL: `http://127.0.0.1:${balancerPort}`,
-    EASEL_DATABASE_URL: databaseUrl,
-    EASEL_REDIS_URL: redis.url,
-    EASEL_ADMIN_TOKEN: ADMIN_TOKEN,
-    EASEL_S3_ENDPOINT: s3.endpoint,
-    EASEL_S3_BUCKET: s3.bucket,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  const engines = { balancerPort, databaseUrl, redisUrl: redis.url, s3, adminToken: ADMIN_TOKEN, openaiUrl: openai.url, openaiKey: OPENAI_TEST_KEY, midjourneyUrl: midjourney.url, midjourneySecret: MJ_TEST_SECRET };
+  return fleetReplicaEnv(engines, replica, {
     EASEL_STORAGE__MEDIA__MODE: replica.mode,
     ...(replica.mode === 'public' ? { EASEL_STORAGE__MEDIA__BASE_URL: `${s3.endpoint}/${s3.bucket}/images` } : {}),
     EASEL_LIMITS__REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
     // A killed replica's tasks are taken over once their lease lapses: short here, 30 s in production.
     EASEL_TASKS__LEASE_MS: '2000',
     EASEL_TASKS__WORKER_INTERVAL_MS: '200',
-    OPENAI_BASE_URL: `${openai.url}/v1`,
-    OPENAI_API_KEY: OPENAI_TEST_KEY,
-    MIDJOURNEY_PROXY_URL: `${midjourney.url}/mj`,
-    MIDJOURNEY_PROXY_SECRET: MJ_TEST_SECRET,
-  };
+  });
 }
 
 async function startReplica(replica: Omit<Replica, 'process' | 'url'>): Promise<Replica> {

@@ -48,6 +48,12 @@ export const keyControlFields = {
     .refine((limits) => Object.keys(limits).length <= 100, { message: 'at most 100 model limits' })
     .nullable()
     .describe('Model glob → requests per minute for the models it matches, counted per glob; null: none'),
+  sync_wait_ms: z
+    .int()
+    .min(0)
+    .max(600_000)
+    .nullable()
+    .describe("How long this key's creates wait for a task-based upstream before answering with the task (capped by tasks.wait_budget_ms); null: the server's tasks.sync_wait_ms"),
 };
 
 /** The controls, each optional: set on a create, changed (or cleared with null) by a PATCH. */

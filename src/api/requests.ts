@@ -6,6 +6,8 @@ export interface Caller {
   keyId: string;
   /** The key's model controls (allowed globs, per-model limits): throws 403 or 429 for a model it may not use now. */
   admitModel?: (model: string) => Promise<void>;
+  /** The key's own wait for task-based upstreams (null or absent: the server's tasks.sync_wait_ms). */
+  syncWaitMs?: number | null;
 }
 
 /** One file part of a multipart upload, read whole within its limit. */

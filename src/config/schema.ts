@@ -118,8 +118,11 @@ export const configSchema = z
       .object({
         /** A synchronous call still running after this becomes a task (answer: pending + poll_url). */
         wait_budget_ms: z.number().int().min(100).max(600_000).default(50_000),
-        /** How long a synchronous request to a task-based upstream waits for it before answering with the task. 0: at once. */
-        task_upstream_wait_ms: z.number().int().min(0).max(600_000).default(0),
+        /**
+         * How long a create that did not ask for `async` waits for a task-based upstream before answering
+         * with the task (0: at once). Per key `sync_wait_ms`; per request `Prefer: wait=N`.
+         */
+        sync_wait_ms: z.number().int().min(0).max(600_000).default(0),
         /** Tasks and their images are kept this long after creation, then swept. */
         retention_hours: z.number().min(0.001).default(168),
         /** A task not finished this long after creation fails (overridden per channel by options.task_timeout_ms). */

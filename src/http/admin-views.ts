@@ -43,6 +43,7 @@ function keyControlsView(record: ApiKeyRecord, now = Date.now()) {
     budget_resets_at: record.budget_micros === null || period === null ? null : seconds(budgetResetsAt(period, now)),
     requests_per_minute: record.requests_per_minute,
     model_requests_per_minute: record.model_requests_per_minute === null ? null : modelRequestLimits(record),
+    sync_wait_ms: record.sync_wait_ms,
   };
 }
 

@@ -34,7 +34,7 @@ export class Auth {
     const record = await verifyApiKey(this.db, key);
     if (!record) throw apiErrors.invalidApiKey();
     await this.rateLimiter.take(record.id, record.requests_per_minute ?? undefined);
-    return { accountId: record.account_id, keyId: record.id, admitModel: keyAdmission(record, this.rateLimiter) };
+    return { accountId: record.account_id, keyId: record.id, admitModel: keyAdmission(record, this.rateLimiter), syncWaitMs: record.sync_wait_ms };
   }
 
   requireAdmin(request: FastifyRequest): void {

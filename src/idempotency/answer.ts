@@ -10,6 +10,7 @@ import type { CreateResult } from '../pipeline/generate.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { findTask, type TaskRow } from '../tasks/store.ts';
+import type { WaitPlan } from '../tasks/wait-plan.ts';
 import { imageView, type StoredImage, taskCreatedBody } from '../tasks/views.ts';
 import type { TaskWakeups } from '../tasks/wakeups.ts';
 import { readAll } from '../util/bytes.ts';
@@ -37,31 +38,32 @@ interface AnswerShape {
  * answer from: the task is gone, or it failed in a way a retry may mend (a `retryable` code: the
  * upstream failed, no channel could serve it; nothing was charged), so the retry tries again.
  */
-export async function answerFromTask(deps: TaskAnswerDeps, taskId: string, signal: AbortSignal): Promise<CreateResult | undefined> {
+export async function answerFromTask(deps: TaskAnswerDeps, taskId: string, wait: WaitPlan, signal: AbortSignal): Promise<CreateResult | undefined> {
   const first = await findTask(deps.db, taskId);
   if (!first) return undefined;
   const shape = JSON.parse(first.request) as AnswerShape;
-  const task = shape.async ? first : await settledTask(deps, first, signal);
+  const task = shape.async ? first : await settledTask(first, wait, deps, signal);
   if (!task) return undefined;
-  if (task.status === 'completed' && !shape.async) return inlineAnswer(deps.blobs, task, shape);
+  const preferenceApplied = shape.async ? undefined : wait.applied;
+  if (task.status === 'completed' && !shape.async) return { ...(await inlineAnswer(deps.blobs, task, shape)), preferenceApplied };
   if (task.status === 'failed') {
     const error = task.error ? (JSON.parse(task.error) as { code?: string; message?: string }) : {};
     const spec: ErrorCodeSpec | undefined = error.code && Object.hasOwn(ERROR_CODES, error.code) ? ERROR_CODES[error.code as keyof typeof ERROR_CODES] : undefined;
     if (spec?.retryable) return undefined;
     if (!shape.async) throw apiErrors.replayed(error.code ?? 'server_error', error.message ?? 'The image task failed.');
   }
-  return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
+  return { kind: 'task', body: taskCreatedBody(task), taskId: task.id, preferenceApplied };
 }
 
 /**
- * The task once closed, or as it is when the wait is over: the create's wait budget, or — once the
- * work sits at a task-based upstream — `task_upstream_wait_ms`, as the create itself would wait.
+ * The task once closed, or as it is when the wait is over: this request's wait budget, or — once the
+ * work sits at a task-based upstream — its wait there, as a create would wait (tasks/wait-plan.ts).
  */
-async function settledTask(deps: TaskAnswerDeps, first: TaskRow, signal: AbortSignal): Promise<TaskRow | undefined> {
+async function settledTask(first: TaskRow, wait: WaitPlan, deps: TaskAnswerDeps, signal: AbortSignal): Promise<TaskRow | undefined> {
   const started = Date.now();
   for (let task: TaskRow | undefined = first; ; task = await findTask(deps.db, first.id)) {
     if (!task || task.status === 'completed' || task.status === 'failed') return task;
-    const budget = task.upstream ? Math.min(deps.tasks.task_upstream_wait_ms, deps.tasks.wait_budget_ms) : deps.tasks.wait_budget_ms;
+    const budget = task.upstream ? Math.min(wait.taskUpstreamWaitMs, wait.budgetMs) : wait.budgetMs;
     const left = started + budget - Date.now();
     if (left <= 0 || signal.aborted) return task;
     // Read, wait, read again: a close between the read and the wait is seen on the next read.

@@ -14,6 +14,7 @@ import { apiErrors } from '../api/errors.ts';
 import type { CreateResult } from '../pipeline/generate.ts';
 import type { FileRecord } from '../storage/db/files.ts';
 import type { NewIdempotencyKey } from '../tasks/store.ts';
+import type { WaitPlan } from '../tasks/wait-plan.ts';
 import { answerFromTask, type TaskAnswerDeps } from './answer.ts';
 import { findKeyedFile, findLiveKey, forgetKey, IDEMPOTENCY_WINDOW_MS, type IdempotencyKeyRow, isUniqueViolation } from './store.ts';
 
@@ -35,11 +36,12 @@ export interface KeyedResult<T> {
 export async function createImagesOnce(
   deps: TaskAnswerDeps,
   request: KeyedRequest,
-  signal: AbortSignal,
+  waiting: { wait: WaitPlan; signal: AbortSignal },
   create: (key: NewIdempotencyKey) => Promise<CreateResult>,
 ): Promise<KeyedResult<CreateResult>> {
+  const { wait, signal } = waiting;
   const replay = async (row: IdempotencyKeyRow) => {
-    const answer = await answerFromTask(deps, taskOf(row, request), signal);
+    const answer = await answerFromTask(deps, taskOf(row, request), wait, signal);
     // Nothing to answer from — the task failed in a way a retry may mend (and was not charged), or is
     // gone (removed by hand: a key's window never outlives the retention) — so the key is new again.
     if (!answer) await forgetKey(deps.db, row);
@@ -49,7 +51,7 @@ export async function createImagesOnce(
   const windowMs = Math.min(IDEMPOTENCY_WINDOW_MS, deps.tasks.retention_hours * 3_600_000);
   const keyed = await once(deps.db, request, windowMs, replay, create);
   // The create's own inline answer is made as every retry's will be: from the task.
-  if (!keyed.replayed && keyed.result.kind === 'inline') keyed.result = (await answerFromTask(deps, keyed.result.taskId, signal)) ?? keyed.result;
+  if (!keyed.replayed && keyed.result.kind === 'inline') keyed.result = (await answerFromTask(deps, keyed.result.taskId, wait, signal)) ?? keyed.result;
   return keyed;
 }
 

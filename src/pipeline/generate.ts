@@ -16,6 +16,7 @@ import type { BlobStore } from '../storage/blobs/types.ts';
 import type { Database } from '../storage/db/schema.ts';
 import type { Outcome, TaskEngine, TaskHandle } from '../tasks/engine.ts';
 import { createTask, makePublic, type NewIdempotencyKey, newTaskId } from '../tasks/store.ts';
+import type { WaitPlan } from '../tasks/wait-plan.ts';
 import type { TaskWakeups } from '../tasks/wakeups.ts';
 import { imageView, taskCreatedBody, type UrlFor } from '../tasks/views.ts';
 import { crashPoint } from '../util/crash-points.ts';
@@ -44,12 +45,18 @@ export interface RequestContext {
   /** Fires when the client disconnects. */
   signal: AbortSignal;
   dryRun?: boolean;
+  /** How long a create that did not ask for `async` holds the client (tasks/wait-plan.ts). */
+  wait: WaitPlan;
 }
 
-export type CreateResult =
+export type CreateResult = (
   | { kind: 'inline'; body: { created: number; data: Array<Record<string, unknown>>; billing_transaction_id: string; normalized?: Record<string, string> }; billingTransactionId: string; taskId: string }
   | { kind: 'task'; body: ReturnType<typeof taskCreatedBody>; taskId: string }
-  | { kind: 'dry_run'; body: Record<string, unknown> };
+  | { kind: 'dry_run'; body: Record<string, unknown> }
+) & {
+  /** The RFC 7240 preference the answer honoured (`Preference-Applied`), when the create waited by one. */
+  preferenceApplied?: string;
+};
 
 export async function createImages(
   deps: ImagePipelineDeps,
@@ -108,12 +115,13 @@ export async function createImages(
     throw err;
   }
   crashPoint('after_reserve');
-  if (req.async) {
+  // `Prefer: respond-async` (no wait at all) is answered as `async` is, whatever the model.
+  if (req.async || ctx.wait.budgetMs === 0) {
     // Public before any work starts: from here a crash resumes the task its client is being told of.
     await makePublic(deps.db, task.id);
     task.public = 1;
     deps.engine.drive(task, { req, entry }, { inline: false });
-    return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
+    return { kind: 'task', body: taskCreatedBody(task), taskId: task.id, preferenceApplied: req.async ? undefined : ctx.wait.applied };
   }
   // A keyed create keeps its images as blobs even for b64_json: its answers are made from the task.
   const handle = deps.engine.drive(task, { req: keyed ? { ...req, responseFormat: 'url' } : req, entry }, { inline: true });
@@ -123,22 +131,23 @@ export async function createImages(
   // A client that left while its inputs were read or its money held is gone already.
   if (!keyed && ctx.signal.aborted) abandon();
   try {
-    const outcome = await waitForOutcome(handle, cfg.wait_budget_ms, cfg.task_upstream_wait_ms);
-    if (outcome && outcome.status !== 'pending') return await inlineResult(outcome, req, (key) => deps.blobs.urlFor(key));
+    const outcome = await waitForOutcome(handle, ctx.wait);
+    const preferenceApplied = ctx.wait.applied;
+    if (outcome && outcome.status !== 'pending') return { ...(await inlineResult(outcome, req, (key) => deps.blobs.urlFor(key))), preferenceApplied };
     // The client gets the task id: record that before answering, so a crash after it resumes the task.
     await makePublic(deps.db, task.id);
-    return { kind: 'task', body: taskCreatedBody(task), taskId: task.id };
+    return { kind: 'task', body: taskCreatedBody(task), taskId: task.id, preferenceApplied };
   } finally {
     ctx.signal.removeEventListener('abort', abandon);
   }
 }
 
 /** The outcome if it came within the budget (or delivery to this client had begun), else undefined. */
-async function waitForOutcome(handle: TaskHandle<DeliveredImage[]>, budgetMs: number, taskUpstreamWaitMs: number): Promise<Outcome<DeliveredImage[]> | undefined> {
+async function waitForOutcome(handle: TaskHandle<DeliveredImage[]>, wait: WaitPlan): Promise<Outcome<DeliveredImage[]> | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<'budget'>((resolve) => (timer = setTimeout(() => resolve('budget'), budgetMs)));
+  const budget = new Promise<'budget'>((resolve) => (timer = setTimeout(() => resolve('budget'), wait.budgetMs)));
   const submittedThenWait = handle.submitted.then(
-    () => new Promise<'budget'>((resolve) => setTimeout(() => resolve('budget'), Math.min(taskUpstreamWaitMs, budgetMs)).unref()),
+    () => new Promise<'budget'>((resolve) => setTimeout(() => resolve('budget'), Math.min(wait.taskUpstreamWaitMs, wait.budgetMs)).unref()),
   );
   try {
     const first = await Promise.race([handle.done, budget, submittedThenWait]);

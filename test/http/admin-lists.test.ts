@@ -112,6 +112,7 @@ describe.each(DIALECTS)('admin lists on %s', (dialect) => {
       budget_resets_at: null,
       requests_per_minute: null,
       model_requests_per_minute: null,
+      sync_wait_ms: null,
     });
     expect(keys.data[2].revoked_at).toEqual(expect.any(Number));
     const text = JSON.stringify(keys);

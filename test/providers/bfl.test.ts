@@ -143,8 +143,8 @@ describe('bfl: the task flow and what BFL receives', () => {
     expect(done.billing_transaction_id).toMatch(/^billtxn_/);
   });
 
-  it('may answer inline when the task finishes within tasks.task_upstream_wait_ms', () =>
-    suite.withServer({ tasks: { task_upstream_wait_ms: 10_000 } }, async (s) => {
+  it('may answer inline when the task finishes within tasks.sync_wait_ms', () =>
+    suite.withServer({ tasks: { sync_wait_ms: 10_000 } }, async (s) => {
       const res = await s.call('/v1/images/generations', { method: 'POST', json: { model: 'flux-pro', prompt: 'inline', size: '256x256', response_format: 'b64_json' } });
       const body = await res.json();
       expect(res.status).toBe(200);

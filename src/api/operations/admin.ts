@@ -37,6 +37,7 @@ const apiKey = answer(
     budget_resets_at: unixSeconds.nullable().describe('Unix seconds when the current budget period ends'),
     requests_per_minute: z.int().nullable().describe("The key's own request limit (0: none); null: the server's"),
     model_requests_per_minute: z.record(z.string(), z.int()).nullable().describe('Model glob → requests per minute'),
+    sync_wait_ms: z.int().nullable().describe("How long this key's creates wait for a task-based upstream; null: the server's tasks.sync_wait_ms"),
   }),
 );
 

@@ -113,7 +113,12 @@ const createResponses = {
   200: {
     description: 'Images inline, a pending task to poll, or (dry run) a quote',
     json: imageCreateAnswer,
-    headers: { 'X-Billing-Transaction-ID': 'The charge, on images inline', 'X-Task-ID': 'The task, on a pending answer', ...IDEMPOTENT_REPLAYED_HEADER },
+    headers: {
+      'X-Billing-Transaction-ID': 'The charge, on images inline',
+      'X-Task-ID': 'The task, on a pending answer',
+      'Preference-Applied': 'The Prefer preference the answer honoured (`wait=N` with the seconds waited at most, or `respond-async`)',
+      ...IDEMPOTENT_REPLAYED_HEADER,
+    },
   },
 };
 
@@ -122,6 +127,15 @@ const dryRunHeader = {
   in: 'header' as const,
   description: '1 or true: validate and quote only',
   schema: { type: 'string', enum: ['1', 'true'] },
+};
+
+/** RFC 7240 (README "Waiting for images: Prefer"). */
+const preferHeader = {
+  name: 'Prefer',
+  in: 'header' as const,
+  description:
+    '`wait=N`: hold the create up to N seconds (capped by tasks.wait_budget_ms) for the images, answered inline when ready, else the task; `respond-async`: the task at once. Malformed or unknown preferences are ignored. The preference honoured comes back in `Preference-Applied`.',
+  schema: { type: 'string', examples: ['wait=60', 'respond-async'] },
 };
 
 const multipartFields = (what: string) => ({ type: 'object', description: `The JSON body's fields as text parts; ${what}.` });
@@ -149,7 +163,7 @@ export const imageOperations: OperationSpec[] = [
     description: 'JSON, or multipart/form-data with a reference `image` file. Answers inline within the wait budget, else a task.',
     tag: 'images',
     security: 'apiKey',
-    params: [dryRunHeader, idempotencyKeyHeader],
+    params: [dryRunHeader, idempotencyKeyHeader, preferHeader],
     body: {
       json: request('ImageGenerationRequest', imageGenerationRequestSchema),
       multipart: multipartFields('a reference image as an `image` part, `image_urls` comma-separated'),
@@ -164,7 +178,7 @@ export const imageOperations: OperationSpec[] = [
     summary: 'Edit images',
     tag: 'images',
     security: 'apiKey',
-    params: [dryRunHeader, idempotencyKeyHeader],
+    params: [dryRunHeader, idempotencyKeyHeader, preferHeader],
     body: {
       json: request('ImageEditRequest', imageEditRequestSchema),
       multipart: multipartFields('images as `image` / repeated `image[]` parts (1–16) and an optional `mask` part'),
@@ -179,7 +193,7 @@ export const imageOperations: OperationSpec[] = [
     summary: 'Variations of one square PNG (dall-e-2)',
     tag: 'images',
     security: 'apiKey',
-    params: [dryRunHeader, idempotencyKeyHeader],
+    params: [dryRunHeader, idempotencyKeyHeader, preferHeader],
     body: { multipart: request('ImageVariationRequest', imageVariationRequestSchema) },
     responses: createResponses,
     errors: CREATE_ERRORS,

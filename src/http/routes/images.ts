@@ -11,8 +11,10 @@ import { readIdempotencyKey } from '../../idempotency/header.ts';
 import { type CreateResult, createImages } from '../../pipeline/generate.ts';
 import type { Uploads } from '../../pipeline/inputs.ts';
 import type { NewIdempotencyKey } from '../../tasks/store.ts';
+import { waitPlan } from '../../tasks/wait-plan.ts';
 import type { AppDeps } from '../app.ts';
 import { abortSignalOf } from '../abort.ts';
+import { parsePrefer } from '../prefer.ts';
 import { type MultipartBody, readMultipart } from '../multipart.ts';
 
 /** Edits take up to 16 sources and a mask. */
@@ -22,7 +24,8 @@ export function imageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
   const create = (endpoint: ImageEndpoint, multipartOnly = false) => async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = await deps.auth.caller(request);
     const key = readIdempotencyKey(request.headers['idempotency-key'], request.raw.rawHeaders);
-    const ctx = { caller, requestId: request.id, signal: abortSignalOf(reply), dryRun: isDryRun(request) };
+    const wait = waitPlan(deps.images.tasks, caller.syncWaitMs, parsePrefer(request.headers.prefer));
+    const ctx = { caller, requestId: request.id, signal: abortSignalOf(reply), dryRun: isDryRun(request), wait };
     const scope = { accountId: caller.accountId, endpoint };
     let create: (idempotencyKey?: NewIdempotencyKey) => Promise<CreateResult>;
     let fingerprint: () => string;
@@ -37,7 +40,7 @@ export function imageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
     }
     // A dry run creates nothing, so there is nothing for a key to answer from: it is simply quoted again.
     if (key === undefined || ctx.dryRun) return sendCreateResult(reply, await create());
-    const keyed = await createImagesOnce(deps.images, { ...scope, key, fingerprint: fingerprint() }, ctx.signal, create);
+    const keyed = await createImagesOnce(deps.images, { ...scope, key, fingerprint: fingerprint() }, ctx, create);
     if (keyed.replayed) reply.header('idempotent-replayed', 'true');
     return sendCreateResult(reply, keyed.result);
   };
@@ -67,6 +70,7 @@ async function multipartBody(request: FastifyRequest): Promise<{ body: Record<st
 }
 
 function sendCreateResult(reply: FastifyReply, result: CreateResult): FastifyReply {
+  if (result.preferenceApplied) reply.header('preference-applied', result.preferenceApplied);
   if (result.kind === 'inline') reply.header('x-billing-transaction-id', result.billingTransactionId);
   if (result.kind === 'task') reply.header('x-task-id', result.taskId);
   return reply.send(result.body);

@@ -23,6 +23,7 @@ export function keyControlsOf(body: ControlsBody, current?: { budget_micros: num
     allowedModels: body.allowed_models,
     requestsPerMinute: body.requests_per_minute,
     modelRequestsPerMinute: body.model_requests_per_minute,
+    syncWaitMs: body.sync_wait_ms,
   };
   if (body.budget_usd === null) {
     controls.budget = null;

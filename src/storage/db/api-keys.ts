@@ -26,6 +26,7 @@ export interface KeyControls {
   budget?: { micros: number; period: BudgetPeriod } | null;
   requestsPerMinute?: number | null;
   modelRequestsPerMinute?: Record<string, number> | null;
+  syncWaitMs?: number | null;
 }
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -36,6 +37,7 @@ function controlColumns(controls: KeyControls, current?: ApiKeyRecord): Partial<
   if (controls.allowedModels !== undefined) columns.allowed_models = json(controls.allowedModels);
   if (controls.requestsPerMinute !== undefined) columns.requests_per_minute = controls.requestsPerMinute;
   if (controls.modelRequestsPerMinute !== undefined) columns.model_requests_per_minute = json(controls.modelRequestsPerMinute);
+  if (controls.syncWaitMs !== undefined) columns.sync_wait_ms = controls.syncWaitMs;
   if (controls.budget !== undefined) {
     columns.budget_micros = controls.budget?.micros ?? null;
     columns.budget_period = controls.budget?.period ?? null;
@@ -95,6 +97,7 @@ export async function createApiKey(
     budget_period_start: null,
     requests_per_minute: null,
     model_requests_per_minute: null,
+    sync_wait_ms: null,
     ...controlColumns(controls),
   };
   await db.insertInto('api_keys').values(record).execute();

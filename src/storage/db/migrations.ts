@@ -245,6 +245,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('reservations').addColumn('budget_period_start', 'bigint').execute();
     },
   },
+  '0011_key_sync_wait': {
+    // A key's own wait for task-based upstreams (issue 13 §1), and the index the per-model activity
+    // (discovery's recommended list, model stats) reads tasks by: 130–210 ms at 200k tasks without it.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('api_keys').addColumn('sync_wait_ms', 'integer').execute();
+      await db.schema.createIndex('tasks_updated_at').on('tasks').column('updated_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -35,6 +35,8 @@ export interface ApiKeysTable {
   requests_per_minute: number | null;
   /** JSON object: model glob → requests per minute for the models it matches; null: none. */
   model_requests_per_minute: string | null;
+  /** How long this key's creates wait for a task-based upstream; null: the server's tasks.sync_wait_ms. */
+  sync_wait_ms: number | null;
 }
 
 export type BudgetPeriod = 'day' | 'month';

@@ -12,6 +12,7 @@ import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
 import { Auth } from './http/auth.ts';
 import { createMetrics, createRedisMetrics, type Metrics, recordTaskClosed, recordUpstreamAttempt } from './http/metrics.ts';
+import { startTracing } from './http/tracing.ts';
 import { ModelActivityCache } from './http/model-activity.ts';
 import { KeyRateLimiter, type RateLimiter } from './http/rate-limit.ts';
 import { SharedKeyRateLimiter } from './http/rate-limit-redis.ts';
@@ -70,6 +71,7 @@ function createLogger(config: Config): Logger {
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config);
+  const tracing = await startTracing(config.tracing);
   const channels = buildChannels(config.channels);
   // With port 0 the real address is known only once the server listens; until then the configured one.
   let publicUrl = publicBaseUrl(config);
@@ -102,7 +104,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   const modelActivity = ModelActivityCache.fromDatabase(db, log);
   const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
-  const app = await buildApp({ limits: config.limits, db, blobs, auth, images, metrics, router, modelActivity, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
+  const app = await buildApp({ limits: config.limits, traced: tracing !== undefined, db, blobs, auth, images, metrics, router, modelActivity, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
   publicUrl = publicBaseUrl(config, Number(new URL(address).port));
@@ -147,6 +149,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       await redis?.close();
       await wakeups.close();
       await db.close();
+      await tracing?.shutdown();
     })());
 
   return {

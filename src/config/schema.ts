@@ -155,6 +155,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** OpenTelemetry traces (http/tracing.ts): off unless otlp_endpoint is set. */
+    tracing: z
+      .object({
+        /** OTLP/HTTP (JSON) traces endpoint, e.g. http://collector:4318/v1/traces. Unset: no tracing. */
+        otlp_endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        /** Headers sent with every export, as OTEL_EXPORTER_OTLP_HEADERS writes them: `k1=v1,k2=v2` (values URL-encoded). A secret: never logged. */
+        headers: z.string().default(''),
+        service_name: z.string().min(1).default('easel'),
+        /** Share of new traces recorded (a trace continued from a caller's `traceparent` follows the caller's choice). */
+        sample_ratio: z.number().min(0).max(1).default(1),
+        /** Spans are sent in batches at most this long after they end. */
+        export_interval_ms: z.number().int().min(10).max(60_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
     pricing: z
       .object({
         /** Percent added to every catalogue price. */

@@ -17,6 +17,7 @@ import { registerMultipart } from './multipart.ts';
 import { installMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { installRequestShape } from './request-shape.ts';
+import { traceRequests } from './tracing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -38,6 +39,8 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** What the HTTP edge uses; each route takes only its part. */
 export interface AppDeps {
   limits: Config['limits'];
+  /** A server span per request (http/tracing.ts): only when tracing is configured. */
+  traced?: boolean;
   db: Db;
   blobs: BlobStore;
   auth: Auth;
@@ -78,6 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // says so), so any other type is a 415 rather than a confusing "not valid JSON".
   app.removeContentTypeParser('text/plain');
 
+  // First, so every later hook and the handler run inside the request's span.
+  if (deps.traced) traceRequests(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -9,6 +9,7 @@ import { apiErrors } from '../api/errors.ts';
 import type { Caller } from '../api/requests.ts';
 import { verifyApiKey } from '../storage/db/api-keys.ts';
 import type { Database } from '../storage/db/schema.ts';
+import { inSpan } from '../util/spans.ts';
 import { keyAdmission } from './key-admission.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -28,7 +29,11 @@ export class Auth {
   ) {}
 
   /** The account and key behind the request's API key; 401 otherwise, 429 past the key's limit. */
-  async caller(request: FastifyRequest): Promise<Caller> {
+  caller(request: FastifyRequest): Promise<Caller> {
+    return inSpan('easel.auth', {}, () => this.authenticate(request));
+  }
+
+  private async authenticate(request: FastifyRequest): Promise<Caller> {
     const key = bearer(request);
     if (!key) throw apiErrors.invalidApiKey('Missing API key. Send Authorization: Bearer sk-...');
     const record = await verifyApiKey(this.db, key);

@@ -10,6 +10,7 @@ import type { BlobStore } from '../storage/blobs/types.ts';
 import { readAll } from '../util/bytes.ts';
 import { crashPoint } from '../util/crash-points.ts';
 import { sniffImageType } from '../util/image-type.ts';
+import { inSpan } from '../util/spans.ts';
 
 export interface DeliveredImage {
   /** The blob store key of the stored image (format url). */
@@ -26,7 +27,7 @@ export interface DeliveryContext {
 
 
 export async function deliverImages(images: UpstreamImage[], format: ResponseFormat, ctx: DeliveryContext): Promise<DeliveredImage[]> {
-  return Promise.all(images.map((image) => deliverOne(image, format, ctx)));
+  return inSpan('easel.deliver', { 'easel.images': images.length, 'easel.response_format': format }, () => Promise.all(images.map((image) => deliverOne(image, format, ctx))));
 }
 
 async function deliverOne(image: UpstreamImage, format: ResponseFormat, ctx: DeliveryContext): Promise<DeliveredImage> {

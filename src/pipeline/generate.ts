@@ -20,6 +20,7 @@ import type { WaitPlan } from '../tasks/wait-plan.ts';
 import type { TaskWakeups } from '../tasks/wakeups.ts';
 import { imageView, taskCreatedBody, type UrlFor } from '../tasks/views.ts';
 import { crashPoint } from '../util/crash-points.ts';
+import { inSpan, inSpanSync } from '../util/spans.ts';
 import { checkCreateCallback } from '../webhooks/callback-url.ts';
 import type { DeliveredImage } from './deliver.ts';
 import type { ImageJob } from './executor.ts';
@@ -71,14 +72,16 @@ export async function createImages(
   opts: { multipart?: boolean; uploads?: Uploads; idempotencyKey?: NewIdempotencyKey } = {},
 ): Promise<CreateResult> {
   const uploads = opts.uploads ?? { images: [] };
-  const req = validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) });
+  const req = inSpanSync('easel.contract', { 'easel.endpoint': endpoint }, () =>
+    validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) }),
+  );
   // The key's model controls (403, 429) once the model is known, before anything is fetched or quoted.
   await ctx.caller.admitModel?.(req.model);
   // Before any image is fetched or money held: a callback that could never be called or verified is a 400 now.
   if (req.callbackUrl) await checkCreateCallback(deps.db, ctx.caller.accountId, req.callbackUrl, { allowPrivate: deps.inputs.allowPrivateAddresses });
   await resolveInputs(deps.inputs, ctx.caller.accountId, req, uploads, ctx.signal);
   const entry = requireModel(req.model, 400);
-  const price = quote(entry, req, deps.pricing);
+  const price = inSpanSync('easel.quote', { 'easel.model': req.model }, () => quote(entry, req, deps.pricing));
 
   if (ctx.dryRun) {
     return {
@@ -93,7 +96,7 @@ export async function createImages(
   const stored = await serializeRequest(req, deps.blobs);
   let task;
   try {
-    task = await createTask(deps.db, {
+    task = await inSpan('easel.reserve', { 'easel.model': req.model }, () => createTask(deps.db, {
       id: newTaskId(),
       accountId: ctx.caller.accountId,
       keyId: ctx.caller.keyId,
@@ -108,7 +111,7 @@ export async function createImages(
       expiresAt: now + cfg.retention_hours * 3_600_000,
       leaseOwner: deps.engine.owner,
       leaseMs: cfg.lease_ms,
-    }, opts.idempotencyKey);
+    }, opts.idempotencyKey));
   } catch (err) {
     // No task (402, quota): its input images have nothing to belong to.
     await Promise.all(inputBlobKeys(stored).map((key) => deps.blobs.delete(key).catch(() => {})));

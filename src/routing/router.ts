@@ -10,6 +10,7 @@ import { scrub } from '../providers/http.ts';
 import { adapterOf } from '../providers/registry.ts';
 import { type CallContext, type Channel, type ProviderAdapter, UpstreamError } from '../providers/types.ts';
 import type { AttemptOrigin, AttemptPhase, UpstreamAttempt } from './attempts.ts';
+import { failSpan, type Span, startClientSpan, withActiveSpan } from '../util/spans.ts';
 import { ChannelHealth } from './health.ts';
 import { everyChannelRateLimited, toApiError } from './upstream-errors.ts';
 
@@ -42,7 +43,8 @@ export interface ChannelCall extends AttemptLabel {
 }
 
 /** One call on one channel, timed: what it returned, or the failure it counts as. */
-type Tried<T> = { ctx: CallContext; latencyMs: number } & ({ result: T; failure?: undefined } | { failure: UpstreamError; thrown: unknown });
+/** One call on one channel; its span is ended by report(), once the outcome is known. */
+type Tried<T> = { ctx: CallContext; latencyMs: number; span: Span } & ({ result: T; failure?: undefined } | { failure: UpstreamError; thrown: unknown });
 
 export class Router {
   private active: readonly Channel[] = [];
@@ -150,18 +152,29 @@ export class Router {
   private async tryOn<T>(channel: Channel, entry: ModelEntry, signal: AbortSignal, call: (ctx: CallContext) => Promise<T>): Promise<Tried<T>> {
     const timeout = AbortSignal.timeout(channel.timeoutMs);
     const ctx = callContext(channel, entry, AbortSignal.any([signal, timeout]));
+    const span = startClientSpan('easel.upstream', { 'easel.channel': channel.id, 'easel.provider': channel.provider, 'easel.model': entry.id, 'easel.upstream_model': ctx.upstreamModel });
     const started = performance.now();
     try {
-      const result = await call(ctx);
-      return { ctx, latencyMs: performance.now() - started, result };
+      const result = await withActiveSpan(span, () => call(ctx));
+      return { ctx, latencyMs: performance.now() - started, span, result };
     } catch (thrown) {
-      if (thrown instanceof ApiError) throw thrown;
-      return { ctx, latencyMs: performance.now() - started, failure: asUpstreamError(thrown, timeout.aborted), thrown };
+      if (thrown instanceof ApiError) {
+        failSpan(span, thrown);
+        span.end();
+        throw thrown;
+      }
+      return { ctx, latencyMs: performance.now() - started, span, failure: asUpstreamError(thrown, timeout.aborted), thrown };
     }
   }
 
   private report(entry: ModelEntry, how: AttemptLabel, tried: Tried<unknown>, failedOver: boolean): void {
-    const { ctx, failure } = tried;
+    const { ctx, failure, span } = tried;
+    span.updateName(`easel.upstream ${how.phase}`);
+    span.setAttributes({ 'easel.phase': how.phase, 'easel.attempt': how.attempt, 'easel.outcome': failure?.kind ?? 'ok', 'easel.failed_over': failedOver });
+    if (how.taskId) span.setAttribute('easel.task_id', how.taskId);
+    if (failure?.upstreamStatus !== undefined) span.setAttribute('http.response.status_code', failure.upstreamStatus);
+    if (failure) failSpan(span, failure, failure.kind);
+    span.end();
     this.observe({
       channel: ctx.channel.id,
       provider: ctx.channel.provider,

@@ -20,6 +20,7 @@ import { isDatabaseUnavailable } from '../storage/db/unavailable.ts';
 import { randomBase62 } from '../util/ids.ts';
 import type { Finished, StepContext, Submitted, TaskClosed, TaskExecutor } from './executor.ts';
 import type { TaskWakeups } from './wakeups.ts';
+import { inSpan } from '../util/spans.ts';
 import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskCloseHook, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
 
 /** How often expired tasks are swept. */
@@ -303,7 +304,9 @@ export class TaskEngine<Job, Result, Delivered> {
   private async finish(state: DriveState<Job>, result: Result, channelId = state.task.channel_id ?? undefined): Promise<StepResult<Delivered>> {
     state.delivering = true;
     const finished: Finished<Delivered> = await this.executor.finish(state.job, result, { inline: state.inline, signal: state.controller.signal });
-    const closed = await completeTask(this.db, state.task, finished.record, finished.usage, finished.charge, finished.images, this.closeHook);
+    const closed = await inSpan('easel.settle', { 'easel.task_id': state.task.id, 'easel.charge_micros': finished.charge.micros }, () =>
+      completeTask(this.db, state.task, finished.record, finished.usage, finished.charge, finished.images, this.closeHook),
+    );
     if (!closed) {
       // Someone else closed it first (a timeout sweep, another worker): theirs is the outcome.
       return { kind: 'done', outcome: { status: 'failed', task: state.task, error: apiErrors.taskClosed() } };
@@ -321,7 +324,8 @@ export class TaskEngine<Job, Result, Delivered> {
 
   /** Fails a task and releases its money, exactly once whoever tries; the one who closes it tells. */
   private async closeFailed(task: TaskRow, error: { code: string; message: string }): Promise<void> {
-    if (!(await failTask(this.db, task, error, this.closeHook))) return;
+    const failed = await inSpan('easel.release', { 'easel.task_id': task.id, 'easel.error_code': error.code }, () => failTask(this.db, task, error, this.closeHook));
+    if (!failed) return;
     this.wakeups?.closed(task.id);
     this.onClosed({ task, status: 'failed', chargedMicros: 0, error });
   }

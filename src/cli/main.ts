@@ -7,17 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiError } from '../api/errors.ts';
-import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { ChannelConfigError } from '../routing/channels.ts';
-import { type Db, openDatabase } from '../storage/db/open.ts';
-import { accountsCommand, keysCommand } from './accounts.ts';
+import type { Db } from '../storage/db/open.ts';
 import { type Out, UsageError } from './args.ts';
-import { ledgerCommand, usageCommand } from './billing.ts';
-import { channelsCommand } from './channels.ts';
-import { migrateCommand } from './migrate.ts';
-import { serveCommand } from './serve.ts';
+
+// Each command's module (and the configuration loader, the database, the server) is imported when
+// that command runs: `easel --help` and `easel --version` load none of them.
 
 const USAGE = `Usage:
   easel serve                                   start the gateway (SIGHUP reloads its channels)
@@ -52,23 +47,31 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       return 0;
     }
     if (command === 'mcp') return await (await import('./mcp.ts')).mcpCommand(argv.slice(1));
-    const config = loadConfig();
+    const config = (await import('../config/load.ts')).loadConfig();
     const args = sub === undefined ? rest : [sub, ...rest];
     switch (command) {
       case 'serve':
-        return await serveCommand(config);
-      case 'accounts':
+        return await (await import('./serve.ts')).serveCommand(config);
+      case 'accounts': {
+        const { accountsCommand } = await import('./accounts.ts');
         return await withDb(config, (db) => accountsCommand(db, sub, rest, out));
-      case 'keys':
+      }
+      case 'keys': {
+        const { keysCommand } = await import('./accounts.ts');
         return await withDb(config, (db) => keysCommand(db, sub, rest, out));
-      case 'usage':
+      }
+      case 'usage': {
+        const { usageCommand } = await import('./billing.ts');
         return await withDb(config, (db) => usageCommand(db, args, out));
-      case 'ledger':
+      }
+      case 'ledger': {
+        const { ledgerCommand } = await import('./billing.ts');
         return await withDb(config, (db) => ledgerCommand(db, args, out));
+      }
       case 'channels':
-        return channelsCommand(config, args, out);
+        return (await import('./channels.ts')).channelsCommand(config, args, out);
       case 'migrate':
-        return await migrateCommand(config, args, out);
+        return await (await import('./migrate.ts')).migrateCommand(config, args, out);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -78,8 +81,8 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       return 2;
     }
     // A configuration that does not load, and a report's bad argument (a date, a group): the caller's to fix.
-    if (err instanceof ConfigError || err instanceof ChannelConfigError || (err instanceof ApiError && err.status === 400)) {
-      process.stderr.write(`easel: ${err.message}\n`);
+    if (await isCallersMistake(err)) {
+      process.stderr.write(`easel: ${(err as Error).message}\n`);
       return 2;
     }
     process.stderr.write(`easel: ${(err as Error).message}\n`);
@@ -87,7 +90,14 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
   }
 }
 
+/** Imported on the error path only, so a command that succeeds loads no module it does not use. */
+async function isCallersMistake(err: unknown): Promise<boolean> {
+  const [{ ApiError }, { ConfigError }, { ChannelConfigError }] = await Promise.all([import('../api/errors.ts'), import('../config/load.ts'), import('../routing/channels.ts')]);
+  return err instanceof ConfigError || err instanceof ChannelConfigError || (err instanceof ApiError && err.status === 400);
+}
+
 async function withDb(config: Config, run: (db: Db) => Promise<number>): Promise<number> {
+  const { openDatabase } = await import('../storage/db/open.ts');
   const db = await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir, poolSize: 1 });
   try {
     return await run(db);

@@ -30,8 +30,12 @@ export interface UsageRow {
 
 function parseDateRange(start: string | undefined, end: string | undefined, now = Date.now()): { from: number; to: number; startDate: string; endDate: string } {
   const parse = (value: string, field: string) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw apiErrors.invalidRequest(`${field} must be a date YYYY-MM-DD`, field);
-    return Date.parse(`${value}T00:00:00Z`);
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    // Date.parse rolls 2026-02-30 over to March 2: a real day reads back as itself.
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+      throw apiErrors.invalidRequest(`${field} must be a date YYYY-MM-DD`, field);
+    }
+    return ms;
   };
   const to = end ? parse(end, 'end_date') + DAY_MS : Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
   const from = start ? parse(start, 'start_date') : to - 30 * DAY_MS;

@@ -35,6 +35,11 @@ describe.each(DIALECTS)('usage on %s', (dialect) => {
 
     it('validates the date range', async () => {
       expect((await server.call('/v1/usage?start_date=2026-13-01', { key: acct.key })).status).toBe(400);
+      // A day that does not exist is refused, not rolled over to March 2 as Date.parse would.
+      const impossible = await server.call('/v1/usage?start_date=2026-02-30', { key: acct.key });
+      expect(impossible.status).toBe(400);
+      expect((await impossible.json()).error.param).toBe('start_date');
+      expect((await server.call('/v1/usage?start_date=2024-02-29&end_date=2024-03-01', { key: acct.key })).status).toBe(200);
       expect((await server.call('/v1/usage?start_date=2026-05-02&end_date=2026-05-01', { key: acct.key })).status).toBe(400);
       expect((await server.call('/v1/usage?start_date=2020-01-01&end_date=2026-01-01', { key: acct.key })).status).toBe(400);
       const past = await (await server.call('/v1/usage?start_date=2020-01-01&end_date=2020-01-31', { key: acct.key })).json();

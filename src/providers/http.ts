@@ -36,6 +36,32 @@ export interface UpstreamResponse {
 }
 
 export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
+  return readOpened(await openUpstream(call), call.signal);
+}
+
+/** The whole of an opened success body (up to MAX_RESPONSE_BYTES). */
+export async function readOpened(opened: OpenedUpstream, signal: AbortSignal): Promise<UpstreamResponse> {
+  try {
+    return { status: opened.status, headers: opened.headers, body: await readLimited(opened.body, MAX_RESPONSE_BYTES) };
+  } catch (err) {
+    throw transportError(err, signal);
+  }
+}
+
+/** A success answer whose body is handed over unread, for a streamed answer (Server-Sent Events). */
+export interface OpenedUpstream {
+  status: number;
+  headers: Headers;
+  /** Read it to the end, or destroy it: an abandoned body holds its connection. */
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * Sends the call and answers once the status and headers are in. An error answer is read (up to
+ * MAX_ERROR_BYTES) and thrown as an UpstreamError, as callUpstream throws it; a success is returned
+ * with its body unread. A failure while the body is read is classified by transportError.
+ */
+export async function openUpstream(call: UpstreamCall): Promise<OpenedUpstream> {
   const headers: Record<string, string> = { ...call.headers };
   let body: string | FormData | undefined;
   if (call.json !== undefined) {
@@ -51,18 +77,14 @@ export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse
     throw transportError(err, call.signal);
   }
   const responseHeaders = toHeaders(res.headers);
-  const ok = res.statusCode >= 200 && res.statusCode < 300;
-  let bytes: Buffer;
+  if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: responseHeaders, body: res.body };
+  let text: string;
   try {
-    bytes = await readLimited(res.body, ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES);
+    text = (await readLimited(res.body, MAX_ERROR_BYTES)).toString('utf8');
   } catch (err) {
     throw transportError(err, call.signal);
   }
-  if (!ok) {
-    const text = bytes.toString('utf8');
-    throw call.classify?.(res.statusCode, text, responseHeaders) ?? errorForStatus(res.statusCode, extractMessage(text), responseHeaders);
-  }
-  return { status: res.statusCode, headers: responseHeaders, body: bytes };
+  throw call.classify?.(res.statusCode, text, responseHeaders) ?? errorForStatus(res.statusCode, extractMessage(text), responseHeaders);
 }
 
 /** One uploaded image in a multipart body: its part name and a file name without extension. */
@@ -145,7 +167,8 @@ export function scrub(message: string): string {
     .trim();
 }
 
-function transportError(err: unknown, signal: AbortSignal): UpstreamError {
+/** What a failed send, or a body cut off while read, counts as. */
+export function transportError(err: unknown, signal: AbortSignal): UpstreamError {
   if (signal.aborted) return new UpstreamError('timeout', 'the upstream did not answer in time');
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
     return new UpstreamError('timeout', 'the upstream did not answer in time');

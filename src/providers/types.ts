@@ -63,6 +63,26 @@ export interface UpstreamTaskRef<State extends TaskState = TaskState> {
   state?: State;
 }
 
+/** The settings an OpenAI image stream event echoes (ImageGen*Event, ImageEdit*Event) besides its image. */
+export interface StreamedImageFields {
+  created_at?: number;
+  size?: string;
+  quality?: string;
+  background?: string;
+  output_format?: string;
+}
+
+/** One event of an upstream image stream, as the adapter read it: a partial image, or the final one with usage. */
+export type UpstreamStreamEvent =
+  | { kind: 'partial'; index: number; b64: string; fields: StreamedImageFields }
+  | { kind: 'completed'; b64: string; fields: StreamedImageFields; usage?: Record<string, unknown> };
+
+/**
+ * A streaming call: it tells `onEvent` of every event as it arrives (the completed one too) and resolves
+ * with the final image and its usage, as the non-streaming call would.
+ */
+export type StreamingOperation = (req: NormalizedImageRequest, ctx: CallContext, onEvent: (event: UpstreamStreamEvent) => void) => Promise<GenerateResult>;
+
 export type PollResult =
   | { status: 'pending' | 'processing'; progress?: number; retryAfterMs?: number }
   | { status: 'completed'; result: GenerateResult }
@@ -87,6 +107,9 @@ export interface ProviderAdapter<State extends TaskState = TaskState> {
   generate?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   edit?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
   vary?(req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult>;
+  /** `stream: true`: the upstream's partial images as they come, then the final image (OpenAI image event streams). */
+  generateStream?: StreamingOperation;
+  editStream?: StreamingOperation;
   /**
    * Starts an upstream task. `submissionId` is Easel's own id for this attempt, recorded before the
    * call: an adapter whose upstream can carry it (a client-chosen id, a state field, an idempotency

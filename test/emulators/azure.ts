@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { Emulator, recordedOf } from './kit.ts';
 import { planEdit } from './openai-edits.ts';
-import { type GenerationPlan, type WireError, imagesResponse, moderationError, planGeneration, registerImageRoute } from './openai-rules.ts';
+import { type GenerationPlan, type WireError, imagesResponse, moderationError, planGeneration, registerImageRoute, sendStream } from './openai-rules.ts';
 
 export const AZURE_TEST_KEY = 'azure-test-key-0d9e77c1b2a34f56';
 
@@ -81,7 +81,8 @@ function refusal(plan: GenerationPlan, detail: Record<string, unknown> = {}): Az
 /**
  * createAzureEmulator({deployments}) serves the given deployments (default AZURE_TEST_DEPLOYMENTS).
  * Behaviours: 'moderate' (detail.code: 'contentFilter' | 'content_filter' | null for inner_error only),
- * 'empty' (200 with no image).
+ * 'empty' (200 with no image), and on a `stream: true` request the stream behaviours of openai-rules.ts
+ * sendStream ('stream_break', 'stream_stall', 'stream_error').
  */
 export function createAzureEmulator(opts: { deployments?: Record<string, string> } = {}): Emulator {
   const deployments = opts.deployments ?? AZURE_TEST_DEPLOYMENTS;
@@ -120,9 +121,10 @@ export function createAzureEmulator(opts: { deployments?: Record<string, string>
     const behaviour = emulator.takeBehaviour(recorded.path);
     if (behaviour?.name === 'moderate') return send(reply, refusal(plan, behaviour.detail));
     if (behaviour?.name === 'empty') return reply.status(200).send({ created: Math.floor(Date.now() / 1000), data: [] });
-    // Streaming is not emulated here (Easel never asks for it): a stream request gets the plain body.
+    // GPT image deployments stream as OpenAI does (the same events, the same stream behaviours).
+    if (plan.stream) return sendStream(emulator, reply, plan, operation === 'edits' ? 'image_edit' : 'image_generation', behaviour);
     const annotations = plan.family === 'gpt-image' ? {} : DALL_E_ANNOTATIONS;
-    return reply.status(200).send(await imagesResponse(emulator, { ...plan, stream: false }, annotations));
+    return reply.status(200).send(await imagesResponse(emulator, plan, annotations));
   });
   registerImageRoute(emulator);
   return emulator;

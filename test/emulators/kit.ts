@@ -153,6 +153,11 @@ export class Emulator {
     }
   }
 
+  /** Keeps a hijacked answer open until the emulator closes (a stream that stalls midway). */
+  holdOpen(reply: FastifyReply): void {
+    this.stalled.add(reply);
+  }
+
   /** Sends this upstream's error envelope. */
   error(reply: FastifyReply, status: number, message: string): FastifyReply {
     return reply

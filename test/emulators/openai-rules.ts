@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { type Emulator, fakeImage, parseSize } from './kit.ts';
+import { type Emulator, type Fault, fakeImage, parseSize } from './kit.ts';
 
 /** One OpenAI error, before it is wrapped in the provider's envelope. */
 export interface WireError {
@@ -248,15 +248,56 @@ export function usageFor(plan: GenerationPlan) {
   };
 }
 
-/** `stream: true` on a GPT image model: partial events, then the completed event; no [DONE] line. */
-export async function sendStream(reply: FastifyReply, plan: GenerationPlan, prefix: 'image_generation' | 'image_edit' = 'image_generation') {
+/** The stream behaviours (inject({kind:'behaviour', name, detail:{after}})): what happens after `after` events. */
+export const STREAM_BEHAVIOURS = ['stream_break', 'stream_stall', 'stream_error'] as const;
+type StreamBehaviour = (typeof STREAM_BEHAVIOURS)[number];
+
+/** OpenAI's words for a failure reported inside a stream (the SDKs raise any event carrying `error`). */
+const STREAM_ERROR = { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: 'server_error' };
+
+/**
+ * `stream: true` on a GPT image model: `partial_images` partial events, then the completed event with
+ * usage, each written as it is made (`detail.pace_ms` apart); no [DONE] line. A stream behaviour
+ * misbehaves after `detail.after` events (default 1): 'stream_break' cuts the connection,
+ * 'stream_stall' stops sending and never ends, 'stream_error' sends an error event and ends.
+ */
+export async function sendStream(
+  emulator: Emulator,
+  reply: FastifyReply,
+  plan: GenerationPlan,
+  prefix: 'image_generation' | 'image_edit' = 'image_generation',
+  behaviour?: Extract<Fault, { kind: 'behaviour' }>,
+) {
   const b64 = (await fakeImage(plan.width, plan.height, plan.format)).toString('base64');
   const common = { b64_json: b64, created_at: Math.floor(Date.now() / 1000), size: `${plan.width}x${plan.height}`, quality: plan.quality, background: plan.background, output_format: plan.format };
-  let out = '';
-  const event = (type: string, payload: Record<string, unknown>) => (out += `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
-  for (let i = 0; i < plan.partialImages; i++) event(`${prefix}.partial_image`, { ...common, partial_image_index: i });
-  event(`${prefix}.completed`, { ...common, usage: usageFor(plan) });
-  return reply.status(200).header('content-type', 'text/event-stream').send(out);
+  const event = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+  const events = Array.from({ length: plan.partialImages }, (_, i) => event(`${prefix}.partial_image`, { ...common, partial_image_index: i }));
+  events.push(event(`${prefix}.completed`, { ...common, usage: usageFor(plan) }));
+  const fault = STREAM_BEHAVIOURS.includes(behaviour?.name as StreamBehaviour) ? (behaviour?.name as StreamBehaviour) : undefined;
+  const after = Number(behaviour?.detail?.after ?? 1);
+  const paceMs = Number(behaviour?.detail?.pace_ms ?? 0);
+
+  reply.hijack();
+  const out = reply.raw;
+  out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${randomBytes(16).toString('hex')}` });
+  for (const [index, text] of events.entries()) {
+    if (fault && index === after) return misbehave(emulator, reply, fault);
+    if (!(await write(out, text))) return;
+    if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
+  }
+  out.end();
+}
+
+function misbehave(emulator: Emulator, reply: FastifyReply, fault: StreamBehaviour): void {
+  if (fault === 'stream_break') reply.raw.socket?.destroy();
+  else if (fault === 'stream_stall') emulator.holdOpen(reply);
+  else reply.raw.end(`event: error\ndata: ${JSON.stringify({ type: 'error', error: STREAM_ERROR })}\n\n`);
+}
+
+/** Writes one event and waits until it is flushed; false when the reader has gone. */
+function write(out: FastifyReply['raw'], text: string): Promise<boolean> {
+  if (out.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => out.write(text, (err) => resolve(!err)));
 }
 
 /** Serves the signed result URLs; no API key (they are pre-signed), 403 once expired. */

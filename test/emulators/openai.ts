@@ -35,7 +35,8 @@ function statusError(status: number, message: string) {
 
 /**
  * Behaviours (inject({kind:'behaviour', name})): 'moderate' (the family's safety refusal), 'empty'
- * (200 with no image), 'retired' (404 model_not_found, as after the DALL·E shutdown).
+ * (200 with no image), 'retired' (404 model_not_found, as after the DALL·E shutdown), and on a
+ * `stream: true` request 'stream_break', 'stream_stall', 'stream_error' (openai-rules.ts sendStream).
  */
 export function createOpenaiEmulator(): Emulator {
   const emulator = new Emulator('openai', { errorBody: statusError });
@@ -57,7 +58,7 @@ export function createOpenaiEmulator(): Emulator {
     if (behaviour?.name === 'moderate') return send(reply, moderationError(plan.family));
     if (behaviour?.name === 'retired') return send(reply, { status: 404, type: 'invalid_request_error', param: null, code: 'model_not_found', message: `The model \`${plan.model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations` });
     if (behaviour?.name === 'empty') return reply.status(200).send({ created: Math.floor(Date.now() / 1000), data: [] });
-    if (plan.stream) return sendStream(reply, plan, events);
+    if (plan.stream) return sendStream(emulator, reply, plan, events, behaviour);
     return reply.status(200).send(await imagesResponse(emulator, plan));
   };
   const route = (path: string, plan: (recorded: RecordedRequest) => GenerationPlan | WireError | Promise<GenerationPlan | WireError>, events: 'image_generation' | 'image_edit') =>

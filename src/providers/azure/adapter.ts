@@ -5,7 +5,7 @@
 // channel's `options.api_version`. What differs by model is the catalogue's ModelEntry.wire.azure.
 
 import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
-import { callUpstream, extractMessage, joinUrl, parseJson, type WireBody } from '../http.ts';
+import { callUpstream, extractMessage, joinUrl, openUpstream, parseJson, type WireBody } from '../http.ts';
 import {
   classifyOpenAIError,
   editFormBody,
@@ -13,11 +13,13 @@ import {
   generateBody,
   imagesPerCall,
   readImages,
+  readImageStream,
   type WireChoice,
   wireChoice,
+  withStream,
 } from '../openai/adapter.ts';
-import type { ImagesResponse } from '../openai/wire.ts';
-import { type CallContext, type Channel, defineProvider, type GenerateResult, UpstreamError } from '../types.ts';
+import { type ImagesResponse, STREAM_EVENT_PREFIX } from '../openai/wire.ts';
+import { type CallContext, type Channel, defineProvider, type GenerateResult, UpstreamError, type UpstreamStreamEvent } from '../types.ts';
 import { AZURE_DEPLOYMENT_NOT_FOUND, AZURE_MODERATION_CODES, AZURE_POLICY_INNER_CODE, type AzureInnerError } from './wire.ts';
 
 /** The first API version that serves GPT image models as well as DALL·E 3 (GA 2024-10-21 has DALL·E 3 only). */
@@ -61,6 +63,12 @@ async function post(operation: 'generations' | 'edits', body: WireBody, ctx: Cal
   return readImages(parseJson<ImagesResponse>(res), res.status);
 }
 
+/** `stream: true` on a GPT image deployment: OpenAI's event stream, read the same way. */
+async function postStream(operation: 'generations' | 'edits', body: WireBody, ctx: CallContext, onEvent: (event: UpstreamStreamEvent) => void): Promise<GenerateResult> {
+  const opened = await openUpstream({ url: deploymentUrl(ctx, operation), headers: { 'api-key': ctx.channel.apiKey }, ...body, signal: ctx.signal, classify: classifyAzureError });
+  return readImageStream(opened, { prefix: STREAM_EVENT_PREFIX[operation], classify: classifyAzureError, signal: ctx.signal }, onEvent);
+}
+
 /**
  * The catalogue's facts for the model on Azure; a model it lists for OpenAI only is taken with its
  * OpenAI facts, since both speak one protocol (a DALL·E deployment still takes response_format).
@@ -77,4 +85,6 @@ export const azureProvider = defineProvider({
   generate: async (req, ctx) => post('generations', { json: generateBody(req, azureWire(ctx)) }, ctx),
   // Multipart, the form Azure documents for image edits; uploads must have been fetched into bytes.
   edit: async (req, ctx) => post('edits', editFormBody(req, azureWire(ctx)), ctx),
+  generateStream: async (req, ctx, onEvent) => postStream('generations', withStream({ json: generateBody(req, azureWire(ctx)) }, req), ctx, onEvent),
+  editStream: async (req, ctx, onEvent) => postStream('edits', withStream(editFormBody(req, azureWire(ctx)), req), ctx, onEvent),
 });

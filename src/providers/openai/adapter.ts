@@ -10,17 +10,30 @@ import type { FormData } from 'undici';
 import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
 import { sizeParam } from '../../catalog/size-rules.ts';
 import type { InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
-import { callUpstream, extractMessage, joinUrl, multipartBody, parseJson, type WireBody } from '../http.ts';
-import { type CallContext, type Channel, defineProvider, type GenerateResult, type UpstreamImage, UpstreamError } from '../types.ts';
+import { callUpstream, extractMessage, joinUrl, multipartBody, type OpenedUpstream, openUpstream, parseJson, readOpened, transportError, type WireBody } from '../http.ts';
+import { readSse } from '../sse.ts';
+import {
+  type CallContext,
+  type Channel,
+  defineProvider,
+  type GenerateResult,
+  type StreamedImageFields,
+  type UpstreamImage,
+  UpstreamError,
+  type UpstreamStreamEvent,
+} from '../types.ts';
 import {
   type CreateImageRequest,
   type CreateImageVariationFields,
   type EditImageJsonRequest,
   type ErrorBody,
   type ImageItem,
+  type ImageStreamEventBody,
   type ImagesResponse,
   MAX_IMAGE_URL_CHARS,
   OPENAI_MODERATION_CODES,
+  STREAM_EVENT_PREFIX,
+  type StreamEventPrefix,
 } from './wire.ts';
 
 /** OpenAI's `n` ceiling per call. */
@@ -185,18 +198,112 @@ function varyBody(req: NormalizedImageRequest, wire: WireChoice): { form: FormDa
   return { form: multipartBody(fields, [{ name: 'image', image, basename: 'image' }]) };
 }
 
+/**
+ * The stream's own fields added to a generations or edit body: `stream: true`, and `partial_images`
+ * when the client asked for a number (the upstream's default is 0: the final image only).
+ */
+export function withStream(body: WireBody, req: NormalizedImageRequest): WireBody {
+  const fields: Pick<CreateImageRequest, 'stream' | 'partial_images'> = { stream: true };
+  if (req.partialImages !== undefined) fields.partial_images = req.partialImages;
+  if (!body.form) return { json: { ...(body.json as object), ...fields } };
+  for (const [name, value] of Object.entries(fields)) body.form.append(name, String(value));
+  return body;
+}
+
+/** One event's data may be this long: the largest gpt-image-2 PNG (8.3 MP) is far below it as base64. */
+const MAX_STREAM_EVENT_CHARS = 96 * 1024 * 1024;
+
+/** How a provider's stream is read: the endpoint's event names, and its reading of an error. */
+export interface StreamReading {
+  prefix: StreamEventPrefix;
+  classify: (status: number, text: string) => UpstreamError | undefined;
+  signal: AbortSignal;
+}
+
+/**
+ * Reads an image event stream (OpenAI and Azure alike): each partial image and then the completed
+ * event go to `onEvent` as they arrive, and the completed image is the result, with its usage. An
+ * error event, a stream that ends before its completed event, or a connection cut midway is an
+ * UpstreamError. An upstream that answered the request whole (JSON) is read as a stream of only its
+ * completed event.
+ */
+export async function readImageStream(opened: OpenedUpstream, how: StreamReading, onEvent: (event: UpstreamStreamEvent) => void): Promise<GenerateResult> {
+  if (!/^text\/event-stream/i.test(opened.headers.get('content-type') ?? '')) return wholeAnswerAsStream(opened, how.signal, onEvent);
+  try {
+    for await (const message of readSse(opened.body, MAX_STREAM_EVENT_CHARS)) {
+      const event = parseStreamEvent(message.data, opened.status);
+      if (event.error) {
+        const text = JSON.stringify({ error: event.error });
+        throw how.classify(opened.status, text) ?? new UpstreamError('upstream_fault', extractMessage(text) || 'the upstream stream reported an error', { status: opened.status });
+      }
+      const fields = eventFields(event);
+      if (event.type === `${how.prefix}.partial_image`) {
+        onEvent({ kind: 'partial', index: Number(event.partial_image_index ?? 0), b64: streamedBase64(event, opened.status), fields });
+      } else if (event.type === `${how.prefix}.completed`) {
+        const b64 = streamedBase64(event, opened.status);
+        const usage = event.usage && typeof event.usage === 'object' ? { ...event.usage } : undefined;
+        onEvent({ kind: 'completed', b64, fields, usage });
+        const image: UpstreamImage = { bytes: Buffer.from(b64, 'base64'), mime: MIME[event.output_format ?? 'png'] ?? MIME.png };
+        return usage ? { images: [image], usage } : { images: [image] };
+      }
+    }
+  } catch (err) {
+    throw err instanceof UpstreamError ? err : transportError(err, how.signal);
+  } finally {
+    // Past the completed event nothing more is read: the connection is let go rather than drained.
+    opened.body.destroy();
+  }
+  throw new UpstreamError('upstream_fault', 'the upstream stream ended before its final image', { status: opened.status });
+}
+
+async function wholeAnswerAsStream(opened: OpenedUpstream, signal: AbortSignal, onEvent: (event: UpstreamStreamEvent) => void): Promise<GenerateResult> {
+  const res = await readOpened(opened, signal);
+  const body = parseJson<ImagesResponse>(res);
+  const result = readImages(body, res.status);
+  const bytes = result.images[0].bytes;
+  if (!bytes) throw new UpstreamError('upstream_fault', 'the upstream answered a stream request with an image URL', { status: res.status });
+  onEvent({ kind: 'completed', b64: bytes.toString('base64'), fields: eventFields(body), usage: result.usage });
+  return { ...result, images: result.images.slice(0, 1) };
+}
+
+function parseStreamEvent(data: string, status: number): ImageStreamEventBody {
+  try {
+    const event = JSON.parse(data) as ImageStreamEventBody;
+    if (event && typeof event === 'object') return event;
+  } catch {
+    // fall through
+  }
+  throw new UpstreamError('upstream_fault', 'the upstream sent a stream event that is not JSON', { status });
+}
+
+function streamedBase64(event: ImageStreamEventBody, status: number): string {
+  if (typeof event.b64_json === 'string' && event.b64_json.length > 0) return event.b64_json;
+  throw new UpstreamError('upstream_fault', 'the upstream sent a stream event without its image', { status });
+}
+
+/** The settings an event (or a whole answer) echoes, as they came. */
+function eventFields(event: ImageStreamEventBody | ImagesResponse): StreamedImageFields {
+  const fields: StreamedImageFields = {};
+  if ('created_at' in event && typeof event.created_at === 'number') fields.created_at = event.created_at;
+  for (const key of ['size', 'quality', 'background', 'output_format'] as const) {
+    if (typeof event[key] === 'string') fields[key] = event[key];
+  }
+  return fields;
+}
+
 /** The model named in every OpenAI body, and what the catalogue says of it on this protocol. */
 const openaiWire = (ctx: CallContext): WireChoice => wireChoice(ctx, ctx.wire.openai, ctx.upstreamModel);
 
+const bearer = (ctx: CallContext) => ({ authorization: `Bearer ${ctx.channel.apiKey}` });
+
 async function post(path: string, body: WireBody, ctx: CallContext): Promise<GenerateResult> {
-  const res = await callUpstream({
-    url: joinUrl(ctx.channel.baseUrl, path),
-    headers: { authorization: `Bearer ${ctx.channel.apiKey}` },
-    ...body,
-    signal: ctx.signal,
-    classify: classifyOpenAIError,
-  });
+  const res = await callUpstream({ url: joinUrl(ctx.channel.baseUrl, path), headers: bearer(ctx), ...body, signal: ctx.signal, classify: classifyOpenAIError });
   return readImages(parseJson<ImagesResponse>(res), res.status);
+}
+
+async function postStream(operation: 'generations' | 'edits', body: WireBody, ctx: CallContext, onEvent: (event: UpstreamStreamEvent) => void): Promise<GenerateResult> {
+  const opened = await openUpstream({ url: joinUrl(ctx.channel.baseUrl, `images/${operation}`), headers: bearer(ctx), ...body, signal: ctx.signal, classify: classifyOpenAIError });
+  return readImageStream(opened, { prefix: STREAM_EVENT_PREFIX[operation], classify: classifyOpenAIError, signal: ctx.signal }, onEvent);
 }
 
 export const openaiProvider = defineProvider({
@@ -206,4 +313,6 @@ export const openaiProvider = defineProvider({
   generate: async (req, ctx) => post('images/generations', { json: generateBody(req, openaiWire(ctx)) }, ctx),
   edit: async (req, ctx) => post('images/edits', editBody(req, openaiWire(ctx)), ctx),
   vary: async (req, ctx) => post('images/variations', varyBody(req, openaiWire(ctx)), ctx),
+  generateStream: async (req, ctx, onEvent) => postStream('generations', withStream({ json: generateBody(req, openaiWire(ctx)) }, req), ctx, onEvent),
+  editStream: async (req, ctx, onEvent) => postStream('edits', withStream(editBody(req, openaiWire(ctx)), req), ctx, onEvent),
 });

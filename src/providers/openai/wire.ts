@@ -46,6 +46,8 @@ export interface EditImageJsonRequest {
   output_compression?: number;
   background?: string;
   moderation?: string;
+  stream?: boolean;
+  partial_images?: number;
   user?: string;
 }
 
@@ -90,6 +92,28 @@ export interface ImagesResponse {
   quality?: string;
   usage?: ImageGenUsage;
 }
+
+/**
+ * One event of a `stream: true` answer (ImageGenStreamEvent, ImageEditStreamEvent): Server-Sent Events
+ * whose `event:` line repeats `type`. Partial images carry `partial_image_index`, the completed event
+ * `usage`; an error mid-stream arrives as an event carrying `error`. No `[DONE]` line is promised.
+ */
+export interface ImageStreamEventBody {
+  type?: string;
+  b64_json?: string;
+  created_at?: number;
+  size?: string;
+  quality?: string;
+  background?: string;
+  output_format?: 'png' | 'jpeg' | 'webp';
+  partial_image_index?: number;
+  usage?: ImageGenUsage;
+  error?: ErrorBody['error'];
+}
+
+/** The `type` prefix of each endpoint's stream events: `image_generation.partial_image`, `image_edit.completed`, ... */
+export const STREAM_EVENT_PREFIX = { generations: 'image_generation', edits: 'image_edit' } as const;
+export type StreamEventPrefix = (typeof STREAM_EVENT_PREFIX)[keyof typeof STREAM_EVENT_PREFIX];
 
 /** ErrorResponse: all four keys are present on OpenAI; Azure adds `inner_error` (see ../azure/wire.ts). */
 export interface ErrorBody {

@@ -51,7 +51,10 @@ const common = {
   output_compression: z.int().min(0).max(100).describe('Compression 0-100 for jpeg/webp output.'),
   compression: z.int().min(0).max(100).describe('Alias of output_compression.'),
   moderation: z.enum(['auto', 'low']).describe('Moderation strictness (gpt-image-2).'),
-  stream: z.boolean().describe('Reserved. Streaming is not supported: true is rejected.'),
+  stream: z
+    .boolean()
+    .describe('true (gpt-image-2, n = 1): answer with the OpenAI image event stream (text/event-stream: partial images, then the completed image with usage). Other models reject true.'),
+  partial_images: z.int().min(0).max(3).describe('With stream: true, how many partial images (0-3) come before the final one (gpt-image-2).'),
   input_fidelity: z.string().describe('Accepted for compatibility and removed before forwarding for gpt-image-2; other models reject it.'),
   user: z.string().describe('End-user identifier.'),
   callback_url: callbackUrlSchema,
@@ -71,7 +74,6 @@ export const imageGenerationRequestSchema = z
     expand_prompt: z.boolean().describe('Let the model expand the prompt (FLUX prompt_upsampling, Ideogram magic prompt).'),
     negative_prompt: z.string().max(4000).describe('What to avoid (Ideogram, Stable Diffusion).'),
     seed: z.int().min(0).max(4_294_967_294).describe('Seed for models that support deterministic output.'),
-    partial_images: z.int().min(0).max(3).describe('gpt-image-2 partial images (0-3); only meaningful with streaming, which is not offered.'),
   })
   .partial()
   .required({ prompt: true })

@@ -4,7 +4,7 @@
 // come from the catalogue data; nothing here knows a model by name.
 
 import { type ValidationIssue, apiErrors } from '../api/errors.ts';
-import { requireModel } from './catalog.ts';
+import { listModels, requireModel } from './catalog.ts';
 import { MISPLACED_FIELDS, knownFields, prepareBody, rootField, typeIssues } from './contract-input.ts';
 import type { EnumParam, ModelEntry, OperationContract } from './model-entry.ts';
 import { contractHints, supportedParameters } from './operations.ts';
@@ -70,6 +70,7 @@ export function validateImageRequest(endpoint: ImageEndpoint, rawBody: Body, opt
   if (ok('output_compression') && ok('compression') && body.output_compression !== body.compression) {
     issues.push({ field: 'compression', message: 'compression is an alias of output_compression; send one, or the same value in both.', code: 'invalid_value' });
   }
+  checkStreaming(body, ok, issues);
   const sizing = ok('size') ? checkSizeField(op, body.size as string, issues) : {};
   checkImageInputs(endpoint, op, body, rejected, typeBad, opts, issues);
 
@@ -98,7 +99,7 @@ function checkFieldsAllowed(entry: ModelEntry, op: OperationContract, endpoint: 
     if (misplaced) reject(key, misplaced);
     else if (!known.has(key)) reject(key, `Unknown parameter '${key}'.`);
     else if (key === 'stream') {
-      if (body.stream === true) reject(key, 'Streaming is not supported for images: omit stream or send false. To avoid waiting, use async: true where the model allows it.');
+      if (body.stream === true && !op.streaming) reject(key, notStreamingMessage(endpoint, model));
     } else if (key === 'async') {
       if (body.async === true && !entry.asyncAllowed) {
         reject(key, `${model} does not offer async: true; it ${entry.delivery === 'task' ? 'answers with a task on its own when it needs one' : 'answers inline'}. Omit async.`);
@@ -106,6 +107,20 @@ function checkFieldsAllowed(entry: ModelEntry, op: OperationContract, endpoint: 
     } else if (!accepted.has(key)) reject(key, notSupportedMessage(entry, op, key, model));
   }
   return rejected;
+}
+
+/** `stream: true` where the operation answers whole: the message names the models that stream on this endpoint. */
+function notStreamingMessage(endpoint: ImageEndpoint, model: string): string {
+  const streaming = listModels().filter((m) => m.operations.some((o) => o.endpoint === endpoint && o.streaming)).map((m) => m.id);
+  const offered = streaming.length > 0 ? `stream: true is offered only by ${streaming.join(', ')} on ${endpoint}` : `no model streams on ${endpoint}`;
+  return `${offered}; ${model} answers with the whole image: omit stream or send false. To avoid waiting, use async: true where the model allows it.`;
+}
+
+/** A stream carries one image and answers while the client waits: n above 1 and async: true do not fit it. */
+function checkStreaming(body: Body, ok: (key: string) => boolean, issues: ValidationIssue[]): void {
+  if (!ok('stream') || body.stream !== true) return;
+  if (ok('n') && (body.n as number) !== 1) issues.push({ field: 'n', message: 'A stream carries one image: send n = 1 with stream: true.', code: 'invalid_value' });
+  if (ok('async') && body.async === true) issues.push({ field: 'async', message: 'stream: true answers while the client waits; it cannot be async. Send one or the other.', code: 'invalid_value' });
 }
 
 function notSupportedMessage(entry: ModelEntry, op: OperationContract, key: string, model: string): string {
@@ -212,6 +227,7 @@ function normalize(entry: ModelEntry, op: OperationContract, endpoint: ImageEndp
     n: (body.n as number | undefined) ?? 1,
     responseFormat: (body.response_format as ResponseFormat | undefined) ?? 'url',
     async: body.async === true,
+    stream: body.stream === true ? true : undefined,
     callbackUrl: stringField(body, 'callback_url'),
   };
   // What the contract chose rather than the client sent, reported back so the client sees what it got.

@@ -121,6 +121,11 @@ export interface OperationContract {
   defaults?: Partial<Record<DefaultableParam, string>>;
   /** What the input images themselves must be, checked once they are fetched (before any money moves). */
   inputRules?: InputImageRules;
+  /**
+   * `stream: true` is offered: the answer is the upstream's image event stream (partial images, then
+   * the final one), relayed. Absent: `stream: true` is refused, naming the models that stream.
+   */
+  streaming?: boolean;
   notes?: readonly string[];
 }
 

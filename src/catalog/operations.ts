@@ -6,7 +6,7 @@ import type { ImageEndpoint, Operation } from './types.ts';
 
 /** The public fields one operation accepts, as published in `supported_parameters`. */
 export function supportedParameters(entry: ModelEntry, op: OperationContract): string[] {
-  return [...op.parameters, ...(entry.asyncAllowed ? ['async'] : [])];
+  return [...op.parameters, ...(entry.asyncAllowed ? ['async'] : []), ...(op.streaming ? ['stream'] : [])];
 }
 
 export function publicOperations(entry: ModelEntry): Operation[] {

@@ -55,6 +55,8 @@ export interface NormalizedImageRequest {
   n: number;
   responseFormat: ResponseFormat;
   async: boolean;
+  /** `stream: true` on an operation that streams (OperationContract.streaming): answered as an event stream. */
+  stream?: boolean;
   /** Where the gateway POSTs the task's terminal state (Easel's webhook extension); never forwarded upstream. */
   callbackUrl?: string;
   /** Exact pixel size when the contract works in pixels (gpt-image-2, DALL·E, FLUX width/height). */

@@ -21,6 +21,7 @@ import { crashPoint } from '../util/crash-points.ts';
 import { callWithFanOut } from './fan-out.ts';
 import { assertInputsLoaded, hydrateRequest, inputBlobKeys } from './inputs.ts';
 import { openUpstreamResult } from './upstream-download.ts';
+import { startStream, type StreamRelay } from './stream-upstream.ts';
 
 /** First poll delay when the adapter names none. */
 const DEFAULT_POLL_MS = 2_000;
@@ -29,6 +30,8 @@ const MAX_POLL_MS = 15_000;
 export interface ImageJob {
   req: NormalizedImageRequest;
   entry: ModelEntry;
+  /** A streamed create (`stream: true`): told of each upstream event as it comes (pipeline/stream.ts). */
+  relay?: StreamRelay;
 }
 
 /** Told of what recovery did with each submit a crash cut off (metrics). */
@@ -57,8 +60,9 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
     return { req, entry: requireModel(req.model, 400) };
   }
 
-  async start({ req, entry }: ImageJob, ctx: StepContext): Promise<StartOutcome<GenerateResult>> {
+  async start({ req, entry, relay }: ImageJob, ctx: StepContext): Promise<StartOutcome<GenerateResult>> {
     assertInputsLoaded(req);
+    if (relay) return startStream(this.deps.router, { req, entry }, relay, ctx);
     const attempt = await this.deps.router.run<StartOutcome<GenerateResult>>(
       entry,
       ctx.signal,

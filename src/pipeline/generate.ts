@@ -25,6 +25,7 @@ import { checkCreateCallback } from '../webhooks/callback-url.ts';
 import type { DeliveredImage } from './deliver.ts';
 import type { ImageJob } from './executor.ts';
 import { type InputSources, inputBlobKeys, resolveInputs, serializeRequest, type Uploads } from './inputs.ts';
+import { checkStreamable, type ImageStreamSink, relayImageStream } from './stream.ts';
 
 export type ImageTaskEngine = TaskEngine<ImageJob, GenerateResult, DeliveredImage[]>;
 
@@ -46,6 +47,8 @@ export interface RequestContext {
   /** Fires when the client disconnects. */
   signal: AbortSignal;
   dryRun?: boolean;
+  /** Where a streamed create (`stream: true`) is answered (http/image-stream.ts). */
+  stream?: ImageStreamSink;
   /** How long a create that did not ask for `async` holds the client (tasks/wait-plan.ts). */
   wait: WaitPlan;
 }
@@ -54,6 +57,8 @@ export type CreateResult = (
   | { kind: 'inline'; body: { created: number; data: Array<Record<string, unknown>>; billing_transaction_id: string; normalized?: Record<string, string> }; billingTransactionId: string; taskId: string }
   | { kind: 'task'; body: ReturnType<typeof taskCreatedBody>; taskId: string }
   | { kind: 'dry_run'; body: Record<string, unknown> }
+  /** Answered already, as an event stream (stream: true). */
+  | { kind: 'streamed'; taskId: string }
 ) & {
   /** The RFC 7240 preference the answer honoured (`Preference-Applied`), when the create waited by one. */
   preferenceApplied?: string;
@@ -75,6 +80,7 @@ export async function createImages(
   const req = inSpanSync('easel.contract', { 'easel.endpoint': endpoint }, () =>
     validateImageRequest(endpoint, body, { multipart: opts.multipart, imageFiles: opts.multipart ? uploads.images.length : undefined, maskFile: Boolean(uploads.mask) }),
   );
+  if (req.stream) checkStreamable(ctx.stream, opts.idempotencyKey !== undefined);
   // The key's model controls (403, 429) once the model is known, before anything is fetched or quoted.
   await ctx.caller.admitModel?.(req.model);
   // Before any image is fetched or money held: a callback that could never be called or verified is a 400 now.
@@ -118,6 +124,7 @@ export async function createImages(
     throw err;
   }
   crashPoint('after_reserve');
+  if (req.stream) return relayImageStream({ engine: deps.engine, urlFor: (key) => deps.blobs.urlFor(key) }, task, { req, entry }, ctx);
   // `Prefer: respond-async` (no wait at all) is answered as `async` is, whatever the model.
   if (req.async || ctx.wait.budgetMs === 0) {
     // Public before any work starts: from here a crash resumes the task its client is being told of.

@@ -235,14 +235,14 @@ describe('multipart', () => {
     expect(mixed.imageRefs?.map((r) => 'url' in r && r.url)).toEqual([inline, URL_A, inline]);
     const flux = accept(GEN, { model: 'flux-pro', prompt: P, async: 'true', seed: '42', expand_prompt: 'false', stream: 'false' }, { multipart: true });
     expect(flux).toMatchObject({ async: true, seed: 42, expandPrompt: false });
-    const gpt = accept(GEN, { model: 'gpt-image-2', prompt: P, compression: '55', partial_images: '1' }, { multipart: true });
-    expect(gpt).toMatchObject({ outputCompression: 55, partialImages: 1 });
+    const gpt = accept(GEN, { model: 'gpt-image-2', prompt: P, compression: '55', partial_images: '1', stream: 'true' }, { multipart: true });
+    expect(gpt).toMatchObject({ outputCompression: 55, partialImages: 1, stream: true });
   });
 
   it('rejects what does not read as the right type', () => {
     expect(rejectionOf(GEN, { model: 'gpt-image-2', prompt: P, n: 'two' }, { multipart: true }).param).toBe('n');
     expect(rejectionOf(GEN, { model: 'flux-pro', prompt: P, async: 'yes' }, { multipart: true }).param).toBe('async');
-    expect(rejectionOf(GEN, { model: 'gpt-image-2', prompt: P, stream: 'true' }, { multipart: true }).param).toBe('stream');
+    expect(rejectionOf(GEN, { model: 'dall-e-3', prompt: P, stream: 'true' }, { multipart: true }).param).toBe('stream');
   });
 
   it('JSON strings are not coerced', () => {

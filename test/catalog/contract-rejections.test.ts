@@ -25,7 +25,10 @@ const rows: Row[] = [
   ['response_format png', GEN, { model: 'gpt-image-2', prompt: P, response_format: 'png' }, 'invalid_value', 'response_format'],
   ['images[] on generations', GEN, { model: 'gpt-image-2', prompt: P, images: [{ image_url: URL_A }] }, 'unsupported_parameter', 'images'],
   ['file_id on generations', GEN, { model: 'nano-banana', prompt: P, file_id: 'file-1' }, 'unsupported_parameter', 'file_id'],
-  ['stream true', GEN, { model: 'gpt-image-2', prompt: P, stream: true }, 'unsupported_parameter', 'stream'],
+  ['stream true on a model that does not stream', GEN, { model: 'dall-e-3', prompt: P, stream: true }, 'unsupported_parameter', 'stream'],
+  ['stream with n above 1', GEN, { model: 'gpt-image-2', prompt: P, stream: true, n: 2 }, 'invalid_value', 'n'],
+  ['stream with async', GEN, { model: 'gpt-image-2', prompt: P, stream: true, async: true }, 'invalid_value', 'async'],
+  ['partial_images above 3', GEN, { model: 'gpt-image-2', prompt: P, stream: true, partial_images: 4 }, 'invalid_value', 'partial_images'],
   ['stream not boolean', GEN, { model: 'gpt-image-2', prompt: P, stream: 'yes' }, 'invalid_value', 'stream'],
   ['operation unknown', GEN, { model: 'gpt-image-2', prompt: P, operation: 'upscale' }, 'invalid_value', 'operation'],
   ['image_url not https', GEN, { model: 'nano-banana', prompt: P, operation: 'image-to-image', image_url: 'ftp://x/y.png' }, 'invalid_value', 'image_url'],
@@ -230,7 +233,7 @@ describe('contract rejections', () => {
       const base = { model: entry.id, prompt: P, ...(op.operation === 'image-to-image' ? { operation: op.operation, image_url: URL_A } : {}) };
       const cases: Array<[Record<string, unknown>, string, string]> = [
         [{ ...base, bogus: true }, 'unsupported_parameter', 'bogus'],
-        [{ ...base, stream: true }, 'unsupported_parameter', 'stream'],
+        ...(op.streaming ? [] : ([[{ ...base, stream: true }, 'unsupported_parameter', 'stream']] as Array<[Record<string, unknown>, string, string]>)),
         [{ ...base, images: [{ image_url: URL_A }] }, 'unsupported_parameter', 'images'],
         [{ ...base, file_id: 'file-1' }, 'unsupported_parameter', 'file_id'],
         [{ ...base, response_format: 'jpeg' }, 'invalid_value', 'response_format'],

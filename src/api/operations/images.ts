@@ -122,6 +122,27 @@ const createResponses = {
   },
 };
 
+/**
+ * `stream: true` (gpt-image-2, README "Streaming partial images"): OpenAI's image event stream, relayed;
+ * `prefix` is the endpoint's event name prefix (image_generation, image_edit).
+ */
+const streamingCreateResponses = (prefix: string) => ({
+  200: {
+    ...createResponses[200],
+    description: 'Images inline, a pending task to poll, (dry run) a quote, or with `stream: true` the image event stream',
+    content: {
+      'text/event-stream': {
+        type: 'string',
+        description:
+          `With stream: true (gpt-image-2, n = 1): Server-Sent Events, each an \`event:\` line naming its \`type\` and one \`data:\` line of JSON. ` +
+          `\`${prefix}.partial_image\` (b64_json, partial_image_index, created_at, size, quality, background, output_format) for each partial image, ` +
+          `then \`${prefix}.completed\` (the same fields with the final b64_json, \`url\` as well when URLs are asked for, the upstream's \`usage\` that was charged, billing_transaction_id). ` +
+          'A failure after the first event is an `error` event ({type: "error", error: {message, type, code, param}}) and nothing is charged. The X-Task-ID header names the task.',
+      },
+    },
+  },
+});
+
 const dryRunHeader = {
   name: 'X-Easel-Dry-Run',
   in: 'header' as const,
@@ -168,7 +189,7 @@ export const imageOperations: OperationSpec[] = [
       json: request('ImageGenerationRequest', imageGenerationRequestSchema),
       multipart: multipartFields('a reference image as an `image` part, `image_urls` comma-separated'),
     },
-    responses: createResponses,
+    responses: streamingCreateResponses('image_generation'),
     errors: [...CREATE_ERRORS, 'invalid_json'],
   },
   {
@@ -183,7 +204,7 @@ export const imageOperations: OperationSpec[] = [
       json: request('ImageEditRequest', imageEditRequestSchema),
       multipart: multipartFields('images as `image` / repeated `image[]` parts (1–16) and an optional `mask` part'),
     },
-    responses: createResponses,
+    responses: streamingCreateResponses('image_edit'),
     errors: [...CREATE_ERRORS, 'invalid_json'],
   },
   {

@@ -41,10 +41,13 @@ const GPT_IMAGE_2_PARAMS = [
   'moderation',
 ] as const;
 
+const STREAMING_NOTE = 'stream: true (n = 1) answers with the OpenAI image event stream; partial_images 0-3 asks for that many previews first.';
+
 const gptImage2Generate: OperationContract = {
   operation: 'text-to-image',
   endpoint: IMAGE_ENDPOINTS.generations,
   parameters: [...GPT_IMAGE_2_PARAMS, 'partial_images'],
+  streaming: true,
   values: GPT_IMAGE_2_VALUES,
   size: GPT_IMAGE_2_SIZE_RULE,
   maxN: PUBLIC_N_MAX,
@@ -54,20 +57,25 @@ const gptImage2Generate: OperationContract = {
     'size: auto or WIDTHxHEIGHT; both edges multiples of 16, longest edge <= 3840, long/short <= 3:1, total pixels 655,360-8,294,400.',
     'aspect_ratio, resolution and style are not part of this contract.',
     'input_fidelity is accepted and removed before forwarding.',
+    STREAMING_NOTE,
   ],
 };
 
 const gptImage2Edit: OperationContract = {
   operation: 'image-edit',
   endpoint: IMAGE_ENDPOINTS.edits,
-  parameters: [...GPT_IMAGE_2_PARAMS, ...EDIT_SOURCE_PARAMS, 'mask'],
+  parameters: [...GPT_IMAGE_2_PARAMS, ...EDIT_SOURCE_PARAMS, 'mask', 'partial_images'],
+  streaming: true,
   values: GPT_IMAGE_2_VALUES,
   size: GPT_IMAGE_2_SIZE_RULE,
   maxN: PUBLIC_N_MAX,
   promptMaxLength: PUBLIC_PROMPT_MAX,
   maxInputImages: GPT_IMAGE_MAX_SOURCES,
   defaults: { size: 'auto', quality: 'auto' },
-  notes: ['Up to 16 source images: multipart image/image[], or JSON image_url | image_urls | images[] (image_url or file_id).'],
+  notes: [
+    'Up to 16 source images: multipart image/image[], or JSON image_url | image_urls | images[] (image_url or file_id).',
+    STREAMING_NOTE,
+  ],
 };
 
 const OPENAI_PRICES = 'https://openai.com/api/pricing/';

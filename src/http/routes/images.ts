@@ -14,6 +14,7 @@ import type { NewIdempotencyKey } from '../../tasks/store.ts';
 import { waitPlan } from '../../tasks/wait-plan.ts';
 import type { AppDeps } from '../app.ts';
 import { abortSignalOf } from '../abort.ts';
+import { imageStreamTo } from '../image-stream.ts';
 import { parsePrefer } from '../prefer.ts';
 import { type MultipartBody, readMultipart } from '../multipart.ts';
 
@@ -25,7 +26,7 @@ export function imageRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'auth' | '
     const caller = await deps.auth.caller(request);
     const key = readIdempotencyKey(request.headers['idempotency-key'], request.raw.rawHeaders);
     const wait = waitPlan(deps.images.tasks, caller.syncWaitMs, parsePrefer(request.headers.prefer));
-    const ctx = { caller, requestId: request.id, signal: abortSignalOf(reply), dryRun: isDryRun(request), wait };
+    const ctx = { caller, requestId: request.id, signal: abortSignalOf(reply), stream: imageStreamTo(reply), dryRun: isDryRun(request), wait };
     const scope = { accountId: caller.accountId, endpoint };
     let create: (idempotencyKey?: NewIdempotencyKey) => Promise<CreateResult>;
     let fingerprint: () => string;
@@ -70,6 +71,7 @@ async function multipartBody(request: FastifyRequest): Promise<{ body: Record<st
 }
 
 function sendCreateResult(reply: FastifyReply, result: CreateResult): FastifyReply {
+  if (result.kind === 'streamed') return reply;
   if (result.preferenceApplied) reply.header('preference-applied', result.preferenceApplied);
   if (result.kind === 'inline') reply.header('x-billing-transaction-id', result.billingTransactionId);
   if (result.kind === 'task') reply.header('x-task-id', result.taskId);

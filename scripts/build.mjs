@@ -5,6 +5,8 @@
 //   (its lazily imported modules) never sees a half-written tree, and a failed build leaves the old one.
 // - Copies every file under src/ that is not TypeScript (fonts, SQL, JSON a module reads at run time)
 //   to the same place under dist/.
+// - Bundles the Easel Console (console/, with Vite) into dist/console/ of the same fresh tree, so the
+//   page and the server that serves it are swapped in together.
 // - Ends with dist/.build-stamp, whose mtime is the moment the build started: bin/easel.mjs runs dist/
 //   only while nothing under src/ is newer, so an edit made during the build counts as not built.
 // - A production install (`npm ci --omit=dev`) has no compiler: with a dist/ already built it says so
@@ -62,7 +64,13 @@ function swapIn(built) {
   rmSync(old, { recursive: true, force: true });
 }
 
-function build(tsc) {
+/** The console's bundle into `outDir` (Vite's own API; the config is console/vite.config.ts). */
+async function buildConsole(outDir) {
+  const vite = await import('vite');
+  await vite.build({ configFile: path.join(root, 'console', 'vite.config.ts'), build: { outDir, emptyOutDir: true } });
+}
+
+async function build(tsc) {
   const started = new Date();
   const out = `${dist}.build-${process.pid}`;
   rmSync(out, { recursive: true, force: true });
@@ -74,15 +82,22 @@ function build(tsc) {
   }
   const assets = assetsUnder(src);
   for (const asset of assets) cpSync(path.join(src, asset), path.join(out, asset));
+  try {
+    await buildConsole(path.join(out, 'console'));
+  } catch (err) {
+    rmSync(out, { recursive: true, force: true });
+    say(`the console did not build (${err?.message ?? err}); dist/ left as it was`);
+    return 1;
+  }
   const stamp = path.join(out, STAMP);
   writeFileSync(stamp, `${JSON.stringify({ built_at: started.toISOString(), node: process.version })}\n`);
   utimesSync(stamp, started, started);
   swapIn(out);
-  say(`dist/ built in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s${assets.length ? ` (${assets.length} asset files copied)` : ''}`);
+  say(`dist/ built in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s${assets.length ? ` (${assets.length} asset files copied)` : ''}, the console included`);
   return 0;
 }
 
-function main() {
+async function main() {
   const tsc = compilerPath();
   if (tsc) return build(tsc);
   const stamp = path.join(dist, STAMP);
@@ -94,4 +109,4 @@ function main() {
   return 1;
 }
 
-process.exit(main());
+process.exit(await main());

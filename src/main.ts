@@ -10,6 +10,7 @@ import { bootstrapBanner, bootstrapStarterAccount, loadOrCreateAdminToken } from
 import { publicBaseUrl } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { buildApp } from './http/app.ts';
+import { ChannelActivity } from './http/channel-activity.ts';
 import { Auth } from './http/auth.ts';
 import { createMetrics, createRedisMetrics, type Metrics, recordTaskClosed, recordUpstreamAttempt } from './http/metrics.ts';
 import { startTracing } from './http/tracing.ts';
@@ -85,8 +86,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const health = new ChannelHealth();
   const redis = config.redis_url ? await shareThroughRedis(config.redis_url, { perMinute: config.limits.requests_per_minute, channelIds: channels.map((c) => c.id), health, metrics, log }) : undefined;
   // One report per upstream attempt feeds both the metrics and the attempt log line.
+  const channelActivity = new ChannelActivity();
   const router = new Router(channels, health, (attempt) => {
     recordUpstreamAttempt(metrics, attempt);
+    channelActivity.record(attempt);
     logUpstreamAttempt(log, attempt);
   });
   const pricing = priceAdjustments(config.pricing);
@@ -104,7 +107,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   const modelActivity = ModelActivityCache.fromDatabase(db, log);
   const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
-  const app = await buildApp({ limits: config.limits, traced: tracing !== undefined, db, blobs, auth, images, metrics, router, modelActivity, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
+  const app = await buildApp({ limits: config.limits, traced: tracing !== undefined, config, channelActivity, db, blobs, auth, images, metrics, router, modelActivity, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
   publicUrl = publicBaseUrl(config, Number(new URL(address).port));

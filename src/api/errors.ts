@@ -116,6 +116,7 @@ export const ERROR_CODES = {
 
   // 403: the key may not do this, however the request is written.
   model_not_allowed: { status: 403, type: 'permission_error', retryable: false, when: "the model matches none of the key's `allowed_models` globs (`param`: `model`)" },
+  csrf_token_invalid: { status: 403, type: 'permission_error', retryable: false, when: 'a console session (cookie) sent a request that is not a GET without its `X-Easel-CSRF` token; Bearer requests never need one' },
 
   // 404, 405, 409, 410: the thing asked for is not (or no longer) there, or not that way.
   route_not_found: { status: 404, type: 'not_found_error', retryable: false, when: 'no such route' },
@@ -370,6 +371,7 @@ export const apiErrors = {
   // 403
   modelNotAllowed: (model: string) =>
     raise('model_not_allowed', `This API key may not use the model '${model.slice(0, 100)}'.`, { param: 'model' }),
+  csrfTokenInvalid: () => raise('csrf_token_invalid', 'This console session needs its X-Easel-CSRF header on requests that change something; reload the console.'),
 
   // 404, 405, 409, 410
   routeNotFound: (method: string, url: string) => raise('route_not_found', `No route for ${method} ${url.split('?')[0]}`),

@@ -10,6 +10,7 @@ import type { BlobStore } from '../storage/blobs/types.ts';
 import type { Db } from '../storage/db/open.ts';
 import { randomBase62 } from '../util/ids.ts';
 import type { Auth } from './auth.ts';
+import type { ChannelActivity } from './channel-activity.ts';
 import type { Metrics } from './metrics.ts';
 import type { ModelActivityCache } from './model-activity.ts';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './errors.ts';
@@ -19,6 +20,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { installRequestShape } from './request-shape.ts';
 import { traceRequests } from './tracing.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -41,6 +43,10 @@ export interface AppDeps {
   limits: Config['limits'];
   /** A server span per request (http/tracing.ts): only when tracing is configured. */
   traced?: boolean;
+  /** The whole configuration, for the operator's masked view of it (GET /admin/v1/config). */
+  config: Config;
+  /** Each channel's recent upstream calls on this replica (GET /admin/v1/channels/stats). */
+  channelActivity: Pick<ChannelActivity, 'summary'>;
   db: Db;
   blobs: BlobStore;
   auth: Auth;
@@ -108,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   webhookRoutes(app, deps);
   mcpRoutes(app, deps);
   docsRoutes(app);
+  consoleRoutes(app, deps);
 
   let openapi: Record<string, unknown> | undefined;
   app.get('/openapi.json', async () => (openapi ??= buildOpenApiDocument(deps.publicUrl())));

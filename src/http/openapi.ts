@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, errorTypes, errorVariants, invalidRequestCodes } from '../api/errors.ts';
 import { adminOperations } from '../api/operations/admin.ts';
+import { consoleOperations } from '../api/operations/console.ts';
 import { discoveryOperations } from '../api/operations/discovery.ts';
 import { fileOperations } from '../api/operations/files.ts';
 import { imageOperations } from '../api/operations/images.ts';
@@ -28,6 +29,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   ...adminOperations,
   ...mcpOperations,
   ...serviceOperations,
+  ...consoleOperations,
 ];
 
 const TAGS = [
@@ -40,6 +42,7 @@ const TAGS = [
   { name: 'admin', description: 'Accounts, credit, keys, channels, usage and the ledger (admin token)' },
   { name: 'mcp', description: 'The MCP server for coding agents: the same API as tools' },
   { name: 'service', description: 'Index, this reference, health, readiness, metrics, stored images' },
+  { name: 'console', description: 'The Easel Console (a web page) and its sign-in session' },
 ];
 
 const COMPONENTS = '#/components/schemas/';
@@ -111,6 +114,8 @@ function commonErrors(op: OperationSpec): ErrorCode[] {
   if (op.method === 'delete') codes.push('payload_too_large');
   if (op.security === 'apiKey') codes.push('invalid_api_key', 'rate_limit_exceeded', 'database_unavailable');
   if (op.security === 'adminToken') codes.push('invalid_admin_token', 'database_unavailable');
+  // A console session (cookie) stands in for either; its requests that are not GETs carry their CSRF token.
+  if (op.security !== 'none' && op.method !== 'get') codes.push('csrf_token_invalid');
   return codes;
 }
 

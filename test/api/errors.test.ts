@@ -27,6 +27,7 @@ const RAISED: Array<{ error: ApiError; inPath?: boolean }> = [
   { error: apiErrors.quotaExceeded('0.016') },
   { error: apiErrors.budgetExceeded('0.016', 1_700_000_000) },
   { error: apiErrors.modelNotAllowed('dall-e-3') },
+  { error: apiErrors.csrfTokenInvalid() },
   { error: apiErrors.routeNotFound('GET', '/nope?x=1') },
   { error: apiErrors.asyncTaskNotFound() },
   { error: apiErrors.fileNotFound('No file.'), inPath: true },

@@ -1,0 +1,78 @@
+// The console's browser tests: Debian's chromium driven by playwright-core, one browser per test
+// file. Every page's console errors and failed requests are collected (a test ends by asserting there
+// were none), and `shot` saves a screenshot of the page as it stands to test-artifacts/console/.
+
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'console');
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Newest modification time under `dir` (ms). */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * dist/console/ as `npm run build` makes it, rebuilt when any file under console/ is newer (a test
+ * run after an edit without a build), so the browser never tests a stale page.
+ */
+export async function ensureConsoleBuilt(): Promise<void> {
+  const index = path.join(ROOT, 'dist', 'console', 'index.html');
+  let built = 0;
+  try {
+    built = statSync(index).mtimeMs;
+  } catch {
+    // Not built yet.
+  }
+  if (built > newest(path.join(ROOT, 'console'))) return;
+  const vite = await import('vite');
+  await vite.build({ configFile: path.join(ROOT, 'console', 'vite.config.ts'), logLevel: 'error' });
+}
+
+export interface ConsoleBrowser {
+  browser: Browser;
+  /** A fresh context (its own cookies) with one page; `problems` lists its console errors and failed requests. */
+  open(opts?: { width?: number; height?: number; dark?: boolean }): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
+  close(): Promise<void>;
+}
+
+export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return {
+    browser,
+    async open(opts = {}) {
+      const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 860 }, colorScheme: opts.dark ? 'dark' : 'light', acceptDownloads: true });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('dialog', (d) => void d.accept());
+      return { context, page, problems };
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Saves the page to test-artifacts/console/<name>.png (the whole page, not just the viewport). */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Signs in through the form. */
+export async function signIn(page: Page, baseUrl: string, secret: string): Promise<void> {
+  await page.goto(`${baseUrl}/console`);
+  await page.getByLabel('API key or admin token').fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}

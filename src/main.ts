@@ -14,6 +14,7 @@ import { ChannelActivity } from './http/channel-activity.ts';
 import { Auth } from './http/auth.ts';
 import { createMetrics, createRedisMetrics, type Metrics, recordTaskClosed, recordUpstreamAttempt } from './http/metrics.ts';
 import { startTracing } from './http/tracing.ts';
+import { ApiKeyCache } from './storage/db/key-cache.ts';
 import { ModelActivityCache } from './http/model-activity.ts';
 import { KeyRateLimiter, type RateLimiter } from './http/rate-limit.ts';
 import { SharedKeyRateLimiter } from './http/rate-limit-redis.ts';
@@ -106,7 +107,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     wakeups,
   };
   const modelActivity = ModelActivityCache.fromDatabase(db, log);
-  const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token);
+  const keys = new ApiKeyCache({
+    postgresUrl: db.dialect === 'postgres' ? config.database_url : undefined,
+    changeCounter: db.changeCounter,
+    onListenError: (err) => log.warn({ err: { message: err.message } }, 'API key change notifications lost their connection; keys are looked up until it is back'),
+  });
+  const auth = new Auth(db.kysely, redis?.limiter ?? new KeyRateLimiter(config.limits.requests_per_minute), admin.token, keys);
   const app = await buildApp({ limits: config.limits, traced: tracing !== undefined, config, channelActivity, db, blobs, auth, images, metrics, router, modelActivity, wakeups, webhooks: { config: config.webhooks, allowPrivateAddresses: config.fetch.allow_private_addresses }, publicUrl: () => publicUrl, log });
   const preconnects = trackUnusedConnections(app.server);
   const address = await app.listen({ host: config.host, port: config.port });
@@ -151,6 +157,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       await modelActivity.stop();
       await redis?.close();
       await wakeups.close();
+      await keys.close();
       await db.close();
       await tracing?.shutdown();
     })());

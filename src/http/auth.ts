@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { apiErrors } from '../api/errors.ts';
 import type { Caller } from '../api/requests.ts';
 import { type ApiKeyRecord, findApiKey, verifyApiKey } from '../storage/db/api-keys.ts';
+import type { ApiKeyCache } from '../storage/db/key-cache.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { inSpan } from '../util/spans.ts';
 import { ConsoleSessions } from './console-session.ts';
@@ -31,6 +32,8 @@ export class Auth {
     private readonly rateLimiter: RateLimiter,
     /** The token that guards /admin/v1 (configured, or generated on the first start). */
     private readonly adminToken: string,
+    /** Keys that authenticated lately (storage/db/key-cache.ts); none: every request looks its key up. */
+    private readonly keys?: ApiKeyCache,
   ) {
     this.sessions = new ConsoleSessions(adminToken);
   }
@@ -50,7 +53,7 @@ export class Auth {
   private async keyRecord(request: FastifyRequest): Promise<ApiKeyRecord> {
     const key = bearer(request);
     if (key) {
-      const record = await verifyApiKey(this.db, key);
+      const record = await verifyApiKey(this.db, key, this.keys);
       if (!record) throw apiErrors.invalidApiKey();
       return record;
     }

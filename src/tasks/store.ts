@@ -183,7 +183,7 @@ export async function completeTask(
       .executeTakeFirst();
     if (Number(closed.numUpdatedRows) === 0) return undefined;
     if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
-    await notifyTaskClosed(trx, db.dialect, task.id);
+    await notifyTaskClosed(trx, task.id);
     const row = await trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
     await onClose?.(trx, row);
     return row;
@@ -202,7 +202,7 @@ export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_i
       .executeTakeFirst();
     if (Number(closed.numUpdatedRows) === 0) return false;
     if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
-    await notifyTaskClosed(trx, db.dialect, task.id);
+    await notifyTaskClosed(trx, task.id);
     if (onClose) await onClose(trx, await trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow());
     return true;
   });

@@ -53,14 +53,14 @@ it('a close that rolls back wakes nobody; one that commits wakes every listener'
     await db.kysely
       .transaction()
       .execute(async (trx) => {
-        await notifyTaskClosed(trx, 'postgres', 'task_rolled_back');
+        await notifyTaskClosed(trx, 'task_rolled_back');
         throw new Error('roll back');
       })
       .catch(() => {});
     expect(await rolledBack).toBe(false);
 
     const both = [first.waitFor('task_committed', 5_000), second.waitFor('task_committed', 5_000)];
-    await db.kysely.transaction().execute((trx) => notifyTaskClosed(trx, 'postgres', 'task_committed'));
+    await db.kysely.transaction().execute((trx) => notifyTaskClosed(trx, 'task_committed'));
     expect(await Promise.all(both)).toEqual([true, true]);
   } finally {
     await first.close();

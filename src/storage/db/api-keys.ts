@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newId, randomBase62 } from '../../util/ids.ts';
+import { type ApiKeyCache, keyChangedHere, notifyKeyChanged } from './key-cache.ts';
 import { newestFirstPage, type Page, type PageCursor } from './pages.ts';
 import type { ApiKeysTable, BudgetPeriod, Database } from './schema.ts';
 
@@ -68,7 +69,13 @@ export async function updateKeyControls(db: Kysely<Database>, id: string, contro
   const current = await findApiKey(db, id);
   if (!current) return undefined;
   const columns = controlColumns(controls, current);
-  if (Object.keys(columns).length > 0) await db.updateTable('api_keys').set(columns).where('id', '=', id).execute();
+  if (Object.keys(columns).length > 0) {
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('api_keys').set(columns).where('id', '=', id).execute();
+      await notifyKeyChanged(trx, id);
+    });
+    keyChangedHere(id);
+  }
   return findApiKey(db, id);
 }
 
@@ -108,18 +115,28 @@ export async function createApiKey(
  * The active key record for a presented key, or undefined. The stored hash is compared with the
  * computed one in constant time, so the response time says nothing about how close a guess was.
  */
-export async function verifyApiKey(db: Kysely<Database>, presented: string): Promise<ApiKeyRecord | undefined> {
+export async function verifyApiKey(db: Kysely<Database>, presented: string, cache?: ApiKeyCache): Promise<ApiKeyRecord | undefined> {
   if (!presented.startsWith(API_KEY_PREFIX) || presented.length > 200) return undefined;
   const hash = hashApiKey(presented);
+  // Found by the hash of what was presented: how long the lookup takes depends on SHA-256 output,
+  // which no caller can steer toward a stored key's.
+  const cached = cache?.get(hash);
+  if (cached) return cached;
+  const stamp = cache?.stamp() ?? 0;
   const record = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
   if (!record || !timingSafeEqual(Buffer.from(record.key_hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
   if (record.revoked_at !== null) return undefined;
+  cache?.remember(hash, record, stamp);
   return record;
 }
 
 /** Revokes a key; false when no such key exists. Revoking twice is fine. */
 export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<ApiKeyRecord | undefined> {
-  await db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await notifyKeyChanged(trx, id);
+  });
+  keyChangedHere(id);
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

@@ -18,6 +18,8 @@ export interface Db {
   description: string;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** SQLite: PRAGMA data_version, which moves when another connection (the CLI) commits to the file. */
+  changeCounter?: () => number;
 }
 
 const INT8_OID = 20;
@@ -78,6 +80,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
       description: `SQLite ${file}`,
       ping: async () => void (await sql`select 1`.execute(kysely)),
       close: () => kysely.destroy(),
+      changeCounter: () => sqlite.pragma('data_version', { simple: true }) as number,
     };
   }
   try {

@@ -7,19 +7,28 @@
 // less than the wall time (tsx keeps its compiled files in a cache of its own, so after the first
 // round that row is tsx's loader, not a compile). The modes take turns within each round so a change
 // of load on a shared machine spreads over all of them.
+// A restart with `--stored-tasks N` (default 10,000) finished tasks in its database (issue 15, target
+// 5): a template data folder is filled once through the API (one OpenAI channel to the 1×1 PNG
+// upstream of bench/peers/upstream.ts, N gpt-image-2 creates), then each round copies it and times
+// the dist/ `serve` on the copy. `--easel-root DIR` runs bin/easel.mjs (and the sources) from DIR, a
+// built copy of a commit, while src/ here is being edited.
 //
-//   npm run build && npm run bench:startup -- [--runs 10]
+//   npm run build && npm run bench:startup -- [--runs 10] [--stored-tasks 10000] [--easel-root .]
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 import { stringify } from 'yaml';
+import { UPSTREAM_KEY, startEasel, startUpstream } from '../peers/kit.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, 'stored-tasks': { type: 'string', default: '10000' }, 'easel-root': { type: 'string', default: '.' } } });
 const RUNS = Number(values.runs);
+const STORED_TASKS = Number(values['stored-tasks']);
+const ROOT = path.resolve(values['easel-root']);
 const READY_TIMEOUT_MS = 30_000;
 
 /** The old bin/easel.mjs: tsx's loader registered, the TypeScript entry imported. */
@@ -68,7 +77,7 @@ function stderrOf(child: ChildProcess): () => string {
 /** Spawn to exit, in ms; a failed run is an error, not a fast one. */
 async function timeExit(args: string[]): Promise<number> {
   const start = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = stderrOf(child);
   const code = await exited(child);
   const ms = performance.now() - start;
@@ -93,14 +102,40 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
-/** Spawn of `serve` on a fresh data folder to the first 200 from /readyz: wall and CPU ms. */
-async function timeReady(mode: Mode): Promise<{ wall: number; cpu: number }> {
+/**
+ * A data folder holding `tasks` finished tasks, made once through the API: `easel serve` from ROOT
+ * with one OpenAI channel to the 1×1 PNG upstream, `tasks` gpt-image-2 creates (each a task row).
+ */
+async function storedTasksTemplate(tasks: number): Promise<string> {
+  const upstream = await startUpstream();
+  const easel = await startEasel({ root: ROOT, upstream: upstream.url });
+  try {
+    const r = await autocannon({
+      url: `${easel.url}/v1/images/generations`,
+      method: 'POST',
+      connections: 16,
+      amount: tasks,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${easel.key}` },
+      body: JSON.stringify({ model: 'gpt-image-2', prompt: 'a lighthouse at dawn', size: '1024x1024', quality: 'low', response_format: 'b64_json' }),
+    });
+    if (r.non2xx || r.errors || r['2xx'] !== tasks) throw new Error(`filling the template: ${r['2xx']} of ${tasks} answered 2xx (${r.non2xx} non-2xx, ${r.errors} errors)`);
+  } finally {
+    await easel.stop();
+    await upstream.stop();
+  }
+  process.stderr.write(`template with ${tasks} stored tasks in ${easel.dataDir} (upstream key ${UPSTREAM_KEY.slice(0, 8)}…)\n`);
+  return easel.dataDir;
+}
+
+/** Spawn of `serve` on a fresh data folder (or a copy of `template`) to the first 200 from /readyz: wall and CPU ms. */
+async function timeReady(mode: Mode, template?: string): Promise<{ wall: number; cpu: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'easel-cold-'));
+  if (template) cpSync(template, dataDir, { recursive: true });
   const port = await freePort();
   const config = path.join(dataDir, 'easel.yaml');
   writeFileSync(config, stringify({ host: '127.0.0.1', port, data_dir: dataDir, log_level: 'warn' }));
   const start = performance.now();
-  const child = spawn(process.execPath, [...mode.node, 'serve'], { env: { ...process.env, EASEL_CONFIG: config }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...mode.node, 'serve'], { cwd: ROOT, env: { ...process.env, EASEL_CONFIG: config }, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = stderrOf(child);
   const stopped = exited(child);
   let gone = false;
@@ -132,6 +167,7 @@ function summary(ms: number[]): string {
 async function main(): Promise<void> {
   const rows = new Map<string, number[]>();
   const add = (row: string, ms: number) => rows.set(row, [...(rows.get(row) ?? []), ms]);
+  const template = STORED_TASKS > 0 ? await storedTasksTemplate(STORED_TASKS) : undefined;
   for (let round = 0; round < RUNS; round++) {
     add('`node -e 0`', await timeExit(['-e', '0']));
     for (const mode of MODES) {
@@ -140,10 +176,16 @@ async function main(): Promise<void> {
       add(`${mode.name}: \`easel serve\` (spawn → /readyz 200)`, serve.wall);
       add(`${mode.name}: \`easel serve\`, its CPU time until ready`, serve.cpu);
     }
+    if (template) {
+      const stored = await timeReady(MODES[0]!, template);
+      add(`${MODES[0]!.name}: \`easel serve\` with ${STORED_TASKS} stored tasks (spawn → /readyz 200)`, stored.wall);
+      add(`${MODES[0]!.name}: \`easel serve\` with ${STORED_TASKS} stored tasks, its CPU time until ready`, stored.cpu);
+    }
     process.stderr.write(`round ${round + 1}/${RUNS}\n`);
   }
   const cpus = os.cpus();
   console.log(`${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.release()}, Node ${process.version}, load ${os.loadavg()[0].toFixed(2)} at the end; ${RUNS} runs each, ms:\n`);
+  if (template) rmSync(template, { recursive: true, force: true });
   console.log('| what | median | min | max |');
   console.log('|---|---|---|---|');
   for (const [row, ms] of rows) console.log(`| ${row} | ${summary(ms)} |`);

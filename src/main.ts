@@ -85,7 +85,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
   const metrics = createMetrics();
   const health = new ChannelHealth();
-  const redis = config.redis_url ? await shareThroughRedis(config.redis_url, { perMinute: config.limits.requests_per_minute, channelIds: channels.map((c) => c.id), health, metrics, log }) : undefined;
+  const redis = config.redis_url ? await shareThroughRedis(config.redis_url, { perMinute: config.limits.requests_per_minute, health, metrics, log }) : undefined;
   // One report per upstream attempt feeds both the metrics and the attempt log line.
   const channelActivity = new ChannelActivity();
   const router = new Router(channels, health, (attempt) => {
@@ -223,7 +223,7 @@ function buildTaskEngine(
  */
 async function shareThroughRedis(
   url: string,
-  parts: { perMinute: number; channelIds: string[]; health: ChannelHealth; metrics: Metrics; log: Logger },
+  parts: { perMinute: number; health: ChannelHealth; metrics: Metrics; log: Logger },
 ): Promise<{ limiter: RateLimiter; close(): Promise<void> }> {
   const { log } = parts;
   const redisMetrics = createRedisMetrics(parts.metrics.registry);
@@ -235,6 +235,6 @@ async function shareThroughRedis(
     if (up) log.info('Redis answers: per-key limits and channel health are shared');
   });
   const limiter = new SharedKeyRateLimiter(parts.perMinute, link, { onFallback: () => redisMetrics.limitFallbacks.inc() });
-  await new SharedChannelHealth(parts.health, link, parts.channelIds).start();
+  await new SharedChannelHealth(parts.health, link).start();
   return { limiter, close: () => link.close() };
 }

@@ -53,16 +53,13 @@ interface CooldownMessage extends StoredCooldown {
 export class SharedChannelHealth {
   /** Tells this replica's own messages apart from the others'. */
   private readonly origin = randomBase62(10);
-  private readonly channelIds: Set<string>;
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
 
   constructor(
     private readonly health: ChannelHealth,
     private readonly link: RedisLink,
-    channelIds: readonly string[],
   ) {
-    this.channelIds = new Set(channelIds);
     link.client.defineCommand('easelPublishCooldown', { numberOfKeys: 1, lua: PUBLISH_COOLDOWN_LUA });
   }
 
@@ -114,8 +111,12 @@ export class SharedChannelHealth {
     }
   }
 
+  /**
+   * Every rest in Redis, whichever channels this replica has: found by key pattern rather than by a
+   * list of channels, so channels added by a reload (SIGHUP) are shared like the first ones.
+   */
   private async load(): Promise<void> {
-    const ids = [...this.channelIds];
+    const ids = await this.link.run((redis) => restingChannels(redis));
     if (ids.length === 0) return;
     const replies = await this.link.run((redis) => readCooldowns(redis, ids.map((id) => KEY_PREFIX + id)));
     ids.forEach((id, i) => {
@@ -128,11 +129,23 @@ export class SharedChannelHealth {
 
   private receive(raw: string): void {
     const message = parse<CooldownMessage>(raw);
-    if (!message || message.origin === this.origin || !this.channelIds.has(message.channel)) return;
+    if (!message || message.origin === this.origin || typeof message.channel !== 'string') return;
     const remainingMs = Number(message.remainingMs);
     if (!(remainingMs > 0)) return;
     this.health.adoptCooldown(message.channel, { remainingMs, rateLimited: message.rateLimited === true, stepMs: Number(message.stepMs) || 0 });
   }
+}
+
+/** The channel ids with a rest stored, by SCAN (never KEYS: it would block Redis on a big keyspace). */
+async function restingChannels(redis: Redis): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) ids.push(key.slice(KEY_PREFIX.length));
+  } while (cursor !== '0');
+  return ids;
 }
 
 /** Each key's value and PTTL in one round trip. */

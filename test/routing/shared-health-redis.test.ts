@@ -11,7 +11,6 @@ import type { RedisLink } from '../../src/storage/redis.ts';
 import { waitFor } from '../helpers/process.ts';
 import { useRedisServer } from '../helpers/redis.ts';
 
-const CHANNELS = ['a', 'b'];
 const fault = new UpstreamError('upstream_fault', 'boom');
 const limited = (retryAfterMs: number) => new UpstreamError('rate_limited', '429', { retryAfterMs });
 
@@ -32,7 +31,7 @@ async function replica(): Promise<Replica> {
   let t = 1_000_000;
   const health = new ChannelHealth(() => t);
   const connection = await link();
-  await new SharedChannelHealth(health, connection, CHANNELS).start();
+  await new SharedChannelHealth(health, connection).start();
   return { health, link: connection, clock: { advance: (ms) => (t += ms) } };
 }
 
@@ -106,14 +105,22 @@ describe('shared channel health', () => {
     await waitUntil(() => !two.health.isAvailable('b'), 'a new rest reached the other replica');
   });
 
-  it('ignores messages for channels it does not have and messages that are not cooldowns', async () => {
+  it('ignores messages that are not cooldowns', async () => {
     const one = await replica();
-    await one.link.client.publish('easel:health', JSON.stringify({ origin: 'x', channel: 'zzz', remainingMs: 10_000, rateLimited: true, stepMs: 0 }));
     await one.link.client.publish('easel:health', 'not json');
     await one.link.client.publish('easel:health', JSON.stringify({ origin: 'x', channel: 'a', remainingMs: 'soon' }));
+    await one.link.client.publish('easel:health', JSON.stringify({ origin: 'x', channel: 7, remainingMs: 10_000 }));
     await one.link.client.publish('easel:health', JSON.stringify({ origin: 'x', channel: 'b', remainingMs: 10_000, rateLimited: false, stepMs: 0 }));
     await waitUntil(() => !one.health.isAvailable('b'), 'the valid message was applied');
     expect(one.health.isAvailable('a')).toBe(true);
     expect(one.health.cooling().map(([id]) => id)).toEqual(['b']);
+  });
+
+  it('shares rests of channels a replica did not start with (added by a SIGHUP reload), by message and at start', async () => {
+    const [one, two] = await Promise.all([replica(), replica()]);
+    one.health.recordFailure('added-later', limited(30_000));
+    await waitUntil(() => !two.health.isAvailable('added-later'), 'the rest of a new channel reached the other replica');
+    const late = await replica();
+    expect(late.health.msUntilAvailable(['added-later'])).toBeGreaterThan(25_000);
   });
 });

@@ -20,7 +20,7 @@ export interface ResultView {
 export const imageSrc = (image: ImageData) => image.url ?? (image.b64_json ? `data:image/png;base64,${image.b64_json}` : '');
 
 function Pairs({ values }: { values?: Record<string, unknown> }) {
-  const entries = Object.entries(values ?? {}).filter(([k]) => k !== 'prompt');
+  const entries = Object.entries(values ?? {}).filter(([k, v]) => k !== 'prompt' && v !== undefined && v !== '');
   if (!entries.length) return null;
   return (
     <dl class="pairs">

@@ -1,6 +1,11 @@
 // The console's browser tests: Debian's chromium driven by playwright-core, one browser per test
-// file. Every page's console errors and failed requests are collected (a test ends by asserting there
-// were none), and `shot` saves a screenshot of the page as it stands to test-artifacts/console/.
+// file. Every page's console errors, script errors and failed requests are collected (a test ends by
+// asserting there were none), and `shot` saves a screenshot of the page to test-artifacts/console/.
+//
+// Two failed requests are the console working as meant, not problems: a dry run answered 400 (the
+// playground checks the request as the user types and shows the API's message beside the field) and
+// a sign-in refused with 401. Chromium logs every 4xx as a console error ("Failed to load resource");
+// those lines are judged by the response they stand for.
 
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -40,7 +45,7 @@ export async function ensureConsoleBuilt(): Promise<void> {
 export interface ConsoleBrowser {
   browser: Browser;
   /** A fresh context (its own cookies) with one page; `problems` lists its console errors and failed requests. */
-  open(opts?: { width?: number; height?: number; dark?: boolean }): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
+  open(opts?: { width?: number; height?: number; dark?: boolean; expectedFailures?: Array<(status: number, method: string, path: string) => boolean> }): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
   close(): Promise<void>;
 }
 
@@ -50,11 +55,19 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
   return {
     browser,
     async open(opts = {}) {
+      const expectedFailures = opts.expectedFailures ?? [];
       const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 860 }, colorScheme: opts.dark ? 'dark' : 'light', acceptDownloads: true });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+      });
+      page.on('response', (res) => {
+        if (res.status() < 400) return;
+        const request = res.request();
+        const dryRun = request.headers()['x-easel-dry-run'] === '1' && res.status() === 400;
+        const refusedSignIn = request.method() === 'POST' && new URL(res.url()).pathname === '/console/session' && res.status() === 401;
+        if (!dryRun && !refusedSignIn && !expectedFailures.some((f) => f(res.status(), request.method(), new URL(res.url()).pathname))) problems.push(`request: ${res.status()} ${request.method()} ${res.url()}`);
       });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('dialog', (d) => void d.accept());

@@ -153,7 +153,7 @@ function Keys({ account, onChange }: { account: Account; onChange: () => void })
   );
 }
 
-function AccountDetail({ id }: { id: string }) {
+function AccountDetail({ id, onChange }: { id: string; onChange: () => void }) {
   const account = useLoad((signal) => get<Account>(`/admin/v1/accounts/${id}`, signal), [id]);
   const ledger = useLoad((signal) => get<List<LedgerEntry>>(`/admin/v1/accounts/${id}/ledger?limit=20`, signal), [id]);
   const [amount, setAmount] = useState('');
@@ -165,6 +165,7 @@ function AccountDetail({ id }: { id: string }) {
       setAmount('');
       account.reload();
       ledger.reload();
+      onChange();
     });
   };
   if (!account.data) return <ErrorBanner error={account.error} />;
@@ -256,7 +257,7 @@ export function AccountsPage() {
           </ul>
         </section>
       </div>
-      <div>{selected ? <AccountDetail id={selected} key={selected} /> : <Empty>Pick or create an account.</Empty>}</div>
+      <div>{selected ? <AccountDetail id={selected} key={selected} onChange={accounts.reload} /> : <Empty>Pick or create an account.</Empty>}</div>
     </div>
   );
 }

@@ -114,7 +114,10 @@ export function PlaygroundPage() {
     e.preventDefault();
     setSubmitted(true);
     if (!shape || !body) return;
-    const job: Job = { key: nextKey.current++, model: modelId, parameters: { ...body, images: undefined, image_urls: undefined, mask: undefined }, status: 'running', images: [] };
+    const { model: _model, images: inputs, image_urls: urls, mask: painted, ...parameters } = body as Record<string, unknown>;
+    if (Array.isArray(inputs ?? urls)) parameters.input_images = ((inputs ?? urls) as unknown[]).length;
+    if (painted) parameters.mask = true;
+    const job: Job = { key: nextKey.current++, model: modelId, parameters, status: 'running', images: [] };
     setJobs((list) => [job, ...list]);
     const update = (patch: Partial<Job>) => setJobs((list) => list.map((j) => (j.key === job.key ? { ...j, ...patch } : j)));
     const send = () => (shape.operation === 'variation' ? call(shape.endpoint, { form: variationForm(body, images) }) : call(shape.endpoint, { json: body }));

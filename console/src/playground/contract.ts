@@ -31,7 +31,7 @@ const LABELS: Record<string, string> = {
   moderation: 'Moderation',
   aspect_ratio: 'Aspect ratio',
   resolution: 'Resolution',
-  n: 'Images',
+  n: 'Number of images',
   negative_prompt: 'Negative prompt',
   seed: 'Seed',
   output_compression: 'Output compression (%)',

@@ -6,21 +6,30 @@ import type { UsageRow } from './types.ts';
 
 const PALETTE = ['#3b82f6', '#f97316', '#10b981', '#a855f7', '#ef4444', '#eab308', '#06b6d4', '#ec4899'];
 
-/** Rows (day × group) as uPlot's columns: days ascending, one array of cost per group. */
-export function usageColumns(rows: UsageRow[]): { days: string[]; groups: string[]; data: uPlot.AlignedData } {
-  const days = [...new Set(rows.map((r) => r.date))].sort();
+const DAY_MS = 86_400_000;
+
+/** Every UTC day from `start` to `end` (YYYY-MM-DD), so a day without usage shows as zero. */
+function daysBetween(start: string, end: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${start}T00:00:00Z`); t <= Date.parse(`${end}T00:00:00Z`) && days.length < 400; t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
+/** Rows (day × group) as uPlot's columns: every day of the range ascending, one array of cost per group. */
+export function usageColumns(rows: UsageRow[], start: string, end: string): { days: string[]; groups: string[]; data: uPlot.AlignedData } {
+  const days = daysBetween(start, end);
   const groups = [...new Set(rows.map((r) => r.group))].sort();
   const at = new Map(rows.map((r) => [`${r.date}|${r.group}`, Number(r.cost_usd)]));
   const xs = days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
   return { days, groups, data: [xs, ...groups.map((g) => days.map((d) => at.get(`${d}|${g}`) ?? 0))] };
 }
 
-export function UsageChart({ rows, label }: { rows: UsageRow[]; label: string }) {
+export function UsageChart({ rows, start, end, label }: { rows: UsageRow[]; start: string; end: string; label: string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el || rows.length === 0) return;
-    const { groups, data } = usageColumns(rows);
+    const { groups, data } = usageColumns(rows, start, end);
     const dark = matchMedia('(prefers-color-scheme: dark)').matches;
     const ink = dark ? '#cbd5e1' : '#334155';
     const grid = dark ? '#334155' : '#e2e8f0';
@@ -42,6 +51,6 @@ export function UsageChart({ rows, label }: { rows: UsageRow[]; label: string })
       resize.disconnect();
       plot.destroy();
     };
-  }, [rows]);
+  }, [rows, start, end]);
   return <div class="chart" ref={box} role="img" aria-label={label} />;
 }

@@ -74,6 +74,19 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
 export const when = (unix: number) => new Date(unix * 1000).toLocaleString();
 export const usd = (value: string | null | undefined) => (value === null || value === undefined ? '—' : `$${value}`);
 
+/** A table's header row; an empty name is a column of actions (named for screen readers only). */
+export function Head({ cols }: { cols: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c) => (
+          <th scope="col">{c || <span class="visually-hidden">Actions</span>}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }

@@ -7,9 +7,13 @@
 // a sign-in refused with 401. Chromium logs every 4xx as a console error ("Failed to load resource");
 // those lines are judged by the response they stand for.
 
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Emulator } from '../emulators/kit.ts';
+import { createOpenaiEmulator, OPENAI_TEST_KEY } from '../emulators/openai.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'console');
@@ -25,21 +29,58 @@ function newest(dir: string): number {
   return latest;
 }
 
+function builtAt(): number {
+  try {
+    return statSync(path.join(ROOT, 'dist', 'console', 'index.html')).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * dist/console/ as `npm run build` makes it, rebuilt when any file under console/ is newer (a test
- * run after an edit without a build), so the browser never tests a stale page.
+ * run after an edit without a build), so the browser never tests a stale page. Test files run in
+ * parallel: a lock folder lets one of them build while the others wait for it.
  */
 export async function ensureConsoleBuilt(): Promise<void> {
-  const index = path.join(ROOT, 'dist', 'console', 'index.html');
-  let built = 0;
-  try {
-    built = statSync(index).mtimeMs;
-  } catch {
-    // Not built yet.
+  const lock = path.join(ROOT, 'dist', 'console.test-build-lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    if (builtAt() > newest(path.join(ROOT, 'console'))) return;
+    try {
+      mkdirSync(lock);
+    } catch {
+      // A lock left by a run that was killed mid-build is taken over after a minute.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 60_000) rmSync(lock, { recursive: true, force: true });
+      await sleep(200);
+      continue;
+    }
+    try {
+      if (builtAt() > newest(path.join(ROOT, 'console'))) return;
+      const vite = await import('vite');
+      await vite.build({ configFile: path.join(ROOT, 'console', 'vite.config.ts'), logLevel: 'error' });
+      return;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
   }
-  if (built > newest(path.join(ROOT, 'console'))) return;
-  const vite = await import('vite');
-  await vite.build({ configFile: path.join(ROOT, 'console', 'vite.config.ts'), logLevel: 'error' });
+}
+
+/** Easel with gpt-image-2 on the OpenAI emulator and the task models on the demo provider (tasks of `taskMs`). */
+export async function startConsoleServer(taskMs = 1500): Promise<{ server: TestServer; openai: Emulator }> {
+  await ensureConsoleBuilt();
+  const openai = createOpenaiEmulator();
+  await openai.start();
+  const server = await startTestServer({
+    config: {
+      channels: [
+        { id: 'openai', provider: 'openai', base_url: `${openai.url}/v1`, api_key: OPENAI_TEST_KEY, models: ['gpt-image-2'] },
+        { id: 'demo', provider: 'demo', models: ['midjourney', 'dall-e-3'], options: { task_ms: taskMs } },
+      ],
+      tasks: { worker_interval_ms: 100 },
+    },
+  });
+  return { server, openai };
 }
 
 export interface ConsoleBrowser {

@@ -7,9 +7,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulators/kit.ts';
-import { createOpenaiEmulator, OPENAI_TEST_KEY } from '../emulators/openai.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { type ConsoleBrowser, ensureConsoleBuilt, launchConsoleBrowser, shot, signIn } from './browser.ts';
+import { OPENAI_TEST_KEY } from '../emulators/openai.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { type ConsoleBrowser, launchConsoleBrowser, shot, signIn, startConsoleServer } from './browser.ts';
 
 let server: TestServer;
 let openai: Emulator;
@@ -20,17 +20,7 @@ let accountId = '';
 let newKey = '';
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  openai = createOpenaiEmulator();
-  await openai.start();
-  server = await startTestServer({
-    config: {
-      channels: [
-        { id: 'openai', provider: 'openai', base_url: `${openai.url}/v1`, api_key: OPENAI_TEST_KEY, models: ['gpt-image-2'] },
-        { id: 'demo', provider: 'demo', models: ['dall-e-3', 'midjourney'] },
-      ],
-    },
-  });
+  ({ server, openai } = await startConsoleServer());
   browser = await launchConsoleBrowser();
   // The one refusal the operator meets on purpose: a credit of -1 (its message is shown beside the field).
   ({ page, problems } = await browser.open({ expectedFailures: [(status, method, path) => status === 400 && method === 'POST' && path.endsWith('/credit')] }));

@@ -8,9 +8,8 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulators/kit.ts';
-import { createOpenaiEmulator, OPENAI_TEST_KEY } from '../emulators/openai.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { type ConsoleBrowser, ensureConsoleBuilt, launchConsoleBrowser, shot, signIn } from './browser.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { type ConsoleBrowser, launchConsoleBrowser, shot, signIn, startConsoleServer } from './browser.ts';
 
 let server: TestServer;
 let openai: Emulator;
@@ -19,18 +18,7 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  openai = createOpenaiEmulator();
-  await openai.start();
-  server = await startTestServer({
-    config: {
-      channels: [
-        { id: 'openai', provider: 'openai', base_url: `${openai.url}/v1`, api_key: OPENAI_TEST_KEY, models: ['gpt-image-2'] },
-        { id: 'demo', provider: 'demo', models: ['midjourney', 'dall-e-3'], options: { task_ms: 1500 } },
-      ],
-      tasks: { worker_interval_ms: 100 },
-    },
-  });
+  ({ server, openai } = await startConsoleServer());
   browser = await launchConsoleBrowser();
   ({ page, problems } = await browser.open());
 }, 60_000);
@@ -52,6 +40,9 @@ describe('a key holder in the console', () => {
   it('signs in with the API key and gets the playground', async () => {
     await page.goto(`${server.url}/console`);
     await page.getByLabel('API key or admin token').waitFor();
+    // The quality bar is 1 s to interactive on demo data; on a shared CI machine only a wide bound is asserted.
+    const interactiveMs = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domInteractive);
+    expect(interactiveMs).toBeLessThan(5_000);
     await shot(page, 'sign-in');
     await page.getByLabel('API key or admin token').fill('sk-wrong');
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, call, get, query } from '../api.ts';
 import type { Account, ApiKey, LedgerEntry, List } from '../types.ts';
-import { CopyButton, Empty, ErrorBanner, Field, useLoad, usd, when } from '../ui.tsx';
+import { CopyButton, Empty, ErrorBanner, Field, Head, useLoad, usd, when } from '../ui.tsx';
 
 /** The message an API error gives for one field, if it names it. */
 const fieldMessage = (error: unknown, field: string) => (error instanceof ApiError ? error.forField(field) : undefined);
@@ -101,18 +101,7 @@ function Keys({ account, onChange }: { account: Account; onChange: () => void })
       ) : null}
       <div class="table-wrap">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Created</th>
-              <th scope="col">Spent / limit</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <Head cols={['Name', 'Prefix', 'Created', 'Spent / limit', 'State', '']} />
           <tbody>
             {(account.keys ?? []).map((k) => (
               <tr data-key-id={k.id}>
@@ -195,16 +184,7 @@ function AccountDetail({ id, onChange }: { id: string; onChange: () => void }) {
         <h3>Ledger</h3>
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Charge</th>
-                <th scope="col">Model</th>
-                <th scope="col">Task</th>
-              </tr>
-            </thead>
+            <Head cols={['When', 'Kind', 'Amount', 'Charge', 'Model', 'Task']} />
             <tbody>
               {ledger.data?.data.map((e) => (
                 <tr>

@@ -1,7 +1,7 @@
 // Usage across accounts (GET /admin/v1/usage) by model or account and day, as a chart and a table,
 // and the ledger as CSV (GET /admin/v1/ledger?format=csv, a download through the session cookie).
 
-import { useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, query } from '../api.ts';
 import { UsageChart } from '../chart.tsx';
 import type { UsageReport } from '../types.ts';
@@ -18,7 +18,9 @@ export function OperatorUsagePage() {
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const usage = useLoad((signal) => get<UsageReport>(`/admin/v1/usage${query({ group_by: groupBy, start_date: start, end_date: end })}`, signal), [groupBy, start, end]);
-  const csvHref = usage.data ? URL.createObjectURL(new Blob([csvOf(usage.data)], { type: 'text/csv' })) : undefined;
+  // One object URL per report, given back when the report changes.
+  const csvHref = useMemo(() => (usage.data ? URL.createObjectURL(new Blob([csvOf(usage.data)], { type: 'text/csv' })) : undefined), [usage.data]);
+  useEffect(() => () => void (csvHref && URL.revokeObjectURL(csvHref)), [csvHref]);
   return (
     <div>
       <form class="card row wrap filters" onSubmit={(e) => e.preventDefault()} aria-label="Range">
@@ -53,7 +55,7 @@ export function OperatorUsagePage() {
           {usage.data.data.length ? (
             <>
               <section class="card">
-                <UsageChart rows={usage.data.data} label={`Cost per day by ${groupBy}`} />
+                <UsageChart rows={usage.data.data} start={usage.data.start_date} end={usage.data.end_date} label={`Cost per day by ${groupBy}`} />
               </section>
               <UsageTable report={usage.data} />
             </>

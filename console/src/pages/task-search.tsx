@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { get, query } from '../api.ts';
 import type { List, TaskItem } from '../types.ts';
-import { Empty, ErrorBanner, Field, useLoad, usd, when } from '../ui.tsx';
+import { Empty, ErrorBanner, Field, Head, useLoad, usd, when } from '../ui.tsx';
 
 export function TaskSearchPage() {
   const [filters, setFilters] = useState({ id: '', account_id: '', model: '', status: '' });
@@ -44,19 +44,7 @@ export function TaskSearchPage() {
       {tasks.data?.data.length === 0 ? <Empty>No tasks match.</Empty> : null}
       <div class="table-wrap">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Task</th>
-              <th scope="col">Created</th>
-              <th scope="col">Account</th>
-              <th scope="col">Model</th>
-              <th scope="col">Status</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Channel</th>
-              <th scope="col">Upstream id</th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
+          <Head cols={['Task', 'Created', 'Account', 'Model', 'Status', 'Cost', 'Channel', 'Upstream id', 'Error']} />
           <tbody>
             {tasks.data?.data.map((t) => (
               <tr>

@@ -3,7 +3,7 @@
 import { get } from '../api.ts';
 import { UsageChart } from '../chart.tsx';
 import type { UsageReport } from '../types.ts';
-import { Empty, ErrorBanner, useLoad, usd } from '../ui.tsx';
+import { Empty, ErrorBanner, Head, useLoad, usd } from '../ui.tsx';
 
 interface AccountView {
   balance_usd: string;
@@ -15,16 +15,7 @@ export function UsageTable({ report }: { report: UsageReport }) {
   return (
     <div class="table-wrap">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Group</th>
-            <th scope="col">Requests</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Images</th>
-            <th scope="col">Cost</th>
-          </tr>
-        </thead>
+        <Head cols={['Day', 'Group', 'Requests', 'Failed', 'Images', 'Cost']} />
         <tbody>
           {report.data.map((r) => (
             <tr>
@@ -71,7 +62,7 @@ export function UsagePage() {
           <>
             <section class="card">
               <h2>Cost per day and model</h2>
-              <UsageChart rows={usage.data.data} label="Cost per day, one line per model" />
+              <UsageChart rows={usage.data.data} start={usage.data.start_date} end={usage.data.end_date} label="Cost per day, one line per model" />
             </section>
             <UsageTable report={usage.data} />
           </>

@@ -25,6 +25,11 @@ import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type T
 
 /** How often expired tasks are swept. */
 const SWEEP_EVERY_MS = 60_000;
+/**
+ * The next pass comes this soon when the last one found more due tasks than it had room for (or no
+ * room): a backlog is worked through as slots free, not 16 tasks per worker_interval_ms.
+ */
+const BACKLOG_TICK_MS = 5;
 
 export type Outcome<Delivered> =
   | { status: 'completed'; task: TaskRow; data: Delivered }
@@ -102,14 +107,22 @@ export class TaskEngine<Job, Result, Delivered> {
 
   start(): void {
     this.stopping = false;
+    let backlog = false;
     const loop = () => {
       if (this.stopping) return;
       this.tickRunning = this.tick().then(
-        () => this.noteDatabase(true),
-        (err) => (isDatabaseUnavailable(err) ? this.noteDatabase(false) : this.log.error({ err }, 'task worker tick failed')),
+        (more) => {
+          backlog = more;
+          this.noteDatabase(true);
+        },
+        (err) => {
+          backlog = false;
+          if (isDatabaseUnavailable(err)) this.noteDatabase(false);
+          else this.log.error({ err }, 'task worker tick failed');
+        },
       );
       void this.tickRunning.finally(() => {
-        if (!this.stopping) this.timer = setTimeout(loop, this.cfg.worker_interval_ms);
+        if (!this.stopping) this.timer = setTimeout(loop, backlog ? BACKLOG_TICK_MS : this.cfg.worker_interval_ms);
       });
     };
     this.timer = setTimeout(loop, 0);
@@ -158,14 +171,18 @@ export class TaskEngine<Job, Result, Delivered> {
     };
   }
 
-  /** One pass of the worker loop: sweep, then lease due tasks and advance each by one step. */
-  async tick(): Promise<void> {
+  /**
+   * One pass of the worker loop: sweep, then lease due tasks and advance each by one step. True when
+   * more may be due than there was room for: every slot busy, or every free one filled.
+   */
+  async tick(): Promise<boolean> {
     if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = Date.now();
       await this.sweep();
     }
     const room = this.cfg.concurrency - this.active.size;
-    if (room <= 0 || this.stopping) return;
+    if (this.stopping) return false;
+    if (room <= 0) return true;
     const due = await leaseDueTasks(this.db, this.owner, room, this.cfg.lease_ms);
     for (const task of due) {
       if (!task.public) {
@@ -182,6 +199,7 @@ export class TaskEngine<Job, Result, Delivered> {
       }
       void this.run({ task, job, inline: false, delivering: false, clientGone: false, controller: new AbortController(), onSubmitted: () => {} }, { handBack: true });
     }
+    return due.length === room;
   }
 
   /**

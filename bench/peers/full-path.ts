@@ -15,7 +15,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort, startPgCluster } from '../../test/helpers/postgres-cluster.ts';
-import { type Started, UPSTREAM_KEY, cpuMs, fmt, machineLine, portkeyHeaders, startBare, startEasel, startPortkey, startUpstream } from './kit.ts';
+import { type Started, UPSTREAM_KEY, cpuMs, cpuMsOf, fmt, machineLine, portkeyHeaders, postgresPids, startBare, startEasel, startPortkey, startUpstream } from './kit.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,6 +44,8 @@ interface Target {
   headers: Record<string, string>;
   /** The process whose CPU is the row's (the gateway); the upstream's is read beside it. */
   pid?: number;
+  /** The database server's processes, for the PostgreSQL row. */
+  dbPids?: () => number[];
 }
 
 interface Measured {
@@ -54,6 +56,7 @@ interface Measured {
   non2xx: number;
   cpuMsPerReq?: number;
   upstreamCpuMsPerReq: number;
+  dbCpuMsPerReq?: number;
 }
 
 async function drive(t: Target, seconds: number) {
@@ -71,6 +74,8 @@ async function measure(t: Target, upstreamPid: number): Promise<Measured> {
   await drive(t, WARMUP);
   const cpu0 = t.pid ? cpuMs(t.pid) : 0;
   const up0 = cpuMs(upstreamPid);
+  const dbPids = t.dbPids?.() ?? [];
+  const db0 = cpuMsOf(dbPids);
   const r = await drive(t, SECONDS);
   const requests = r.requests.total || 1;
   return {
@@ -81,6 +86,7 @@ async function measure(t: Target, upstreamPid: number): Promise<Measured> {
     non2xx: r.non2xx,
     cpuMsPerReq: t.pid ? (cpuMs(t.pid) - cpu0) / requests : undefined,
     upstreamCpuMsPerReq: (cpuMs(upstreamPid) - up0) / requests,
+    dbCpuMsPerReq: t.dbPids ? (cpuMsOf(dbPids) - db0) / requests : undefined,
   };
 }
 
@@ -107,8 +113,11 @@ try {
     { name: '(d) Easel full path, dall-e-3 url stored (SQLite)', url: easel.url, body: DALLE, headers: auth(easel.key), pid: easel.pid },
     { name: '(e) Easel dry run (auth + contract + quote)', url: easel.url, body: GPT, headers: { ...auth(easel.key), 'x-easel-dry-run': '1' }, pid: easel.pid },
   ];
-  if (easelPg) targets.push({ name: '(f) Easel full path, gpt-image-2 b64_json (PostgreSQL)', url: easelPg.url, body: GPT, headers: auth(easelPg.key), pid: easelPg.pid });
+  const pgPort = pg ? Number(new URL(pg.url).port) : 0;
+  if (easelPg) targets.push({ name: '(f) Easel full path, gpt-image-2 b64_json (PostgreSQL)', url: easelPg.url, body: GPT, headers: auth(easelPg.key), pid: easelPg.pid, dbPids: () => postgresPids(pgPort) });
 
+  // One unmeasured pass over every target first: Easel's JIT needs more than one short warm-up.
+  for (const t of targets) await drive(t, WARMUP);
   const results = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
@@ -120,12 +129,12 @@ try {
 
   console.log(`\n### ${new Date().toISOString().slice(0, 10)}, ${startLine}\n`);
   console.log(`${CONNECTIONS} connections, ${WARMUP} s warm-up + ${SECONDS} s measured per row, ${ROUNDS} rounds (alternating order); load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
-  console.log('| path | req/s (each round) | p50 ms | p99 ms | errors | non-2xx | gateway CPU ms/req | upstream CPU ms/req |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| path | req/s (each round) | p50 ms | p99 ms | errors | non-2xx | gateway CPU ms/req | upstream CPU ms/req | database server CPU ms/req |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   const each = (ms: Measured[], f: (m: Measured) => number | undefined, d: number) => ms.map((m) => fmt(f(m), d)).join(' / ');
   for (const t of targets) {
     const ms = results.get(t.name)!;
-    console.log(`| ${t.name} | ${each(ms, (m) => m.rps, 0)} | ${each(ms, (m) => m.p50, 0)} | ${each(ms, (m) => m.p99, 0)} | ${ms.reduce((s, m) => s + m.errors, 0)} | ${ms.reduce((s, m) => s + m.non2xx, 0)} | ${each(ms, (m) => m.cpuMsPerReq, 3)} | ${each(ms, (m) => m.upstreamCpuMsPerReq, 3)} |`);
+    console.log(`| ${t.name} | ${each(ms, (m) => m.rps, 0)} | ${each(ms, (m) => m.p50, 0)} | ${each(ms, (m) => m.p99, 0)} | ${ms.reduce((s, m) => s + m.errors, 0)} | ${ms.reduce((s, m) => s + m.non2xx, 0)} | ${each(ms, (m) => m.cpuMsPerReq, 3)} | ${each(ms, (m) => m.upstreamCpuMsPerReq, 3)} | ${t.dbPids ? each(ms, (m) => m.dbCpuMsPerReq, 3) : '—'} |`);
   }
   const rps = (name: string) => results.get(name)!.map((m) => m.rps);
   const ratio = (num: string, den: string) => rps(num).map((v, i) => `${(v / rps(den)[i]!).toFixed(2)}×`).join(' / ');
@@ -138,6 +147,11 @@ try {
   console.log(`| Easel dry run / bare pass-through | ${ratio(e, b)} | ≥ 0.80× |`);
   if (easelPg) console.log(`| Easel full path on PostgreSQL / Portkey | ${ratio(targets[6]!.name, c)} | ≥ 3× |`);
   console.log(`| Portkey / upstream alone | ${ratio(c, a)} | |`);
+  const cpu = (name: string) => results.get(name)!.map((m) => m.cpuMsPerReq ?? NaN);
+  const cheaper = (num: string, den: string) => cpu(den).map((v, i) => `${(v / cpu(num)[i]!).toFixed(2)}×`).join(' / ');
+  console.log(`| CPU per request, Portkey ÷ Easel full path (b64): how many Easel requests one Portkey request's CPU buys | ${cheaper(dB64, c)} | |`);
+  console.log(`| CPU per request, bare ÷ Easel full path (b64) | ${cheaper(dB64, b)} | |`);
+  console.log(`| CPU per request, bare ÷ Easel dry run | ${cheaper(e, b)} | |`);
   console.log(`| p99: Easel full path (b64) vs Portkey, ms | ${results.get(dB64)!.map((m, i) => `${fmt(m.p99, 0)} vs ${fmt(results.get(c)![i]!.p99, 0)}`).join(' / ')} | no worse |`);
 } finally {
   await Promise.all(started.map((s) => s.stop()));

@@ -7,7 +7,7 @@
 //   git archive HEAD | tar -x -C .tmp/bench-tree && ln -s "$PWD/node_modules" .tmp/bench-tree/ && (cd .tmp/bench-tree && node scripts/build.mjs)
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -58,6 +58,40 @@ export function startNode(args: string[], ready: RegExp[], opts: { env?: Record<
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The PostgreSQL server listening on `port` and its backends: pids whose CPU belongs to a database row. */
+export function postgresPids(port: number): number[] {
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const postmaster = pids.find((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmd[0]?.endsWith('postgres') && cmd.join(' ').includes(`-p ${port}`);
+    } catch {
+      return false;
+    }
+  });
+  if (postmaster === undefined) return [];
+  return [postmaster, ...pids.filter((pid) => {
+    try {
+      return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === postmaster;
+    } catch {
+      return false;
+    }
+  })];
+}
+
+/** Summed utime + stime of processes that may have exited meanwhile (counted as 0 then). */
+export function cpuMsOf(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += cpuMs(pid);
+    } catch {
+      // Gone: a backend that closed; its CPU is lost to the sum, which then reads low.
+    }
+  }
+  return total;
 }
 
 /** Resident set size of a process in MiB (/proc/PID/status VmRSS). */
@@ -138,6 +172,8 @@ export interface EaselOptions {
   config?: Record<string, unknown>;
   /** Channels replacing the one OpenAI channel to `upstream`. */
   channels?: unknown[];
+  /** More environment for the process. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -161,7 +197,7 @@ export async function startEasel(opts: EaselOptions): Promise<Started & { url: s
   const merged = { ...base, ...opts.config, limits: { ...(base.limits as object), ...((opts.config?.limits as object) ?? {}) } };
   writeFileSync(config, stringify(merged));
   const started = await startNode([...(opts.nodeArgs ?? []), path.join(opts.root, 'bin/easel.mjs'), 'serve'], [/API key:\s+(sk-\S+)/, /curl -s (http:\/\/\S+)\/v1/], {
-    env: { EASEL_CONFIG: config, EASEL_LOG_LEVEL: 'warn' },
+    env: { EASEL_CONFIG: config, EASEL_LOG_LEVEL: 'warn', ...opts.env },
   });
   if (/through tsx/.test(started.output())) process.stderr.write(`note: ${opts.root}/bin/easel.mjs runs the sources through tsx (dist/ not current)\n`);
   return { ...started, key: started.match[0]![1]!, url: started.match[1]![1]!, dataDir };

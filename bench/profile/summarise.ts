@@ -59,8 +59,8 @@ const LEAF_ONLY = new Set(['V8 builtins and native calls (writev to sockets, mic
 /** The concerns the issue asks about, each a test on one frame of the stack (or the sampled one). */
 const CONCERNS: Array<[string, (f: CallFrame, pkg: string) => boolean]> = [
   ['SQL statements (kysely executeQuery: better-sqlite3 native run / pg send)', (f) => f.functionName === 'executeQuery' && /kysely/.test(f.url)],
-  ['SQLite (kysely + better-sqlite3)', (_f, pkg) => pkg === 'better-sqlite3' || pkg === 'kysely' || pkg === 'easel storage'],
-  ['SQLite transaction (kysely transaction())', (f) => /transaction|Transaction|commit|savepoint/i.test(f.functionName) && /kysely|better-sqlite3|storage/.test(f.url)],
+  ['query layer (kysely; better-sqlite3 under it on SQLite)', (_f, pkg) => pkg === 'better-sqlite3' || pkg === 'kysely' || pkg === 'easel storage'],
+  ['transactions (kysely transaction(): begin … commit)', (f) => /transaction|Transaction|commit|savepoint/i.test(f.functionName) && /kysely|better-sqlite3|storage/.test(f.url)],
   ['PostgreSQL (pg)', (_f, pkg) => pkg.startsWith('pg') && pkg !== 'pino'],
   ['hashing / crypto (SHA-256, random ids)', (f) => /crypto|hash/i.test(f.url) || /^(digest|createHash|randomBytes|randomFillSync|timingSafeEqual|hash)$/.test(f.functionName)],
   ['zod validation', (_f, pkg) => pkg === 'zod'],

@@ -6,34 +6,22 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BFL_TEST_KEY, type BflEmulator, createBflEmulator } from '../emulators/bfl.ts';
-import { MJ_TEST_SECRET, type MidjourneyEmulator, createMidjourneyEmulator } from '../emulators/midjourney.ts';
 import { pythonWithOpenai } from '../helpers/python-sdk.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTaskUpstreams } from '../helpers/task-upstreams.ts';
 
 const run = promisify(execFile);
 const MODELS = ['flux-pro', 'midjourney'];
 
 let server: TestServer;
-let bfl: BflEmulator;
-let mj: MidjourneyEmulator;
+let upstreams: Awaited<ReturnType<typeof startTaskUpstreams>>;
 beforeAll(async () => {
-  bfl = createBflEmulator();
-  mj = createMidjourneyEmulator();
-  await Promise.all([bfl.start(), mj.start()]);
-  server = await startTestServer({
-    config: {
-      bootstrap: { starter_credit_usd: '50' },
-      channels: [
-        { id: 'bfl', provider: 'bfl', base_url: bfl.url, api_key: BFL_TEST_KEY, models: ['flux-pro'], options: { poll_interval_ms: 100, poll_hosts: [new URL(bfl.pollHost.url).host] } },
-        { id: 'mj', provider: 'midjourney', base_url: `${mj.url}/mj`, api_key: MJ_TEST_SECRET, models: ['midjourney'], options: { poll_interval_ms: 100 } },
-      ],
-    },
-  });
+  upstreams = await startTaskUpstreams({ poll_interval_ms: 100 });
+  server = await startTestServer({ config: { bootstrap: { starter_credit_usd: '50' }, channels: upstreams.channels } });
 }, 60_000);
 afterAll(async () => {
   await server.close();
-  await Promise.all([bfl.close(), mj.close()]);
+  await upstreams.close();
 });
 
 async function expectStoredImage(url: string | undefined): Promise<void> {

@@ -3,9 +3,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BFL_TEST_KEY, type BflEmulator, createBflEmulator } from '../emulators/bfl.ts';
-import { MJ_TEST_SECRET, type MidjourneyEmulator, createMidjourneyEmulator } from '../emulators/midjourney.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTaskUpstreams } from '../helpers/task-upstreams.ts';
 
 const run = promisify(execFile);
 
@@ -38,25 +37,14 @@ describe('generate_image() from tokenlab-create-image.txt', () => {
 
 describe('generate_image() against the BFL and midjourney-proxy emulators', () => {
   let upstreams: TestServer;
-  let bfl: BflEmulator;
-  let mj: MidjourneyEmulator;
+  let emulators: Awaited<ReturnType<typeof startTaskUpstreams>>;
   beforeAll(async () => {
-    bfl = createBflEmulator();
-    mj = createMidjourneyEmulator();
-    await Promise.all([bfl.start(), mj.start()]);
-    upstreams = await startTestServer({
-      config: {
-        tasks: { worker_interval_ms: 100 },
-        channels: [
-          { id: 'bfl', provider: 'bfl', base_url: bfl.url, api_key: BFL_TEST_KEY, models: ['flux-pro'], options: { poll_hosts: [new URL(bfl.pollHost.url).host] } },
-          { id: 'mj', provider: 'midjourney', base_url: `${mj.url}/mj`, api_key: MJ_TEST_SECRET, models: ['midjourney'] },
-        ],
-      },
-    });
+    emulators = await startTaskUpstreams();
+    upstreams = await startTestServer({ config: { tasks: { worker_interval_ms: 100 }, channels: emulators.channels } });
   });
   afterAll(async () => {
     await upstreams.close();
-    await Promise.all([bfl.close(), mj.close()]);
+    await emulators.close();
   });
 
   it.each(['midjourney', 'flux-pro'])('polls %s to a stored image', async (model) => {

@@ -7,7 +7,7 @@
 //   git archive HEAD | tar -x -C .tmp/bench-tree && ln -s "$PWD/node_modules" .tmp/bench-tree/ && (cd .tmp/bench-tree && node scripts/build.mjs)
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -174,6 +174,8 @@ export interface EaselOptions {
   channels?: unknown[];
   /** More environment for the process. */
   env?: Record<string, string>;
+  /** Leave the data folder when stopped (default: deleted with the process). */
+  keepData?: boolean;
 }
 
 /**
@@ -200,7 +202,11 @@ export async function startEasel(opts: EaselOptions): Promise<Started & { url: s
     env: { EASEL_CONFIG: config, EASEL_LOG_LEVEL: 'warn', ...opts.env },
   });
   if (/through tsx/.test(started.output())) process.stderr.write(`note: ${opts.root}/bin/easel.mjs runs the sources through tsx (dist/ not current)\n`);
-  return { ...started, key: started.match[0]![1]!, url: started.match[1]![1]!, dataDir };
+  const stop = async () => {
+    await started.stop();
+    if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { ...started, stop, key: started.match[0]![1]!, url: started.match[1]![1]!, dataDir };
 }
 
 /** The machine, the load and the commit: the line every recorded result starts with. */

@@ -2,6 +2,9 @@
 // SQLite statement better-sqlite3 runs, by its SQL text, and writes the counts as JSON to
 // $SQL_COUNT_FILE when the process exits. Plain JavaScript: it loads before anything is compiled.
 // Used by full-path-profile.ts --count-sql to tell statements and transactions per request.
+// With $SQL_TRACE_FILE it also records every statement with its parameters, from the moment the
+// process gets SIGUSR2 (so a copy of the database can be taken first), written as JSON lines at exit:
+// group-commit.ts replays them.
 
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,10 +14,17 @@ const require = createRequire(path.join(process.cwd(), 'package.json'));
 const Database = require('better-sqlite3');
 const proto = Object.getPrototypeOf(new Database(':memory:').prepare('select 1'));
 const counts = new Map();
+const TRACE_CAP = 400_000;
+const trace = [];
+let tracing = false;
+if (process.env.SQL_TRACE_FILE) process.on('SIGUSR2', () => (tracing = true));
+/** Parameters as JSON: Buffers and bigints tagged so the replay can restore them. */
+const tag = (v) => (Buffer.isBuffer(v) ? { $buffer: v.toString('base64') } : typeof v === 'bigint' ? { $bigint: String(v) } : v);
 for (const method of ['run', 'get', 'all', 'iterate']) {
   const original = proto[method];
   proto[method] = function counted(...args) {
     counts.set(this.source, (counts.get(this.source) ?? 0) + 1);
+    if (tracing && trace.length < TRACE_CAP) trace.push(JSON.stringify({ sql: this.source, method, params: (Array.isArray(args[0]) ? args[0] : args).map(tag) }));
     return original.apply(this, args);
   };
 }
@@ -26,4 +36,5 @@ Database.prototype.exec = function countedExec(sql) {
 };
 process.on('exit', () => {
   if (process.env.SQL_COUNT_FILE) writeFileSync(process.env.SQL_COUNT_FILE, JSON.stringify(Object.fromEntries(counts), null, 1));
+  if (process.env.SQL_TRACE_FILE) writeFileSync(process.env.SQL_TRACE_FILE, trace.join('\n'));
 });

@@ -108,7 +108,7 @@ async function ready(url: string): Promise<boolean> {
  */
 async function storedTasksTemplate(tasks: number): Promise<string> {
   const upstream = await startUpstream();
-  const easel = await startEasel({ root: ROOT, upstream: upstream.url });
+  const easel = await startEasel({ root: ROOT, upstream: upstream.url, keepData: true });
   try {
     const r = await autocannon({
       url: `${easel.url}/v1/images/generations`,

@@ -95,6 +95,7 @@ const selfPkg = new Map<string, number>();
 const inclPkg = new Map<string, number>();
 const inclConcern = new Map<string, number>();
 const sqlBy = new Map<string, number>();
+const inclEaselFn = new Map<string, number>();
 const SKIP_US = Number(values['skip-ms']) * 1000;
 let busy = 0;
 let idle = 0;
@@ -114,6 +115,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   add(selfFile, fileOf(f), dt);
   add(selfPkg, packageOf(f), dt);
   const pkgs = new Set<string>();
+  const easelFns = new Set<string>();
   const concerns = new Set<string>();
   let inSql = false;
   let sqlCaller: string | undefined;
@@ -121,12 +123,14 @@ for (let i = 0; i < profile.samples.length; i++) {
     const frame = byId.get(id)!.callFrame;
     const pkg = packageOf(frame);
     pkgs.add(pkg);
+    if (pkg.startsWith('easel ')) easelFns.add(`${frame.functionName || '(anonymous)'} — ${fileOf(frame)}:${frame.lineNumber + 1}`);
     for (const [name, test] of CONCERNS) if ((id === leaf.id || !LEAF_ONLY.has(name)) && test(frame, pkg)) concerns.add(name);
     if (frame.functionName === 'executeQuery' && /kysely/.test(frame.url)) inSql = true;
     else if (inSql && !sqlCaller && pkg.startsWith('easel ') && pkg !== 'easel storage') sqlCaller = `${frame.functionName || '(anonymous)'} — ${fileOf(frame)}:${frame.lineNumber + 1}`;
   }
   if (inSql) add(sqlBy, sqlCaller ?? '(no Easel frame above: a resumed async function)', dt);
   for (const p of pkgs) add(inclPkg, p, dt);
+  for (const f of easelFns) add(inclEaselFn, f, dt);
   for (const c of concerns) add(inclConcern, c, dt);
 }
 
@@ -136,4 +140,5 @@ console.log(table('package / Easel folder (inclusive)', sorted(inclPkg).filter((
 console.log(table('package / Easel folder (self)', sorted(selfPkg), busy), '\n');
 console.log(table('file (self)', sorted(selfFile), busy), '\n');
 console.log(table('function (self)', sorted(selfFn), busy), '\n');
+console.log(table('Easel function (inclusive: on the stack, async callers lost at each await)', sorted(inclEaselFn), busy), '\n');
 console.log(table('SQL statement time by the Easel function above it', sorted(sqlBy), busy, 15));

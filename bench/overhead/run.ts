@@ -88,8 +88,8 @@ writeFileSync(
     channels: [{ id: 'openai', provider: 'openai', base_url: `${upstream}/v1`, api_key: OPENAI_KEY, models: ['dall-e-3', 'gpt-image-2'], options: { upstream_response_format: 'url' } }],
   }),
 );
-const easel = await start(['bin/easel.mjs', 'serve'], { EASEL_CONFIG: config, EASEL_LOG_LEVEL: 'warn' }, /curl -s (http:\/\/\S+)\/v1[\s\S]*?Bearer (sk-[A-Za-z0-9]+)/);
-const [, easelUrl, key] = easel.match;
+const easel = await start(['bin/easel.mjs', 'serve'], { EASEL_CONFIG: config, EASEL_LOG_LEVEL: 'warn' }, /API key:\s+(sk-[A-Za-z0-9]+)[\s\S]*?curl -s (http:\/\/\S+)\/v1/);
+const [, key, easelUrl] = easel.match;
 const auth = { authorization: `Bearer ${key}` };
 const pid = easel.child.pid!;
 

@@ -12,7 +12,13 @@ import { UpstreamError, type UpstreamErrorKind } from './types.ts';
 const MAX_ERROR_BYTES = 64 * 1024;
 const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 });
+/**
+ * Connections per upstream origin at most. Image calls hold their connection for the whole
+ * generation (20–60 s), so this is how many can be under way at once to one upstream: at 128, 2,000
+ * waiting clients went in rounds of 128 and most ran past the wait budget (bench/peers/waiting-clients.ts).
+ */
+export const UPSTREAM_CONNECTIONS_PER_ORIGIN = 4_096;
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: UPSTREAM_CONNECTIONS_PER_ORIGIN, pipelining: 1 });
 
 /** A request body as adapters build it: JSON, or multipart from multipartBody. */
 export type WireBody = { json: unknown; form?: undefined } | { form: FormData; json?: undefined };

@@ -127,16 +127,17 @@ async function keyRefusal(trx: Transaction<Database>, keyId: string, amount: num
 
 /** Closes an open reservation with a charge (capped at the quote); the rest goes back. False if already closed. */
 export async function settle(trx: Transaction<Database>, reservationId: string, chargeMicros: number, charge: unknown, now = Date.now(), images = 0): Promise<boolean> {
-  const r = await trx.selectFrom('reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
-  if (!r) return false;
-  const charged = Math.max(0, Math.min(chargeMicros, r.quoted_micros));
-  const closed = await trx
+  const asked = Math.max(0, chargeMicros);
+  // Capped at the quote in the UPDATE itself, which hands the closed row back: one statement, no read first.
+  const r = await trx
     .updateTable('reservations')
-    .set({ status: 'settled', charged_micros: charged, charge: JSON.stringify(charge), closed_at: now, images })
+    .set({ status: 'settled', charged_micros: sql<number>`case when quoted_micros < ${bigint(asked)} then quoted_micros else ${bigint(asked)} end`, charge: JSON.stringify(charge), closed_at: now, images })
     .where('id', '=', reservationId)
     .where('status', '=', 'open')
+    .returningAll()
     .executeTakeFirst();
-  if (Number(closed.numUpdatedRows) === 0) return false;
+  if (!r) return false;
+  const charged = Number(r.charged_micros);
   const common = { account_id: r.account_id, reservation_id: r.id, request_id: r.request_id, task_id: r.task_id, key_id: r.key_id, model: r.model, price_version: r.price_version };
   await appendEntry(trx, { ...common, kind: 'settle', amount_micros: 0, charge_micros: charged, details: charge }, now);
   const unused = r.quoted_micros - charged;
@@ -146,15 +147,14 @@ export async function settle(trx: Transaction<Database>, reservationId: string, 
 
 /** Closes an open reservation with no charge. False if it was already closed. */
 export async function release(trx: Transaction<Database>, reservationId: string, reason: string, now = Date.now()): Promise<boolean> {
-  const r = await trx.selectFrom('reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
-  if (!r) return false;
-  const closed = await trx
+  const r = await trx
     .updateTable('reservations')
     .set({ status: 'released', charged_micros: 0, charge: JSON.stringify({ reason }), closed_at: now })
     .where('id', '=', reservationId)
     .where('status', '=', 'open')
+    .returningAll()
     .executeTakeFirst();
-  if (Number(closed.numUpdatedRows) === 0) return false;
+  if (!r) return false;
   await giveBack(trx, r, r.quoted_micros, now, { reason });
   return true;
 }

@@ -180,13 +180,14 @@ export async function completeTask(
       })
       .where('id', '=', task.id)
       .where('status', 'in', ['pending', 'processing'])
+      // The closed row comes back with the close (no read-back): the close hook and the caller need it.
+      .returningAll()
       .executeTakeFirst();
-    if (Number(closed.numUpdatedRows) === 0) return undefined;
+    if (!closed) return undefined;
     if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
     await notifyTaskClosed(trx, task.id);
-    const row = await trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
-    await onClose?.(trx, row);
-    return row;
+    await onClose?.(trx, closed);
+    return closed;
   });
 }
 
@@ -199,11 +200,12 @@ export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_i
       .set({ status: 'failed', error: JSON.stringify(error), lease_owner: null, lease_until: 0, updated_at: now })
       .where('id', '=', task.id)
       .where('status', 'in', ['pending', 'processing'])
+      .returningAll()
       .executeTakeFirst();
-    if (Number(closed.numUpdatedRows) === 0) return false;
+    if (!closed) return false;
     if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
     await notifyTaskClosed(trx, task.id);
-    if (onClose) await onClose(trx, await trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow());
+    await onClose?.(trx, closed);
     return true;
   });
 }

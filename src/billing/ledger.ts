@@ -14,6 +14,7 @@ import { apiErrors } from '../api/errors.ts';
 import type { BudgetPeriod, Database, ReservationsTable } from '../storage/db/schema.ts';
 import { newId } from '../util/ids.ts';
 import { appendEntry } from '../storage/db/ledger-entries.ts';
+import { insertRow, prepared } from '../storage/db/prepared.ts';
 import { formatUsd } from './money.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -46,38 +47,47 @@ export function budgetResetsAt(period: BudgetPeriod, now: number): number {
 const bigint = (n: number) => sql<number>`cast(${n} as bigint)`;
 
 /**
- * Holds the quoted amount on the account inside the caller's transaction. The conditional UPDATEs are
- * the whole concurrency story: two requests racing for the last dollar cannot both pass them.
- *
- * The key's UPDATE checks its lifetime spend limit and its budget for the current period at once, and
- * rolls the period over in the same statement: a stored period start older than the current one
- * counts as nothing spent yet. The period the hold was counted in is kept on the reservation.
+ * The key's half of a hold. It checks the key's lifetime spend limit and its budget for the current
+ * period at once, and rolls the period over in the same statement: a stored period start older than
+ * the current one counts as nothing spent yet.
  */
-export async function reserve(trx: Transaction<Database>, input: ReserveInput, now = Date.now()): Promise<Reservation> {
-  const amount = input.quotedMicros;
-  const current = sql<number>`case budget_period when 'day' then ${bigint(budgetPeriodStart('day', now))} when 'month' then ${bigint(budgetPeriodStart('month', now))} end`;
+const holdOnKey = prepared((db, p: { amount: number; dayStart: number; monthStart: number; keyId: string }) => {
+  const current = sql<number>`case budget_period when 'day' then ${bigint(p.dayStart)} when 'month' then ${bigint(p.monthStart)} end`;
   const samePeriod = sql<boolean>`budget_period_start >= ${current}`;
-  const budgetSpent = sql<number>`case when ${samePeriod} then budget_spent_micros + ${bigint(amount)} else ${bigint(amount)} end`;
-  const key = await trx
+  const budgetSpent = sql<number>`case when ${samePeriod} then budget_spent_micros + ${bigint(p.amount)} else ${bigint(p.amount)} end`;
+  return db
     .updateTable('api_keys')
     .set((eb) => ({
-      spent_micros: eb('spent_micros', '+', amount),
+      spent_micros: eb('spent_micros', '+', p.amount),
       budget_spent_micros: sql<number>`case when budget_micros is null then budget_spent_micros else ${budgetSpent} end`,
       budget_period_start: sql<number>`case when budget_micros is null or ${samePeriod} then budget_period_start else ${current} end`,
     }))
-    .where('id', '=', input.keyId)
-    .where((eb) => eb.or([eb('spend_limit_micros', 'is', null), eb(eb('spent_micros', '+', amount), '<=', eb.ref('spend_limit_micros'))]))
+    .where('id', '=', p.keyId)
+    .where((eb) => eb.or([eb('spend_limit_micros', 'is', null), eb(eb('spent_micros', '+', p.amount), '<=', eb.ref('spend_limit_micros'))]))
     .where(sql<boolean>`(budget_micros is null or ${budgetSpent} <= budget_micros)`)
-    .returning(['budget_micros', 'budget_period_start'])
-    .executeTakeFirst();
-  if (!key) throw await keyRefusal(trx, input.keyId, amount, now);
-  const account = await trx
+    .returning(['budget_micros', 'budget_period_start']);
+});
+
+const holdOnAccount = prepared((db, p: { amount: number; accountId: string }) =>
+  db
     .updateTable('accounts')
-    .set((eb) => ({ balance_micros: eb('balance_micros', '-', amount) }))
-    .where('id', '=', input.accountId)
-    .where('balance_micros', '>=', amount)
-    .executeTakeFirst();
-  if (Number(account.numUpdatedRows) === 0) {
+    .set((eb) => ({ balance_micros: eb('balance_micros', '-', p.amount) }))
+    .where('id', '=', p.accountId)
+    .where('balance_micros', '>=', p.amount),
+);
+
+/**
+ * Holds the quoted amount on the account inside the caller's transaction. The conditional UPDATEs are
+ * the whole concurrency story: two requests racing for the last dollar cannot both pass them. The
+ * period the key's budget counted the hold in is kept on the reservation.
+ */
+export async function reserve(trx: Transaction<Database>, input: ReserveInput, now = Date.now()): Promise<Reservation> {
+  const amount = input.quotedMicros;
+  const held = await holdOnKey(trx, { amount, dayStart: budgetPeriodStart('day', now), monthStart: budgetPeriodStart('month', now), keyId: input.keyId });
+  const key = held.rows[0];
+  if (!key) throw await keyRefusal(trx, input.keyId, amount, now);
+  const account = await holdOnAccount(trx, { amount, accountId: input.accountId });
+  if (Number(account.numAffectedRows) === 0) {
     const row = await trx.selectFrom('accounts').select('balance_micros').where('id', '=', input.accountId).executeTakeFirst();
     const balance = row?.balance_micros ?? 0;
     throw apiErrors.insufficientBalance(formatUsd(amount), formatUsd(balance));
@@ -100,7 +110,7 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
     images: 0,
     budget_period_start: key.budget_micros === null ? null : Number(key.budget_period_start),
   };
-  await trx.insertInto('reservations').values(reservation).execute();
+  await insertRow(trx, 'reservations', reservation);
   await appendEntry(trx, {
     account_id: input.accountId,
     kind: 'reserve',
@@ -125,17 +135,24 @@ async function keyRefusal(trx: Transaction<Database>, keyId: string, amount: num
   return apiErrors.budgetExceeded(formatUsd(amount), Math.floor(budgetResetsAt(key.budget_period, now) / 1000));
 }
 
+// Capped at the quote in the UPDATE itself, which hands the closed row back: one statement, no read first.
+const closeSettled = prepared((db, p: { asked: number; charge: string; closedAt: number; images: number; id: string }) =>
+  db
+    .updateTable('reservations')
+    .set({ status: 'settled', charged_micros: sql<number>`case when quoted_micros < ${bigint(p.asked)} then quoted_micros else ${bigint(p.asked)} end`, charge: p.charge, closed_at: p.closedAt, images: p.images })
+    .where('id', '=', p.id)
+    .where('status', '=', 'open')
+    .returningAll(),
+);
+
+const closeReleased = prepared((db, p: { charge: string; closedAt: number; id: string }) =>
+  db.updateTable('reservations').set({ status: 'released', charged_micros: 0, charge: p.charge, closed_at: p.closedAt }).where('id', '=', p.id).where('status', '=', 'open').returningAll(),
+);
+
 /** Closes an open reservation with a charge (capped at the quote); the rest goes back. False if already closed. */
 export async function settle(trx: Transaction<Database>, reservationId: string, chargeMicros: number, charge: unknown, now = Date.now(), images = 0): Promise<boolean> {
   const asked = Math.max(0, chargeMicros);
-  // Capped at the quote in the UPDATE itself, which hands the closed row back: one statement, no read first.
-  const r = await trx
-    .updateTable('reservations')
-    .set({ status: 'settled', charged_micros: sql<number>`case when quoted_micros < ${bigint(asked)} then quoted_micros else ${bigint(asked)} end`, charge: JSON.stringify(charge), closed_at: now, images })
-    .where('id', '=', reservationId)
-    .where('status', '=', 'open')
-    .returningAll()
-    .executeTakeFirst();
+  const r = (await closeSettled(trx, { asked, charge: JSON.stringify(charge), closedAt: now, images, id: reservationId })).rows[0];
   if (!r) return false;
   const charged = Number(r.charged_micros);
   const common = { account_id: r.account_id, reservation_id: r.id, request_id: r.request_id, task_id: r.task_id, key_id: r.key_id, model: r.model, price_version: r.price_version };
@@ -147,17 +164,29 @@ export async function settle(trx: Transaction<Database>, reservationId: string, 
 
 /** Closes an open reservation with no charge. False if it was already closed. */
 export async function release(trx: Transaction<Database>, reservationId: string, reason: string, now = Date.now()): Promise<boolean> {
-  const r = await trx
-    .updateTable('reservations')
-    .set({ status: 'released', charged_micros: 0, charge: JSON.stringify({ reason }), closed_at: now })
-    .where('id', '=', reservationId)
-    .where('status', '=', 'open')
-    .returningAll()
-    .executeTakeFirst();
+  const r = (await closeReleased(trx, { charge: JSON.stringify({ reason }), closedAt: now, id: reservationId })).rows[0];
   if (!r) return false;
   await giveBack(trx, r, r.quoted_micros, now, { reason });
   return true;
 }
+
+const refundKey = prepared((db, p: { amount: number; keyId: string }) =>
+  db.updateTable('api_keys').set((eb) => ({ spent_micros: eb('spent_micros', '-', p.amount) })).where('id', '=', p.keyId),
+);
+
+const refundKeyAndBudget = prepared((db, p: { amount: number; start: number; keyId: string }) =>
+  db
+    .updateTable('api_keys')
+    .set((eb) => ({
+      spent_micros: eb('spent_micros', '-', p.amount),
+      budget_spent_micros: sql<number>`case when budget_period_start <> ${bigint(p.start)} or budget_period_start is null then budget_spent_micros when budget_spent_micros >= ${bigint(p.amount)} then budget_spent_micros - ${bigint(p.amount)} else 0 end`,
+    }))
+    .where('id', '=', p.keyId),
+);
+
+const refundAccount = prepared((db, p: { amount: number; accountId: string }) =>
+  db.updateTable('accounts').set((eb) => ({ balance_micros: eb('balance_micros', '+', p.amount) })).where('id', '=', p.accountId),
+);
 
 /**
  * Row locks are taken in one order everywhere money moves — the key, then the account — as reserve
@@ -168,19 +197,9 @@ export async function release(trx: Transaction<Database>, reservationId: string,
  */
 async function giveBack(trx: Transaction<Database>, r: Reservation, amount: number, now: number, details: unknown): Promise<void> {
   const start = r.budget_period_start;
-  await trx
-    .updateTable('api_keys')
-    .set((eb) => ({
-      spent_micros: eb('spent_micros', '-', amount),
-      ...(start === null
-        ? {}
-        : {
-            budget_spent_micros: sql<number>`case when budget_period_start <> ${bigint(start)} or budget_period_start is null then budget_spent_micros when budget_spent_micros >= ${bigint(amount)} then budget_spent_micros - ${bigint(amount)} else 0 end`,
-          }),
-    }))
-    .where('id', '=', r.key_id)
-    .execute();
-  await trx.updateTable('accounts').set((eb) => ({ balance_micros: eb('balance_micros', '+', amount) })).where('id', '=', r.account_id).execute();
+  if (start === null) await refundKey(trx, { amount, keyId: r.key_id });
+  else await refundKeyAndBudget(trx, { amount, start, keyId: r.key_id });
+  await refundAccount(trx, { amount, accountId: r.account_id });
   await appendEntry(trx, {
     account_id: r.account_id,
     kind: 'release',

@@ -9,6 +9,7 @@ import { leaseDueRows } from '../storage/db/leases.ts';
 import type { Db } from '../storage/db/open.ts';
 import type { Database, IdempotencyKeysTable, TasksTable, TaskStatus } from '../storage/db/schema.ts';
 import { notifyTaskClosed } from '../storage/db/task-notifications.ts';
+import { insertRow, prepared } from '../storage/db/prepared.ts';
 import { randomHex } from '../util/ids.ts';
 
 export type TaskRow = TasksTable;
@@ -46,7 +47,7 @@ export type NewIdempotencyKey = Omit<IdempotencyKeysTable, 'task_id' | 'file_id'
 export async function createTask(db: Kysely<Database>, t: NewTask, idempotencyKey?: NewIdempotencyKey): Promise<TaskRow> {
   const now = Date.now();
   return db.transaction().execute(async (trx) => {
-    if (idempotencyKey) await trx.insertInto('idempotency_keys').values({ ...idempotencyKey, task_id: t.id, file_id: null }).execute();
+    if (idempotencyKey) await insertRow(trx, 'idempotency_keys', { ...idempotencyKey, task_id: t.id, file_id: null });
     const reservation = await reserve(trx, {
       accountId: t.accountId,
       keyId: t.keyId,
@@ -85,7 +86,7 @@ export async function createTask(db: Kysely<Database>, t: NewTask, idempotencyKe
       submit_id: null,
       uncertain_submits: 0,
     };
-    await trx.insertInto('tasks').values(row).execute();
+    await insertRow(trx, 'tasks', row);
     return row;
   });
 }
@@ -154,6 +155,24 @@ export function leaseDueTasks(db: Db, owner: string, limit: number, leaseMs: num
  */
 export type TaskCloseHook = (trx: Transaction<Database>, closed: TaskRow) => Promise<void>;
 
+const closeCompleted = prepared((db, p: { result: string; usage: string | null; reservationId: string | null; now: number; id: string }) =>
+  db
+    .updateTable('tasks')
+    .set({ status: 'completed', progress: 100, result: p.result, usage: p.usage, billing_transaction_id: p.reservationId, lease_owner: null, lease_until: 0, updated_at: p.now })
+    .where('id', '=', p.id)
+    .where('status', 'in', ['pending', 'processing'])
+    .returningAll(),
+);
+
+const closeFailed = prepared((db, p: { error: string; now: number; id: string }) =>
+  db
+    .updateTable('tasks')
+    .set({ status: 'failed', error: p.error, lease_owner: null, lease_until: 0, updated_at: p.now })
+    .where('id', '=', p.id)
+    .where('status', 'in', ['pending', 'processing'])
+    .returningAll(),
+);
+
 /** Completes the task and settles its reservation, in one transaction, exactly once. */
 export async function completeTask(
   db: Db,
@@ -166,23 +185,8 @@ export async function completeTask(
 ): Promise<TaskRow | undefined> {
   const now = Date.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const closed = await trx
-      .updateTable('tasks')
-      .set({
-        status: 'completed',
-        progress: 100,
-        result: JSON.stringify(result),
-        usage: usage === undefined ? null : JSON.stringify(usage),
-        billing_transaction_id: task.reservation_id,
-        lease_owner: null,
-        lease_until: 0,
-        updated_at: now,
-      })
-      .where('id', '=', task.id)
-      .where('status', 'in', ['pending', 'processing'])
-      // The closed row comes back with the close (no read-back): the close hook and the caller need it.
-      .returningAll()
-      .executeTakeFirst();
+    // The closed row comes back with the close (no read-back): the close hook and the caller need it.
+    const closed = (await closeCompleted(trx, { result: JSON.stringify(result), usage: usage === undefined ? null : JSON.stringify(usage), reservationId: task.reservation_id, now, id: task.id })).rows[0];
     if (!closed) return undefined;
     if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
     await notifyTaskClosed(trx, task.id);
@@ -195,13 +199,7 @@ export async function completeTask(
 export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_id'>, error: { code: string; message: string }, onClose?: TaskCloseHook): Promise<boolean> {
   const now = Date.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const closed = await trx
-      .updateTable('tasks')
-      .set({ status: 'failed', error: JSON.stringify(error), lease_owner: null, lease_until: 0, updated_at: now })
-      .where('id', '=', task.id)
-      .where('status', 'in', ['pending', 'processing'])
-      .returningAll()
-      .executeTakeFirst();
+    const closed = (await closeFailed(trx, { error: JSON.stringify(error), now, id: task.id })).rows[0];
     if (!closed) return false;
     if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
     await notifyTaskClosed(trx, task.id);

@@ -2,6 +2,7 @@
 // their own are notified there. Set by the operator (PUT /admin/v1/keys/{id}/callback).
 
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from '../storage/db/prepared.ts';
 import type { Database } from '../storage/db/schema.ts';
 
 /** Sets (or with null, removes) a key's default callback URL. */
@@ -18,9 +19,11 @@ export async function setKeyCallback(db: Kysely<Database>, keyId: string, url: s
     .execute();
 }
 
+const callbackOfKey = prepared((db, p: { keyId: string }) => db.selectFrom('webhook_key_callbacks').select('callback_url').where('key_id', '=', p.keyId));
+
+/** Looked up in every close transaction that names no callback of its own, hence prepared. */
 export async function keyCallbackUrl(db: Kysely<Database> | Transaction<Database>, keyId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('webhook_key_callbacks').select('callback_url').where('key_id', '=', keyId).executeTakeFirst();
-  return row?.callback_url;
+  return (await callbackOfKey(db, { keyId })).rows[0]?.callback_url;
 }
 
 /** The account a key belongs to, or undefined when there is no such key. */

@@ -5,6 +5,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { apiErrors } from '../../api/errors.ts';
 import { newId } from '../../util/ids.ts';
 import { MAX_USD_MICROS } from '../../util/money.ts';
+import { insertRow } from './prepared.ts';
 import type { Database, LedgerKind } from './schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -24,24 +25,21 @@ export interface EntryInput {
 }
 
 export async function appendEntry(db: Executor, entry: EntryInput, now = Date.now()): Promise<void> {
-  await db
-    .insertInto('ledger_entries')
-    .values({
-      id: newId('led'),
-      account_id: entry.account_id,
-      kind: entry.kind,
-      amount_micros: entry.amount_micros,
-      charge_micros: entry.charge_micros ?? 0,
-      reservation_id: entry.reservation_id ?? null,
-      request_id: entry.request_id ?? null,
-      task_id: entry.task_id ?? null,
-      key_id: entry.key_id ?? null,
-      model: entry.model ?? null,
-      price_version: entry.price_version ?? null,
-      details: entry.details === undefined ? null : JSON.stringify(entry.details),
-      created_at: now,
-    })
-    .execute();
+  await insertRow(db, 'ledger_entries', {
+    id: newId('led'),
+    account_id: entry.account_id,
+    kind: entry.kind,
+    amount_micros: entry.amount_micros,
+    charge_micros: entry.charge_micros ?? 0,
+    reservation_id: entry.reservation_id ?? null,
+    request_id: entry.request_id ?? null,
+    task_id: entry.task_id ?? null,
+    key_id: entry.key_id ?? null,
+    model: entry.model ?? null,
+    price_version: entry.price_version ?? null,
+    details: entry.details === undefined ? null : JSON.stringify(entry.details),
+    created_at: now,
+  });
 }
 
 /** Adds money to an account (credit, or a signed adjustment); false when there is no such account. */

@@ -6,11 +6,12 @@
 // request() ("action is not a function"), so every multipart body is built by multipartBody below.
 import { Agent, type Dispatcher, FormData, errors as undiciErrors, request } from 'undici';
 import type { InputImage } from '../catalog/types.ts';
+import { Base64JsonReader } from './base64-json.ts';
 import { UpstreamError, type UpstreamErrorKind } from './types.ts';
 
 /** Upstream error bodies are read up to this size; success bodies up to MAX_RESPONSE_BYTES. */
 const MAX_ERROR_BYTES = 64 * 1024;
-const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /**
  * Connections per upstream origin at most. Image calls hold their connection for the whole
@@ -52,6 +53,27 @@ export async function readOpened(opened: OpenedUpstream, signal: AbortSignal): P
   } catch (err) {
     throw transportError(err, signal);
   }
+}
+
+/**
+ * A JSON success body (up to MAX_RESPONSE_BYTES) whose `imageKey` fields, base64 images, come back
+ * as Base64Text: read chunk by chunk (base64-json.ts), the body never whole as one string. Malformed
+ * JSON, or an image that is not base64, is an upstream fault as parseJson makes it.
+ */
+export async function readJsonWithImages<T>(opened: OpenedUpstream, signal: AbortSignal, imageKey: string): Promise<T> {
+  const reader = new Base64JsonReader(imageKey, opened.status);
+  let size = 0;
+  try {
+    for await (const chunk of opened.body) {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) throw tooLarge();
+      reader.feed(chunk as Buffer);
+    }
+  } catch (err) {
+    opened.body.destroy();
+    throw transportError(err, signal);
+  }
+  return reader.end<T>();
 }
 
 /** A success answer whose body is handed over unread, for a streamed answer (Server-Sent Events). */
@@ -190,12 +212,14 @@ async function readLimited(body: Dispatcher.ResponseData['body'], limit: number)
     size += chunk.length;
     if (size > limit) {
       body.destroy();
-      throw new UpstreamError('upstream_fault', 'the upstream answer is larger than Easel accepts');
+      throw tooLarge();
     }
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, size);
 }
+
+const tooLarge = () => new UpstreamError('upstream_fault', 'the upstream answer is larger than Easel accepts');
 
 function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
   const headers = new Headers();

@@ -3,6 +3,7 @@
 
 import type { ModelWire, UpstreamProvider } from '../catalog/model-entry.ts';
 import type { NormalizedImageRequest } from '../catalog/types.ts';
+import type { Base64Text } from '../util/base64-text.ts';
 
 export interface Channel {
   id: string;
@@ -30,9 +31,14 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
-/** One image as the upstream handed it over: bytes, or a URL Easel must download. */
+/**
+ * One image as the upstream handed it over: bytes, base64 text, or a URL Easel must download. An image
+ * that came as base64 (base64-image.ts) keeps its text for a b64_json answer; its `bytes` are decoded
+ * at each read, so read them only where the bytes themselves are needed.
+ */
 export interface UpstreamImage {
   bytes?: Buffer;
+  base64?: Base64Text;
   url?: string;
   mime?: string;
   revisedPrompt?: string;

@@ -1,6 +1,7 @@
 // The public shapes of a task: the create answer and the status snapshot (tokenlab-api.md §2.1, §2.4).
 
 import type { MediaUrl } from '../storage/blobs/types.ts';
+import type { Base64Text } from '../util/base64-text.ts';
 import type { TaskRow } from './store.ts';
 
 /** Where the client fetches a blob (its URL made now, signed now when presigned). */
@@ -25,7 +26,8 @@ export function taskCreatedBody(task: Pick<TaskRow, 'id' | 'model' | 'created_at
 /** One delivered image as a task row keeps it: a blob key (or, delivered inline, only its prompt). */
 export interface StoredImage {
   key?: string;
-  b64_json?: string;
+  /** Only on an image being answered inline, never in a stored row. */
+  b64_json?: Base64Text;
   revised_prompt?: string;
   delivered_inline?: boolean;
 }

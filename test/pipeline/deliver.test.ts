@@ -1,12 +1,15 @@
 // Delivery of upstream results: URLs stream into the blob store, failures are told apart (upstream
 // 502 vs store 503), and a download cut half-way leaves nothing behind.
 
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverImages, type DeliveryContext } from '../../src/pipeline/deliver.ts';
+import { base64Image } from '../../src/providers/base64-image.ts';
+import { Base64Text } from '../../src/util/base64-text.ts';
 import { openUpstreamResult } from '../../src/pipeline/upstream-download.ts';
 import { LocalBlobStore } from '../../src/storage/blobs/local.ts';
 import { tempDir } from '../helpers/databases.ts';
@@ -101,7 +104,7 @@ describe('delivering upstream URLs', () => {
   it('reads the whole image only when base64 is asked', async () => {
     const { ctx, calls } = context();
     const [item] = await deliverImages([{ url: `${base}/chunked.png` }], 'b64_json', ctx);
-    expect(Buffer.from(item.b64_json!, 'base64').equals(png)).toBe(true);
+    expect(item.b64_json!.decode().equals(png)).toBe(true);
     expect(calls).toEqual({ put: 0, putStream: 0 });
   });
 
@@ -129,5 +132,46 @@ describe('delivering upstream URLs', () => {
     const broken: DeliveryContext = { ...ctx, blobs: { ...ctx.blobs, putStream: async () => Promise.reject(new Error('disk full')) } };
     await expect(deliverImages([{ url: `${base}/endless.png` }], 'url', broken)).rejects.toMatchObject({ status: 503 });
     await endlessClosed;
+  });
+});
+
+describe('delivering images the upstream sent as base64', () => {
+  async function stored(blobs: LocalBlobStore, key: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of (await blobs.get(key))!.stream) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  it('hands the base64 text to a b64_json answer as it came, never decoded', async () => {
+    const { ctx, calls } = context();
+    const base64 = Base64Text.encode(png);
+    // Any decode of the whole text fails the test.
+    base64.decode = () => {
+      throw new Error('decoded');
+    };
+    base64.decodedPieces = () => {
+      throw new Error('decoded');
+    };
+    const [item] = await deliverImages([base64Image(base64, { revisedPrompt: 'p' })], 'b64_json', ctx);
+    expect(item.b64_json).toBe(base64);
+    expect(item.revised_prompt).toBe('p');
+    expect(calls).toEqual({ put: 0, putStream: 0 });
+  });
+
+  it('stores a small image in one piece and a large one decoded piece by piece', async () => {
+    const { ctx, calls, blobs } = context();
+    const [small] = await deliverImages([base64Image(Base64Text.encode(png))], 'url', ctx);
+    expect(calls).toEqual({ put: 1, putStream: 0 });
+    expect((await stored(blobs, small.key!)).equals(png)).toBe(true);
+    // Over 1 MiB: the PNG's head and 2 MiB of noise after it (the store does not read past the type).
+    const large = Buffer.concat([png, randomBytes(2 * 1024 * 1024)]);
+    const [big] = await deliverImages([base64Image(Base64Text.encode(large))], 'url', ctx);
+    expect(calls).toEqual({ put: 1, putStream: 1 });
+    expect((await stored(blobs, big.key!)).equals(large)).toBe(true);
+  });
+
+  it('answers 502 for base64 that is not an image', async () => {
+    const { ctx } = context();
+    await expect(deliverImages([base64Image(Base64Text.encode(Buffer.from('hello, not an image')))], 'url', ctx)).rejects.toMatchObject({ status: 502 });
   });
 });

@@ -1,6 +1,7 @@
 // The image creation routes: generations (JSON or multipart with a reference image), edits (JSON or
 // multipart), variations (multipart).
 
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiErrors } from '../../api/errors.ts';
 import { type ImageEndpoint, IMAGE_ENDPOINTS } from '../../catalog/types.ts';
@@ -11,6 +12,7 @@ import { readIdempotencyKey } from '../../idempotency/header.ts';
 import { type CreateResult, createImages } from '../../pipeline/generate.ts';
 import type { Uploads } from '../../pipeline/inputs.ts';
 import type { NewIdempotencyKey } from '../../tasks/store.ts';
+import { jsonPieces } from '../../util/json-pieces.ts';
 import { waitPlan } from '../../tasks/wait-plan.ts';
 import type { AppDeps } from '../app.ts';
 import { abortSignalOf } from '../abort.ts';
@@ -75,6 +77,9 @@ function sendCreateResult(reply: FastifyReply, result: CreateResult): FastifyRep
   if (result.preferenceApplied) reply.header('preference-applied', result.preferenceApplied);
   if (result.kind === 'inline') reply.header('x-billing-transaction-id', result.billingTransactionId);
   if (result.kind === 'task') reply.header('x-task-id', result.taskId);
+  // Inline base64 images go out as the pieces they came in, not inside one JSON string.
+  const json = jsonPieces(result.body);
+  if (json) return reply.type('application/json; charset=utf-8').header('content-length', json.length).send(Readable.from(json.pieces));
   return reply.send(result.body);
 }
 

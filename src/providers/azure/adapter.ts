@@ -5,20 +5,20 @@
 // channel's `options.api_version`. What differs by model is the catalogue's ModelEntry.wire.azure.
 
 import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
-import { callUpstream, extractMessage, joinUrl, openUpstream, parseJson, type WireBody } from '../http.ts';
+import { extractMessage, joinUrl, openUpstream, type WireBody } from '../http.ts';
 import {
   classifyOpenAIError,
   editFormBody,
   errorObject,
   generateBody,
   imagesPerCall,
-  readImages,
+  postImages,
   readImageStream,
   type WireChoice,
   wireChoice,
   withStream,
 } from '../openai/adapter.ts';
-import { type ImagesResponse, STREAM_EVENT_PREFIX } from '../openai/wire.ts';
+import { STREAM_EVENT_PREFIX } from '../openai/wire.ts';
 import { type CallContext, type Channel, defineProvider, type GenerateResult, UpstreamError, type UpstreamStreamEvent } from '../types.ts';
 import { AZURE_DEPLOYMENT_NOT_FOUND, AZURE_MODERATION_CODES, AZURE_POLICY_INNER_CODE, type AzureInnerError } from './wire.ts';
 
@@ -59,8 +59,7 @@ export function classifyAzureError(status: number, text: string): UpstreamError 
 }
 
 async function post(operation: 'generations' | 'edits', body: WireBody, ctx: CallContext): Promise<GenerateResult> {
-  const res = await callUpstream({ url: deploymentUrl(ctx, operation), headers: { 'api-key': ctx.channel.apiKey }, ...body, signal: ctx.signal, classify: classifyAzureError });
-  return readImages(parseJson<ImagesResponse>(res), res.status);
+  return postImages({ url: deploymentUrl(ctx, operation), headers: { 'api-key': ctx.channel.apiKey }, ...body, signal: ctx.signal, classify: classifyAzureError });
 }
 
 /** `stream: true` on a GPT image deployment: OpenAI's event stream, read the same way. */

@@ -10,7 +10,9 @@ import type { FormData } from 'undici';
 import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
 import { sizeParam } from '../../catalog/size-rules.ts';
 import type { InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
-import { callUpstream, extractMessage, joinUrl, multipartBody, type OpenedUpstream, openUpstream, parseJson, readOpened, transportError, type WireBody } from '../http.ts';
+import { Base64Text } from '../../util/base64-text.ts';
+import { imageFromBase64 } from '../base64-image.ts';
+import { extractMessage, joinUrl, multipartBody, type OpenedUpstream, openUpstream, readJsonWithImages, transportError, type UpstreamCall, type WireBody } from '../http.ts';
 import { readSse } from '../sse.ts';
 import {
   type CallContext,
@@ -95,8 +97,20 @@ export function generateBody(req: NormalizedImageRequest, wire: WireChoice): Cre
   return body;
 }
 
-/** Images (bytes or upstream URLs) and usage from an ImagesResponse; no image at all is an upstream fault. */
-export function readImages(body: ImagesResponse, status: number): GenerateResult {
+/** An ImagesResponse as readImagesResponse reads it: each `b64_json` as Base64Text, the rest parsed. */
+export type ImagesResponseRead = Omit<ImagesResponse, 'data'> & { data?: Array<Omit<ImageItem, 'b64_json'> & { b64_json?: Base64Text | string }> };
+
+/** The key of ImagesResponse's base64 images, which readImagesResponse keeps out of the parsed text. */
+const IMAGE_KEY = 'b64_json';
+
+/** Sends the call and reads its ImagesResponse (OpenAI and Azure alike), the images never whole as strings. */
+export async function postImages(call: UpstreamCall): Promise<GenerateResult> {
+  const opened = await openUpstream(call);
+  return readImages(await readJsonWithImages<ImagesResponseRead>(opened, call.signal, IMAGE_KEY), opened.status);
+}
+
+/** Images (base64 or upstream URLs) and usage from an ImagesResponse; no image at all is an upstream fault. */
+export function readImages(body: ImagesResponseRead, status: number): GenerateResult {
   const items = Array.isArray(body?.data) ? body.data : [];
   const mime = MIME[body?.output_format ?? 'png'] ?? MIME.png;
   const images: UpstreamImage[] = [];
@@ -110,13 +124,11 @@ export function readImages(body: ImagesResponse, status: number): GenerateResult
   return result;
 }
 
-function readItem(item: ImageItem | undefined, mime: string, status: number): UpstreamImage | undefined {
+function readItem(item: NonNullable<ImagesResponseRead['data']>[number] | undefined, mime: string, status: number): UpstreamImage | undefined {
   if (!item || typeof item !== 'object') return undefined;
   let image: UpstreamImage;
-  if (typeof item.b64_json === 'string' && item.b64_json.length > 0) {
-    const bytes = Buffer.from(item.b64_json, 'base64');
-    if (bytes.length === 0) throw new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status });
-    image = { bytes, mime };
+  if ((typeof item.b64_json === 'string' || item.b64_json instanceof Base64Text) && item.b64_json.length > 0) {
+    image = imageFromBase64(item.b64_json, { mime }, status);
   } else if (typeof item.url === 'string' && /^https?:\/\//i.test(item.url)) {
     image = { url: item.url };
   } else {
@@ -243,7 +255,7 @@ export async function readImageStream(opened: OpenedUpstream, how: StreamReading
         const b64 = streamedBase64(event, opened.status);
         const usage = event.usage && typeof event.usage === 'object' ? { ...event.usage } : undefined;
         onEvent({ kind: 'completed', b64, fields, usage });
-        const image: UpstreamImage = { bytes: Buffer.from(b64, 'base64'), mime: MIME[event.output_format ?? 'png'] ?? MIME.png };
+        const image = imageFromBase64(b64, { mime: MIME[event.output_format ?? 'png'] ?? MIME.png }, opened.status);
         return usage ? { images: [image], usage } : { images: [image] };
       }
     }
@@ -257,12 +269,11 @@ export async function readImageStream(opened: OpenedUpstream, how: StreamReading
 }
 
 async function wholeAnswerAsStream(opened: OpenedUpstream, signal: AbortSignal, onEvent: (event: UpstreamStreamEvent) => void): Promise<GenerateResult> {
-  const res = await readOpened(opened, signal);
-  const body = parseJson<ImagesResponse>(res);
-  const result = readImages(body, res.status);
-  const bytes = result.images[0].bytes;
-  if (!bytes) throw new UpstreamError('upstream_fault', 'the upstream answered a stream request with an image URL', { status: res.status });
-  onEvent({ kind: 'completed', b64: bytes.toString('base64'), fields: eventFields(body), usage: result.usage });
+  const body = await readJsonWithImages<ImagesResponseRead>(opened, signal, IMAGE_KEY);
+  const result = readImages(body, opened.status);
+  const base64 = result.images[0].base64;
+  if (!base64) throw new UpstreamError('upstream_fault', 'the upstream answered a stream request with an image URL', { status: opened.status });
+  onEvent({ kind: 'completed', b64: base64.toString(), fields: eventFields(body), usage: result.usage });
   return { ...result, images: result.images.slice(0, 1) };
 }
 
@@ -282,7 +293,7 @@ function streamedBase64(event: ImageStreamEventBody, status: number): string {
 }
 
 /** The settings an event (or a whole answer) echoes, as they came. */
-function eventFields(event: ImageStreamEventBody | ImagesResponse): StreamedImageFields {
+function eventFields(event: ImageStreamEventBody | ImagesResponseRead): StreamedImageFields {
   const fields: StreamedImageFields = {};
   if ('created_at' in event && typeof event.created_at === 'number') fields.created_at = event.created_at;
   for (const key of ['size', 'quality', 'background', 'output_format'] as const) {
@@ -297,8 +308,7 @@ const openaiWire = (ctx: CallContext): WireChoice => wireChoice(ctx, ctx.wire.op
 const bearer = (ctx: CallContext) => ({ authorization: `Bearer ${ctx.channel.apiKey}` });
 
 async function post(path: string, body: WireBody, ctx: CallContext): Promise<GenerateResult> {
-  const res = await callUpstream({ url: joinUrl(ctx.channel.baseUrl, path), headers: bearer(ctx), ...body, signal: ctx.signal, classify: classifyOpenAIError });
-  return readImages(parseJson<ImagesResponse>(res), res.status);
+  return postImages({ url: joinUrl(ctx.channel.baseUrl, path), headers: bearer(ctx), ...body, signal: ctx.signal, classify: classifyOpenAIError });
 }
 
 async function postStream(operation: 'generations' | 'edits', body: WireBody, ctx: CallContext, onEvent: (event: UpstreamStreamEvent) => void): Promise<GenerateResult> {

@@ -21,15 +21,19 @@ import { randomBase62 } from '../util/ids.ts';
 import type { Finished, StepContext, Submitted, TaskClosed, TaskExecutor } from './executor.ts';
 import type { TaskWakeups } from './wakeups.ts';
 import { inSpan } from '../util/spans.ts';
-import { completeTask, failTask, leaseDueTasks, releaseLease, renewLease, type TaskCloseHook, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
+import { LeaseHandBacks } from './lease-batch.ts';
+import { completeTask, failTask, leaseDueTasks, renewLease, type TaskCloseHook, type TaskRow, takeExpiredTasks, updateOpenTask } from './store.ts';
 
 /** How often expired tasks are swept. */
 const SWEEP_EVERY_MS = 60_000;
 /**
- * The next pass comes this soon when the last one found more due tasks than it had room for (or no
- * room): a backlog is worked through as slots free, not 16 tasks per worker_interval_ms.
+ * When the last pass filled every free slot (or found none free), the next one comes this long after
+ * a slot frees: a backlog is worked through as slots free, not `concurrency` tasks per
+ * worker_interval_ms, and slots freeing together share one lease statement.
  */
-const BACKLOG_TICK_MS = 5;
+const LEASE_GATHER_MS = 2;
+/** Leases handed back within this long of each other go in one statement (tasks/lease-batch.ts). */
+const HAND_BACK_GATHER_MS = 2;
 
 export type Outcome<Delivered> =
   | { status: 'completed'; task: TaskRow; data: Delivered }
@@ -90,6 +94,9 @@ export class TaskEngine<Job, Result, Delivered> {
   private readonly wakeups: Pick<TaskWakeups, 'closed'> | undefined;
   private readonly closeHook: TaskCloseHook | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Set while a backlog waits for a slot: the next pass is brought forward when one frees. */
+  private onSlotFreed: (() => void) | undefined;
+  private readonly handBacks: LeaseHandBacks;
   private stopping = false;
   private lastSweep = 0;
   private tickRunning: Promise<void> | undefined;
@@ -103,12 +110,14 @@ export class TaskEngine<Job, Result, Delivered> {
     this.onClosed = deps.onClosed ?? (() => {});
     this.wakeups = deps.wakeups;
     this.closeHook = deps.closeHook;
+    this.handBacks = new LeaseHandBacks(deps.db, this.owner, HAND_BACK_GATHER_MS);
   }
 
   start(): void {
     this.stopping = false;
     let backlog = false;
     const loop = () => {
+      this.onSlotFreed = undefined;
       if (this.stopping) return;
       this.tickRunning = this.tick().then(
         (more) => {
@@ -122,7 +131,15 @@ export class TaskEngine<Job, Result, Delivered> {
         },
       );
       void this.tickRunning.finally(() => {
-        if (!this.stopping) this.timer = setTimeout(loop, backlog ? BACKLOG_TICK_MS : this.cfg.worker_interval_ms);
+        if (this.stopping) return;
+        this.timer = setTimeout(loop, this.cfg.worker_interval_ms);
+        if (backlog) {
+          this.onSlotFreed = () => {
+            this.onSlotFreed = undefined;
+            clearTimeout(this.timer);
+            this.timer = setTimeout(loop, LEASE_GATHER_MS);
+          };
+        }
       });
     };
     this.timer = setTimeout(loop, 0);
@@ -139,6 +156,7 @@ export class TaskEngine<Job, Result, Delivered> {
   /** Stops leasing; tasks driven here are handed back at their next wait and aborted after `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.onSlotFreed = undefined;
     if (this.timer) clearTimeout(this.timer);
     await this.tickRunning;
     const deadline = Date.now() + graceMs;
@@ -218,7 +236,7 @@ export class TaskEngine<Job, Result, Delivered> {
         if (step.kind === 'done') return step.outcome;
         // Waiting: a client that still waits inline keeps this process polling; otherwise hand back.
         if (opts.handBack || !state.inline || this.stopping) {
-          await releaseLease(db, state.task.id, this.owner, Date.now() + step.ms, state.task.polls);
+          await this.handBack(state.task, Date.now() + step.ms);
           return { status: 'pending', task: state.task };
         }
         await sleep(step.ms, state.controller.signal).catch(() => {});
@@ -227,7 +245,7 @@ export class TaskEngine<Job, Result, Delivered> {
       // Another worker holds the task now (this one stalled past its lease): theirs to finish.
       if (err instanceof LeaseLost) return { status: 'pending', task: state.task };
       if (state.controller.signal.aborted && this.stopping) {
-        await releaseLease(db, state.task.id, this.owner, Date.now(), state.task.polls).catch(() => {});
+        await this.handBack(state.task, Date.now()).catch(() => {});
         return { status: 'pending', task: state.task };
       }
       // Without the database the task cannot be closed here. It stays open under a lease that lapses:
@@ -244,7 +262,17 @@ export class TaskEngine<Job, Result, Delivered> {
     } finally {
       clearInterval(renew);
       this.active.delete(state.task.id);
+      this.onSlotFreed?.();
     }
+  }
+
+  /**
+   * Hands the lease back so the next poll can go to any worker. A task is handed back only once its
+   * client has been (or is being) given the task id, so it becomes public in the same write: no
+   * worker may ever mistake it for an orphaned synchronous request.
+   */
+  private async handBack(task: TaskRow, nextPollAt: number): Promise<void> {
+    await this.handBacks.handBack({ id: task.id, nextPollAt, polls: task.polls });
   }
 
   private async step(state: DriveState<Job>): Promise<StepResult<Delivered>> {

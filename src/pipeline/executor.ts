@@ -14,6 +14,7 @@ import { isRetryable, type Router } from '../routing/router.ts';
 import { toApiError } from '../routing/upstream-errors.ts';
 import type { BlobStore } from '../storage/blobs/types.ts';
 import type { PollOutcome, RecoverOutcome, StartOutcome, StepContext, Submitted, TaskExecutor } from '../tasks/executor.ts';
+import { pollDelayMs } from '../tasks/poll-schedule.ts';
 import type { TaskRow } from '../tasks/store.ts';
 import type { StoredImage } from '../tasks/views.ts';
 import { type DeliveredImage, deliverImages } from './deliver.ts';
@@ -25,7 +26,6 @@ import { startStream, type StreamRelay } from './stream-upstream.ts';
 
 /** First poll delay when the adapter names none. */
 const DEFAULT_POLL_MS = 2_000;
-const MAX_POLL_MS = 15_000;
 
 export interface ImageJob {
   req: NormalizedImageRequest;
@@ -99,7 +99,7 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
         upstream = await this.deps.router.callOn(channel, entry, ctx.signal, lookup, (call) => findSubmission(task.submit_id!, call));
       } catch (err) {
         // The upstream cannot tell yet: ask again later, until the deadline decides.
-        if (err instanceof UpstreamError && isRetryable(err)) return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 3) };
+        if (err instanceof UpstreamError && isRetryable(err)) return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 3, task) };
         throw err;
       }
       this.deps.counters.recovered(channel.id, upstream ? 'found' : 'absent');
@@ -130,14 +130,14 @@ export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, Del
     } catch (err) {
       if (err instanceof UpstreamError && isRetryable(err) && err.kind !== 'auth') {
         // A failed poll is not a failed task: try again later, until the deadline decides.
-        return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 3) };
+        return { kind: 'wait', ms: err.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 3, task) };
       }
       if (err instanceof UpstreamError) return { kind: 'failed', error: toApiError([err]) };
       throw err;
     }
     if (poll.status === 'completed') return { kind: 'done', result: poll.result };
     if (poll.status === 'failed') return { kind: 'failed', error: toApiError([poll.error]) };
-    return { kind: 'wait', ms: poll.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 1), status: poll.status, progress: poll.progress };
+    return { kind: 'wait', ms: poll.retryAfterMs ?? pollDelay(adapter, channel, task.polls + 1, task), status: poll.status, progress: poll.progress };
   }
 
   async finish({ req, entry }: ImageJob, result: GenerateResult, opts: { inline: boolean; signal: AbortSignal }) {
@@ -193,12 +193,10 @@ function taskSubmit(adapter: ProviderAdapter, entry: ModelEntry): ProviderAdapte
 
 /**
  * The wait before the next poll: the channel's fixed `options.poll_interval_ms` when set, else the
- * adapter's pace backed off with jitter: base × 1.3^n, capped, ±20 %.
+ * adapter's pace backed off with jitter, the cap growing with the task's age (tasks/poll-schedule.ts).
  */
-function pollDelay(adapter: ProviderAdapter, channel: Channel, polls: number): number {
+function pollDelay(adapter: ProviderAdapter, channel: Channel, polls: number, task?: Pick<TaskRow, 'created_at'>): number {
   const fixed = Number(channel.options.poll_interval_ms);
-  if (Number.isFinite(fixed) && fixed > 0) return fixed;
-  const base = adapter.pollIntervalMs ?? DEFAULT_POLL_MS;
-  const delay = Math.min(Math.max(base, MAX_POLL_MS), base * 1.3 ** Math.min(polls, 20));
-  return Math.round(Math.min(delay, Math.max(base, MAX_POLL_MS)) * (0.8 + Math.random() * 0.4));
+  const pace = { baseMs: adapter.pollIntervalMs ?? DEFAULT_POLL_MS, fixedMs: Number.isFinite(fixed) && fixed > 0 ? fixed : undefined };
+  return pollDelayMs(pace, polls, task ? Date.now() - task.created_at : 0);
 }

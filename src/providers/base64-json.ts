@@ -3,6 +3,8 @@
 // kept as Base64Text — slices of the chunks as they came, checked as base64 on the way — and the rest
 // of the body (created, usage, revised_prompt: small) is parsed with JSON.parse as usual. The body
 // is held once, as the bytes it arrived in, instead of as text, parsed string and decoded copy.
+// Where the image is wanted as bytes (it will be stored, not answered as base64), it is decoded as
+// it comes instead, and only the bytes are held.
 
 import { Base64Builder, Base64Text } from '../util/base64-text.ts';
 import { UpstreamError } from './types.ts';
@@ -27,12 +29,29 @@ const SKIPPED_CODES = new Set([0x0a, 0x0d, 0x09, 0x20]);
 
 const isWhitespace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
+/**
+ * Room made at once for an image decoded as it comes, at most: the body's announced length says how
+ * large it can be, but a length is only the upstream's word; past this the room grows as bytes come.
+ */
+const MAX_PREALLOCATED_IMAGE_BYTES = 32 * 1024 * 1024;
+
+export interface Base64JsonOptions {
+  /** The upstream's status, for the errors. */
+  status: number;
+  /** Decode each image as it comes and hand over bytes (a Buffer) instead of Base64Text. */
+  decode?: boolean;
+  /** The body's announced length (Content-Length), if any: the decoded image's room is made from it. */
+  bodyBytes?: number;
+}
+
 export class Base64JsonReader {
   private readonly key: Buffer;
   private state = OUTSIDE;
   /** The body without its images' text, in pieces (slices of the chunks, and the placeholders). */
   private readonly rest: Buffer[] = [];
-  private readonly images: Base64Text[] = [];
+  private readonly images: Array<Base64Text | Buffer> = [];
+  /** Bytes of the body fed before the current chunk. */
+  private fed = 0;
   /** Bytes of the string being read that matched the image key so far; -1 once it cannot be the key. */
   private keyMatched = -1;
   /** The string just closed was the image key: a colon after it announces an image. */
@@ -44,8 +63,8 @@ export class Base64JsonReader {
   private copying = false;
   private escape = '';
 
-  /** `key`: the name of the fields holding base64 images; `status`: the upstream's, for the errors. */
-  constructor(key: string, private readonly status: number) {
+  /** `key`: the name of the fields holding base64 images. */
+  constructor(key: string, private readonly opts: Base64JsonOptions) {
     this.key = Buffer.from(key, 'utf8');
   }
 
@@ -59,7 +78,7 @@ export class Base64JsonReader {
           const b = chunk[i];
           if (b === QUOTE && this.imageNext) {
             this.rest.push(chunk.subarray(from, i), Buffer.from(placeholder(this.images.length)));
-            this.builder = new Base64Builder();
+            this.builder = new Base64Builder(this.opts.decode ? { decodeInto: this.decodedRoom(i) } : {});
             this.copying = false;
             this.imageNext = false;
             this.state = IN_IMAGE;
@@ -113,7 +132,7 @@ export class Base64JsonReader {
             this.copying = true;
           } else {
             if (!this.builder!.finish()) throw this.notBase64();
-            this.images.push(this.builder!.text());
+            this.images.push(this.opts.decode ? this.builder!.bytes() : this.builder!.text());
             this.builder = undefined;
             this.state = OUTSIDE;
             from = i + 1;
@@ -129,9 +148,10 @@ export class Base64JsonReader {
       }
     }
     if (this.state !== IN_IMAGE && this.state !== IN_IMAGE_ESCAPE && from < chunk.length) this.rest.push(chunk.subarray(from));
+    this.fed += chunk.length;
   }
 
-  /** The body, parsed, with each image field's string as Base64Text. */
+  /** The body, parsed, with each image field's string as Base64Text (or, decoding, a Buffer). */
   end<T>(): T {
     if (this.state !== OUTSIDE) throw this.malformed();
     const text = Buffer.concat(this.rest).toString('utf8');
@@ -145,6 +165,12 @@ export class Base64JsonReader {
     } catch {
       throw this.malformed();
     }
+  }
+
+  /** The most an image starting at `offset` of the current chunk can decode to, as far as the body's length tells (0: unknown). */
+  private decodedRoom(offset: number): number {
+    if (this.opts.bodyBytes === undefined) return 0;
+    return Math.min(MAX_PREALLOCATED_IMAGE_BYTES, Math.ceil((Math.max(0, this.opts.bodyBytes - this.fed - offset) * 3) / 4));
   }
 
   private add(seg: Buffer): void {
@@ -172,10 +198,10 @@ export class Base64JsonReader {
   }
 
   private malformed(): UpstreamError {
-    return new UpstreamError('upstream_fault', 'the upstream answered with malformed JSON', { status: this.status });
+    return new UpstreamError('upstream_fault', 'the upstream answered with malformed JSON', { status: this.opts.status });
   }
 
   private notBase64(): UpstreamError {
-    return new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status: this.status });
+    return new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status: this.opts.status });
   }
 }

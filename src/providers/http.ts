@@ -57,11 +57,14 @@ export async function readOpened(opened: OpenedUpstream, signal: AbortSignal): P
 
 /**
  * A JSON success body (up to MAX_RESPONSE_BYTES) whose `imageKey` fields, base64 images, come back
- * as Base64Text: read chunk by chunk (base64-json.ts), the body never whole as one string. Malformed
- * JSON, or an image that is not base64, is an upstream fault as parseJson makes it.
+ * as Base64Text, or decoded into Buffers with `decode`: read chunk by chunk (base64-json.ts), the
+ * body never whole as one string. Malformed JSON, or an image that is not base64, is an upstream
+ * fault as parseJson makes it.
  */
-export async function readJsonWithImages<T>(opened: OpenedUpstream, signal: AbortSignal, imageKey: string): Promise<T> {
-  const reader = new Base64JsonReader(imageKey, opened.status);
+export async function readJsonWithImages<T>(opened: OpenedUpstream, signal: AbortSignal, imageKey: string, decode = false): Promise<T> {
+  const announced = Number(opened.headers.get('content-length'));
+  const bodyBytes = Number.isSafeInteger(announced) && announced > 0 && announced <= MAX_RESPONSE_BYTES ? announced : undefined;
+  const reader = new Base64JsonReader(imageKey, { status: opened.status, decode, bodyBytes });
   let size = 0;
   try {
     for await (const chunk of opened.body) {

@@ -122,13 +122,21 @@ export class Base64Text {
 /** Pieces copied rather than sliced (text after an escape) are gathered in blocks of this size. */
 const COPY_BLOCK_BYTES = 64 * 1024;
 
+/** A decoded image this much smaller than the room it was decoded into is copied out, so the rest is freed. */
+const DECODED_SLACK_BYTES = 1024 * 1024;
+
 /**
  * Collects base64 text piece by piece and checks it as it comes: only the base64 alphabet, padding
  * only at the end and at most two, and a length a decoder accepts. The url-safe `-` and `_` are
  * rewritten in place to `+` and `/`, so what is handed on is standard base64 (the pieces must be the
  * builder's to change: slices of a body nobody else reads).
+ *
+ * Made with `decodeInto` (the most bytes the text may decode to, 0 when unknown), it keeps no text:
+ * each piece is decoded as it comes, a 4-character group split between pieces carried to the next,
+ * and the result is the bytes (`bytes()`), three quarters the size of the text.
  */
 export class Base64Builder {
+  private readonly decoded: { out: Buffer; used: number; carry: string } | undefined;
   private readonly segments: Buffer[] = [];
   private length = 0;
   private padding = 0;
@@ -136,9 +144,14 @@ export class Base64Builder {
   private block: Buffer | undefined;
   private blockUsed = 0;
 
+  constructor(opts: { decodeInto?: number } = {}) {
+    if (opts.decodeInto !== undefined) this.decoded = { out: Buffer.allocUnsafe(Math.max(opts.decodeInto, 3)), used: 0, carry: '' };
+  }
+
   /** Adds a piece as it is (a slice, kept): false once the text is not base64. */
   push(seg: Buffer): boolean {
     if (!this.check(seg)) return false;
+    if (this.decoded) return this.decode(seg);
     this.flushBlock();
     if (seg.length > 0) this.segments.push(seg);
     this.length += seg.length;
@@ -148,6 +161,7 @@ export class Base64Builder {
   /** Adds a piece by copying it: for the short runs between escapes, which as slices would cost more than they hold. */
   copy(seg: Buffer): boolean {
     if (!this.check(seg)) return false;
+    if (this.decoded) return this.decode(seg);
     for (let from = 0; from < seg.length; ) {
       if (!this.block || this.blockUsed === this.block.length) {
         this.flushBlock();
@@ -166,11 +180,41 @@ export class Base64Builder {
     this.flushBlock();
     if (this.bad) return false;
     const rest = this.length % 4;
-    return this.padding === 0 ? rest !== 1 : rest === 0;
+    const whole = this.padding === 0 ? rest !== 1 : rest === 0;
+    if (whole && this.decoded?.carry) this.write(this.decoded.carry);
+    return whole;
   }
 
   text(): Base64Text {
     return Base64Text.checked(this.segments, this.length);
+  }
+
+  /** The decoded bytes (made with `decodeInto`, after finish). */
+  bytes(): Buffer {
+    const { out, used } = this.decoded!;
+    return out.length - used > DECODED_SLACK_BYTES ? Buffer.from(out.subarray(0, used)) : out.subarray(0, used);
+  }
+
+  private decode(seg: Buffer): boolean {
+    const state = this.decoded!;
+    const text = state.carry + seg.toString('latin1');
+    const whole = text.length - (text.length % 4);
+    state.carry = text.slice(whole);
+    if (whole > 0) this.write(whole === text.length ? text : text.slice(0, whole));
+    this.length += seg.length;
+    return true;
+  }
+
+  /** Decodes whole groups (or the last, short one) into the output, which grows when the size was not known. */
+  private write(text: string): void {
+    const state = this.decoded!;
+    const need = state.used + Math.ceil(text.length / 4) * 3;
+    if (need > state.out.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, state.out.length * 2));
+      state.out.copy(grown, 0, 0, state.used);
+      state.out = grown;
+    }
+    state.used += state.out.write(text, state.used, 'base64');
   }
 
   private check(seg: Buffer): boolean {

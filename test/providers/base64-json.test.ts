@@ -6,18 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Base64JsonReader } from '../../src/providers/base64-json.ts';
+import { type Base64JsonOptions, Base64JsonReader } from '../../src/providers/base64-json.ts';
 import { MAX_RESPONSE_BYTES, type OpenedUpstream, readJsonWithImages } from '../../src/providers/http.ts';
 import { readImages, type ImagesResponseRead } from '../../src/providers/openai/adapter.ts';
 import { UpstreamError } from '../../src/providers/types.ts';
 import { Base64Builder, Base64Text } from '../../src/util/base64-text.ts';
 import { jsonPieces } from '../../src/util/json-pieces.ts';
 
-type Read = { created: number; data: Array<{ b64_json?: Base64Text | string; revised_prompt?: string }>; usage?: Record<string, unknown> };
+type Read = { created: number; data: Array<{ b64_json?: Base64Text | Buffer | string; revised_prompt?: string }>; usage?: Record<string, unknown> };
 
 /** Reads `body` fed as the given chunks (each a fresh copy: the reader keeps slices and may rewrite them). */
-function read(body: Buffer, cuts: number[]): Read {
-  const reader = new Base64JsonReader('b64_json', 200);
+function read(body: Buffer, cuts: number[], opts: Omit<Base64JsonOptions, 'status'> = {}): Read {
+  const reader = new Base64JsonReader('b64_json', { status: 200, ...opts });
   let from = 0;
   for (const cut of [...cuts, body.length]) {
     reader.feed(Buffer.from(body.subarray(from, cut)));
@@ -26,7 +26,10 @@ function read(body: Buffer, cuts: number[]): Read {
   return reader.end<Read>();
 }
 
-const text = (value: Base64Text | string | undefined) => (value instanceof Base64Text ? value.toString() : value);
+type Field = Base64Text | Buffer | string | undefined;
+const text = (value: Field) => (value instanceof Base64Text ? value.toString() : value);
+/** What a field decodes to, whichever form it came in. */
+const decoded = (value: Field) => (Buffer.isBuffer(value) ? value : value instanceof Base64Text ? value.decode() : Buffer.from(value ?? '', 'base64'));
 
 function failure(fn: () => unknown): UpstreamError {
   try {
@@ -72,6 +75,31 @@ describe('Base64JsonReader', () => {
     expect(escaped).toContain('\\u002B');
     for (let cut = 0; cut <= bodyOf(escaped).length; cut++) {
       expect(text(read(bodyOf(escaped), [cut]).data[0].b64_json)).toBe(b64);
+    }
+  });
+
+  it('decodes as it reads, at every split, with the body length known or not', () => {
+    const body = bodyOf(b64);
+    for (const bodyBytes of [body.length, undefined, 10]) {
+      for (let cut = 0; cut <= body.length; cut++) {
+        const out = read(body, [cut, Math.min(body.length, cut + 2)], { decode: true, bodyBytes });
+        expect(Buffer.isBuffer(out.data[0].b64_json)).toBe(true);
+        expect(decoded(out.data[0].b64_json).equals(bytes)).toBe(true);
+        expect(out.usage).toEqual({ total_tokens: 7, b64_json: 3 });
+      }
+    }
+  });
+
+  it('decodes escaped text and several images, each into its own bytes', () => {
+    const escaped = b64.replace(/\//g, '\\/');
+    const big = randomBytes(3 * 1024 * 1024);
+    const body = Buffer.from(`{"data":[{"b64_json":"${escaped}"},{"b64_json":"${big.toString('base64')}"}]}`);
+    for (const cut of [0, 25, 26, 27, 28, 29, 30, 31, body.length - 3]) {
+      const out = read(body, [cut], { decode: true, bodyBytes: body.length });
+      expect(decoded(out.data[0].b64_json).equals(bytes)).toBe(true);
+      // The first image was given room for the whole body: its bytes are copied out, not a view of that room.
+      expect((out.data[0].b64_json as Buffer).buffer.byteLength).toBeLessThan(1024 * 1024);
+      expect(decoded(out.data[1].b64_json).equals(big)).toBe(true);
     }
   });
 
@@ -121,7 +149,7 @@ describe('Base64JsonReader', () => {
     for (const image of bad) {
       const body = bodyOf(image);
       for (let cut = 0; cut <= body.length; cut += 5) {
-        expect(failure(() => read(body, [cut])).message).toBe('the upstream sent an image that is not base64');
+        for (const decode of [false, true]) expect(failure(() => read(body, [cut], { decode })).message).toBe('the upstream sent an image that is not base64');
       }
     }
   });

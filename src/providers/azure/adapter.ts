@@ -5,6 +5,7 @@
 // channel's `options.api_version`. What differs by model is the catalogue's ModelEntry.wire.azure.
 
 import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
+import type { NormalizedImageRequest } from '../../catalog/types.ts';
 import { extractMessage, joinUrl, openUpstream, type WireBody } from '../http.ts';
 import {
   classifyOpenAIError,
@@ -58,8 +59,8 @@ export function classifyAzureError(status: number, text: string): UpstreamError 
   return classifyOpenAIError(status, text);
 }
 
-async function post(operation: 'generations' | 'edits', body: WireBody, ctx: CallContext): Promise<GenerateResult> {
-  return postImages({ url: deploymentUrl(ctx, operation), headers: { 'api-key': ctx.channel.apiKey }, ...body, signal: ctx.signal, classify: classifyAzureError });
+async function post(operation: 'generations' | 'edits', body: WireBody, req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult> {
+  return postImages({ url: deploymentUrl(ctx, operation), headers: { 'api-key': ctx.channel.apiKey }, ...body, signal: ctx.signal, classify: classifyAzureError }, req.responseFormat);
 }
 
 /** `stream: true` on a GPT image deployment: OpenAI's event stream, read the same way. */
@@ -81,9 +82,9 @@ export const azureProvider = defineProvider({
   name: 'azure',
   // No default: every Azure resource has its own endpoint.
   maxImagesPerCall: (_req, ctx) => imagesPerCall(ctx && azureFacts(ctx)),
-  generate: async (req, ctx) => post('generations', { json: generateBody(req, azureWire(ctx)) }, ctx),
+  generate: async (req, ctx) => post('generations', { json: generateBody(req, azureWire(ctx)) }, req, ctx),
   // Multipart, the form Azure documents for image edits; uploads must have been fetched into bytes.
-  edit: async (req, ctx) => post('edits', editFormBody(req, azureWire(ctx)), ctx),
+  edit: async (req, ctx) => post('edits', editFormBody(req, azureWire(ctx)), req, ctx),
   generateStream: async (req, ctx, onEvent) => postStream('generations', withStream({ json: generateBody(req, azureWire(ctx)) }, req), ctx, onEvent),
   editStream: async (req, ctx, onEvent) => postStream('edits', withStream(editFormBody(req, azureWire(ctx)), req), ctx, onEvent),
 });

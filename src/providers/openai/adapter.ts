@@ -9,7 +9,7 @@
 import type { FormData } from 'undici';
 import type { OpenAIImagesWire } from '../../catalog/model-entry.ts';
 import { sizeParam } from '../../catalog/size-rules.ts';
-import type { InputImage, NormalizedImageRequest } from '../../catalog/types.ts';
+import type { InputImage, NormalizedImageRequest, ResponseFormat } from '../../catalog/types.ts';
 import { Base64Text } from '../../util/base64-text.ts';
 import { imageFromBase64 } from '../base64-image.ts';
 import { extractMessage, joinUrl, multipartBody, type OpenedUpstream, openUpstream, readJsonWithImages, transportError, type UpstreamCall, type WireBody } from '../http.ts';
@@ -97,16 +97,24 @@ export function generateBody(req: NormalizedImageRequest, wire: WireChoice): Cre
   return body;
 }
 
-/** An ImagesResponse as readImagesResponse reads it: each `b64_json` as Base64Text, the rest parsed. */
-export type ImagesResponseRead = Omit<ImagesResponse, 'data'> & { data?: Array<Omit<ImageItem, 'b64_json'> & { b64_json?: Base64Text | string }> };
+/**
+ * An ImagesResponse as readJsonWithImages reads it: each `b64_json` as Base64Text, or as the decoded
+ * bytes when decoded as read; a string where the key came escaped (JSON.parse read it).
+ */
+export type ImagesResponseRead = Omit<ImagesResponse, 'data'> & { data?: Array<Omit<ImageItem, 'b64_json'> & { b64_json?: Base64Text | Buffer | string }> };
 
-/** The key of ImagesResponse's base64 images, which readImagesResponse keeps out of the parsed text. */
+/** The key of ImagesResponse's base64 images, which readJsonWithImages keeps out of the parsed text. */
 const IMAGE_KEY = 'b64_json';
 
-/** Sends the call and reads its ImagesResponse (OpenAI and Azure alike), the images never whole as strings. */
-export async function postImages(call: UpstreamCall): Promise<GenerateResult> {
+/**
+ * Sends the call and reads its ImagesResponse (OpenAI and Azure alike), the images never whole as
+ * strings. An image the client wants as a URL is decoded as it comes (the blob store takes bytes);
+ * one wanted as b64_json keeps its text. Either serves both formats, so a create that turns into a
+ * task (stored as a URL) or a format that changes is still answered right.
+ */
+export async function postImages(call: UpstreamCall, format: ResponseFormat): Promise<GenerateResult> {
   const opened = await openUpstream(call);
-  return readImages(await readJsonWithImages<ImagesResponseRead>(opened, call.signal, IMAGE_KEY), opened.status);
+  return readImages(await readJsonWithImages<ImagesResponseRead>(opened, call.signal, IMAGE_KEY, format === 'url'), opened.status);
 }
 
 /** Images (base64 or upstream URLs) and usage from an ImagesResponse; no image at all is an upstream fault. */
@@ -127,7 +135,10 @@ export function readImages(body: ImagesResponseRead, status: number): GenerateRe
 function readItem(item: NonNullable<ImagesResponseRead['data']>[number] | undefined, mime: string, status: number): UpstreamImage | undefined {
   if (!item || typeof item !== 'object') return undefined;
   let image: UpstreamImage;
-  if ((typeof item.b64_json === 'string' || item.b64_json instanceof Base64Text) && item.b64_json.length > 0) {
+  if (Buffer.isBuffer(item.b64_json)) {
+    if (item.b64_json.length === 0) throw new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status });
+    image = { bytes: item.b64_json, mime };
+  } else if ((typeof item.b64_json === 'string' || item.b64_json instanceof Base64Text) && item.b64_json.length > 0) {
     image = imageFromBase64(item.b64_json, { mime }, status);
   } else if (typeof item.url === 'string' && /^https?:\/\//i.test(item.url)) {
     image = { url: item.url };
@@ -307,8 +318,8 @@ const openaiWire = (ctx: CallContext): WireChoice => wireChoice(ctx, ctx.wire.op
 
 const bearer = (ctx: CallContext) => ({ authorization: `Bearer ${ctx.channel.apiKey}` });
 
-async function post(path: string, body: WireBody, ctx: CallContext): Promise<GenerateResult> {
-  return postImages({ url: joinUrl(ctx.channel.baseUrl, path), headers: bearer(ctx), ...body, signal: ctx.signal, classify: classifyOpenAIError });
+async function post(path: string, body: WireBody, req: NormalizedImageRequest, ctx: CallContext): Promise<GenerateResult> {
+  return postImages({ url: joinUrl(ctx.channel.baseUrl, path), headers: bearer(ctx), ...body, signal: ctx.signal, classify: classifyOpenAIError }, req.responseFormat);
 }
 
 async function postStream(operation: 'generations' | 'edits', body: WireBody, ctx: CallContext, onEvent: (event: UpstreamStreamEvent) => void): Promise<GenerateResult> {
@@ -320,9 +331,9 @@ export const openaiProvider = defineProvider({
   name: 'openai',
   defaultBaseUrl: 'https://api.openai.com/v1',
   maxImagesPerCall: (_req, ctx) => imagesPerCall(ctx?.wire.openai),
-  generate: async (req, ctx) => post('images/generations', { json: generateBody(req, openaiWire(ctx)) }, ctx),
-  edit: async (req, ctx) => post('images/edits', editBody(req, openaiWire(ctx)), ctx),
-  vary: async (req, ctx) => post('images/variations', varyBody(req, openaiWire(ctx)), ctx),
+  generate: async (req, ctx) => post('images/generations', { json: generateBody(req, openaiWire(ctx)) }, req, ctx),
+  edit: async (req, ctx) => post('images/edits', editBody(req, openaiWire(ctx)), req, ctx),
+  vary: async (req, ctx) => post('images/variations', varyBody(req, openaiWire(ctx)), req, ctx),
   generateStream: async (req, ctx, onEvent) => postStream('generations', withStream({ json: generateBody(req, openaiWire(ctx)) }, req), ctx, onEvent),
   editStream: async (req, ctx, onEvent) => postStream('edits', withStream(editBody(req, openaiWire(ctx)), req), ctx, onEvent),
 });

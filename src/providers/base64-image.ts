@@ -15,11 +15,17 @@ export function base64Image(base64: Base64Text, fields: ImageFields = {}): Upstr
 }
 
 /**
- * An image field as an adapter read it: Base64Text from readJsonWithImages, or a string from
- * JSON.parse. Text that is not base64 (or is empty) is an upstream fault.
+ * An image field as an adapter read it: Base64Text, or the bytes when decoded as read, from
+ * readJsonWithImages; a string from JSON.parse. Text that is not base64 (or is empty) is an upstream fault.
  */
-export function imageFromBase64(text: Base64Text | string, fields: ImageFields = {}, status?: number): UpstreamImage {
-  const base64 = typeof text === 'string' ? Base64Text.fromString(text) : text;
-  if (!base64 || base64.decodedLength === 0) throw new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status });
+export function imageFromBase64(field: Base64Text | Buffer | string, fields: ImageFields = {}, status?: number): UpstreamImage {
+  if (Buffer.isBuffer(field)) {
+    if (field.length === 0) throw notBase64(status);
+    return { bytes: field, ...fields };
+  }
+  const base64 = typeof field === 'string' ? Base64Text.fromString(field) : field;
+  if (!base64 || base64.decodedLength === 0) throw notBase64(status);
   return base64Image(base64, fields);
 }
+
+const notBase64 = (status?: number) => new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status });

@@ -135,10 +135,7 @@ export function readImages(body: ImagesResponseRead, status: number): GenerateRe
 function readItem(item: NonNullable<ImagesResponseRead['data']>[number] | undefined, mime: string, status: number): UpstreamImage | undefined {
   if (!item || typeof item !== 'object') return undefined;
   let image: UpstreamImage;
-  if (Buffer.isBuffer(item.b64_json)) {
-    if (item.b64_json.length === 0) throw new UpstreamError('upstream_fault', 'the upstream sent an image that is not base64', { status });
-    image = { bytes: item.b64_json, mime };
-  } else if ((typeof item.b64_json === 'string' || item.b64_json instanceof Base64Text) && item.b64_json.length > 0) {
+  if ((typeof item.b64_json === 'string' || item.b64_json instanceof Base64Text || Buffer.isBuffer(item.b64_json)) && item.b64_json.length > 0) {
     image = imageFromBase64(item.b64_json, { mime }, status);
   } else if (typeof item.url === 'string' && /^https?:\/\//i.test(item.url)) {
     image = { url: item.url };

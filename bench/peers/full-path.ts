@@ -6,10 +6,12 @@
 //   (d) Easel's whole path: gpt-image-2 b64_json, and dall-e-3 with the upstream's URL stored
 //   (e) Easel's dry run (X-Easel-Dry-Run: auth, contract, quote)
 //   (f) Easel's whole path on PostgreSQL (a throwaway cluster, test/helpers/postgres-cluster.ts)
+//   (g) with --baseline-root: row (d) again from another built tree (an earlier commit), so a change
+//       is measured against what it changes in the same run
 // CPU per request is each process's utime+stime over the measured window (/proc), divided by the
 // requests made in it. Rounds alternate their order so a change of load spreads over every row.
 //
-//   node --import tsx bench/peers/full-path.ts [--seconds 5] [--warmup 2] [--connections 50] [--rounds 2] [--easel-root .] [--no-postgres]
+//   node --import tsx bench/peers/full-path.ts [--seconds 5] [--warmup 2] [--connections 50] [--rounds 2] [--easel-root .] [--baseline-root DIR] [--no-postgres]
 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '2' },
     'easel-root': { type: 'string', default: '.' },
+    'baseline-root': { type: 'string' },
     'no-postgres': { type: 'boolean', default: false },
   },
 });
@@ -103,6 +106,9 @@ try {
   started.push(bare, portkey, easel);
   const easelPg = pg ? await startEasel({ root, upstream: upstream.url, databaseUrl: pg.url }) : undefined;
   if (easelPg) started.push(easelPg);
+  const baselineRoot = values['baseline-root'];
+  const baseline = baselineRoot ? await startEasel({ root: baselineRoot, upstream: upstream.url }) : undefined;
+  if (baseline) started.push(baseline);
 
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });
   const targets: Target[] = [
@@ -115,6 +121,7 @@ try {
   ];
   const pgPort = pg ? Number(new URL(pg.url).port) : 0;
   if (easelPg) targets.push({ name: '(f) Easel full path, gpt-image-2 b64_json (PostgreSQL)', url: easelPg.url, body: GPT, headers: auth(easelPg.key), pid: easelPg.pid, dbPids: () => postgresPids(pgPort) });
+  if (baseline) targets.push({ name: `(g) baseline: row (d) b64_json from ${baselineRoot} (at ${machineLine(baselineRoot!).match(/Easel at (\S+)/)?.[1] ?? 'an unknown commit'})`, url: baseline.url, body: GPT, headers: auth(baseline.key), pid: baseline.pid });
 
   // One unmeasured pass over every target first: Easel's JIT needs more than one short warm-up.
   for (const t of targets) await drive(t, WARMUP);
@@ -152,6 +159,7 @@ try {
   console.log(`| CPU per request, Portkey ÷ Easel full path (b64): how many Easel requests one Portkey request's CPU buys | ${cheaper(dB64, c)} | |`);
   console.log(`| CPU per request, bare ÷ Easel full path (b64) | ${cheaper(dB64, b)} | |`);
   console.log(`| CPU per request, bare ÷ Easel dry run | ${cheaper(e, b)} | |`);
+  if (baseline) console.log(`| CPU per request, baseline ÷ Easel full path (b64): the change's saving | ${cheaper(dB64, targets[targets.length - 1]!.name)} | |`);
   console.log(`| p99: Easel full path (b64) vs Portkey, ms | ${results.get(dB64)!.map((m, i) => `${fmt(m.p99, 0)} vs ${fmt(results.get(c)![i]!.p99, 0)}`).join(' / ')} | no worse |`);
 } finally {
   await Promise.all(started.map((s) => s.stop()));

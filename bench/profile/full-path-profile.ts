@@ -63,16 +63,18 @@ try {
   pg?.remove();
 }
 if (COUNT_SQL) {
-  const counts: Record<string, number> = JSON.parse(readFileSync(countFile, 'utf8'));
+  const counts: Record<string, { n: number; us: number }> = JSON.parse(readFileSync(countFile, 'utf8'));
   const requests = warmup + result.requests.total;
-  console.log(`${startLine}\n${values.model}: ${requests} requests (warm-up included); SQLite statements per request:\n`);
-  console.log('| statement | per request |\n|---|---|');
+  console.log(`${startLine}\n${values.model}: ${requests} requests (warm-up included); SQLite statements per request, and the time their native runs took:\n`);
+  console.log('| statement | per request | µs per run | µs per request |\n|---|---|---|---|');
   let total = 0;
-  for (const [sql, n] of Object.entries(counts).sort((a, b) => b[1] - a[1])) {
+  let totalUs = 0;
+  for (const [sql, { n, us }] of Object.entries(counts).sort((a, b) => b[1].us - a[1].us)) {
     total += n;
-    if (n / requests >= 0.01) console.log(`| \`${sql.replace(/\s+/g, ' ').slice(0, 140).replace(/\|/g, '\\|')}\` | ${(n / requests).toFixed(2)} |`);
+    totalUs += us;
+    if (n / requests >= 0.01) console.log(`| \`${sql.replace(/\s+/g, ' ').slice(0, 140).replace(/\|/g, '\\|')}\` | ${(n / requests).toFixed(2)} | ${(us / n).toFixed(1)} | ${(us / requests).toFixed(1)} |`);
   }
-  console.log(`| **all statements** | **${(total / requests).toFixed(2)}** |`);
+  console.log(`| **all statements** | **${(total / requests).toFixed(2)}** | | **${(totalUs / requests).toFixed(1)}** |`);
   process.exit(0);
 }
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));

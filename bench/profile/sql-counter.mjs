@@ -1,5 +1,6 @@
 // A preload for `easel serve` (node --import ./bench/profile/sql-counter.mjs ...) that counts every
-// SQLite statement better-sqlite3 runs, by its SQL text, and writes the counts as JSON to
+// SQLite statement better-sqlite3 runs, by its SQL text, with the time its native runs took, and
+// writes them as JSON ({sql: {n, us}}) to
 // $SQL_COUNT_FILE when the process exits. Plain JavaScript: it loads before anything is compiled.
 // Used by full-path-profile.ts --count-sql to tell statements and transactions per request.
 // With $SQL_TRACE_FILE it also records every statement with its parameters, from the moment the
@@ -14,6 +15,8 @@ const require = createRequire(path.join(process.cwd(), 'package.json'));
 const Database = require('better-sqlite3');
 const proto = Object.getPrototypeOf(new Database(':memory:').prepare('select 1'));
 const counts = new Map();
+/** Nanoseconds spent in each SQL text's native runs (wall clock of the synchronous call: it is CPU). */
+const nanos = new Map();
 const TRACE_CAP = 400_000;
 const trace = [];
 let tracing = false;
@@ -25,16 +28,29 @@ for (const method of ['run', 'get', 'all', 'iterate']) {
   proto[method] = function counted(...args) {
     counts.set(this.source, (counts.get(this.source) ?? 0) + 1);
     if (tracing && trace.length < TRACE_CAP) trace.push(JSON.stringify({ sql: this.source, method, params: (Array.isArray(args[0]) ? args[0] : args).map(tag) }));
-    return original.apply(this, args);
+    const t0 = process.hrtime.bigint();
+    try {
+      return original.apply(this, args);
+    } finally {
+      nanos.set(this.source, (nanos.get(this.source) ?? 0n) + (process.hrtime.bigint() - t0));
+    }
   };
 }
 // exec() runs unprepared text (BEGIN, COMMIT when issued that way).
 const exec = Database.prototype.exec;
 Database.prototype.exec = function countedExec(sql) {
   counts.set(`exec: ${sql}`, (counts.get(`exec: ${sql}`) ?? 0) + 1);
-  return exec.call(this, sql);
+  const t0 = process.hrtime.bigint();
+  try {
+    return exec.call(this, sql);
+  } finally {
+    nanos.set(`exec: ${sql}`, (nanos.get(`exec: ${sql}`) ?? 0n) + (process.hrtime.bigint() - t0));
+  }
 };
 process.on('exit', () => {
-  if (process.env.SQL_COUNT_FILE) writeFileSync(process.env.SQL_COUNT_FILE, JSON.stringify(Object.fromEntries(counts), null, 1));
+  if (process.env.SQL_COUNT_FILE) {
+    const bySql = Object.fromEntries([...counts].map(([sql, n]) => [sql, { n, us: Number((nanos.get(sql) ?? 0n) / 1000n) }]));
+    writeFileSync(process.env.SQL_COUNT_FILE, JSON.stringify(bySql, null, 1));
+  }
   if (process.env.SQL_TRACE_FILE) writeFileSync(process.env.SQL_TRACE_FILE, trace.join('\n'));
 });

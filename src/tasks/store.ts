@@ -9,6 +9,7 @@ import { leaseDueRows } from '../storage/db/leases.ts';
 import type { Db } from '../storage/db/open.ts';
 import type { Database, IdempotencyKeysTable, TasksTable, TaskStatus } from '../storage/db/schema.ts';
 import { notifyTaskClosed } from '../storage/db/task-notifications.ts';
+import { writeTransaction } from '../storage/db/group-commit.ts';
 import { insertRow, prepared } from '../storage/db/prepared.ts';
 import { randomHex } from '../util/ids.ts';
 
@@ -46,7 +47,7 @@ export type NewIdempotencyKey = Omit<IdempotencyKeysTable, 'task_id' | 'file_id'
  */
 export async function createTask(db: Kysely<Database>, t: NewTask, idempotencyKey?: NewIdempotencyKey): Promise<TaskRow> {
   const now = Date.now();
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     if (idempotencyKey) await insertRow(trx, 'idempotency_keys', { ...idempotencyKey, task_id: t.id, file_id: null });
     const reservation = await reserve(trx, {
       accountId: t.accountId,
@@ -184,7 +185,7 @@ export async function completeTask(
   onClose?: TaskCloseHook,
 ): Promise<TaskRow | undefined> {
   const now = Date.now();
-  return db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(db.kysely, async (trx) => {
     // The closed row comes back with the close (no read-back): the close hook and the caller need it.
     const closed = (await closeCompleted(trx, { result: JSON.stringify(result), usage: usage === undefined ? null : JSON.stringify(usage), reservationId: task.reservation_id, now, id: task.id })).rows[0];
     if (!closed) return undefined;
@@ -198,7 +199,7 @@ export async function completeTask(
 /** Fails the task and releases its reservation in full, in one transaction, exactly once. */
 export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_id'>, error: { code: string; message: string }, onClose?: TaskCloseHook): Promise<boolean> {
   const now = Date.now();
-  return db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(db.kysely, async (trx) => {
     const closed = (await closeFailed(trx, { error: JSON.stringify(error), now, id: task.id })).rows[0];
     if (!closed) return false;
     if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);

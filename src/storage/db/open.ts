@@ -74,13 +74,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    // Read on every API key lookup: prepared once (sqlite.pragma() prepares its statement on each call).
+    const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
     db = {
       kysely,
       dialect: 'sqlite',
       description: `SQLite ${file}`,
       ping: async () => void (await sql`select 1`.execute(kysely)),
       close: () => kysely.destroy(),
-      changeCounter: () => sqlite.pragma('data_version', { simple: true }) as number,
+      changeCounter: () => dataVersion.get() as number,
     };
   }
   try {

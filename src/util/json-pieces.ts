@@ -12,13 +12,19 @@ export interface JsonPieces {
   length: number;
 }
 
-/** `value` as JSON in pieces, or undefined when it holds no Base64Text (JSON.stringify serves it as well). */
+/**
+ * Below this much base64 in an answer, one JSON string (Base64Text.toJSON) costs less than a stream of
+ * pieces: the tiny-image full path answers thousands a second.
+ */
+const PIECES_ABOVE_CHARS = 256 * 1024;
+
+/** `value` as JSON in pieces, or undefined when it holds little or no Base64Text (JSON.stringify serves it as well). */
 export function jsonPieces(value: unknown): JsonPieces | undefined {
   const found: Base64Text[] = [];
   // A random tag per answer: no text in the answer itself can be taken for a placeholder.
   const tag = `\u0000${randomBytes(6).toString('hex')}:`;
   const swapped = swap(value, found, tag);
-  if (found.length === 0) return undefined;
+  if (found.reduce((chars, image) => chars + image.length, 0) <= PIECES_ABOVE_CHARS) return undefined;
   const text = JSON.stringify(swapped);
   const marker = JSON.stringify(tag).slice(0, -1); // `"\u0000…:` as the placeholder's JSON begins
   const pieces: Buffer[] = [];

@@ -225,13 +225,21 @@ describe('Base64Text', () => {
 describe('jsonPieces', () => {
   it('writes what JSON.stringify writes, with the images as their own pieces', () => {
     const first = Base64Text.fromString(b64)!;
-    const second = Base64Text.encode(randomBytes(50));
+    // Past the size where pieces pay (256 Ki characters of base64 in the answer).
+    const second = Base64Text.encode(randomBytes(300 * 1024));
     const body = { created: 1, data: [{ b64_json: first, revised_prompt: 'says "\u0000b64" \\' }, { b64_json: second, revised_prompt: undefined }], note: undefined, list: [undefined, 1] };
     const json = jsonPieces(body)!;
     const written = Buffer.concat(json.pieces);
     expect(written.length).toBe(json.length);
     expect(written.toString()).toBe(JSON.stringify(body));
     expect(json.pieces).toContain(first.segments[0]);
+    expect(json.pieces).toContain(second.segments[0]);
+  });
+
+  it('leaves a body with only small images to JSON.stringify (one string costs less)', () => {
+    const small = { created: 1, data: [{ b64_json: Base64Text.encode(randomBytes(1000)) }] };
+    expect(jsonPieces(small)).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(small)).data[0].b64_json).toBe(small.data[0]!.b64_json.toString());
   });
 
   it('leaves a body without images to JSON.stringify', () => {

@@ -33,7 +33,7 @@ import { BlobRetention } from './storage/retention.ts';
 import { TaskEngine } from './tasks/engine.ts';
 import type { TaskClosed } from './tasks/executor.ts';
 import { TaskWakeups } from './tasks/wakeups.ts';
-import { webhookCloseHook } from './webhooks/outbox.ts';
+import { webhookOutbox } from './webhooks/outbox.ts';
 import { WebhookWorker } from './webhooks/worker.ts';
 
 export interface RunningServer {
@@ -209,12 +209,12 @@ function buildTaskEngine(
     log,
   });
   // Each close writes its webhook outbox row in the close transaction; the worker is woken once it commits.
-  const closeHook = webhookCloseHook(config.webhooks.retry_window_ms);
+  const outbox = webhookOutbox(config.webhooks.retry_window_ms);
   const onClosed = (event: TaskClosed) => {
     recordTaskClosed(metrics, event);
-    webhooks.kick();
+    if (outbox.queued(event.task.id)) webhooks.kick();
   };
-  return new TaskEngine({ db, executor, config: config.tasks, log, wakeups, closeHook, onClosed });
+  return new TaskEngine({ db, executor, config: config.tasks, log, wakeups, closeHook: outbox.closeHook, onClosed });
 }
 
 /**

@@ -11,14 +11,14 @@ import type { Database, IdempotencyKeysTable, TasksTable, TaskStatus } from '../
 import { notifyTaskClosed } from '../storage/db/task-notifications.ts';
 import { writeTransaction } from '../storage/db/group-commit.ts';
 import { insertRow, prepared } from '../storage/db/prepared.ts';
-import { randomHex } from '../util/ids.ts';
+import { timeOrderedHex } from '../util/ids.ts';
 
 export type TaskRow = TasksTable;
 
 const TERMINAL: readonly TaskStatus[] = ['completed', 'failed'];
 
 export function newTaskId(): string {
-  return `ldtask_${randomHex(16)}`;
+  return `ldtask_${timeOrderedHex(16)}`;
 }
 
 export interface NewTask {

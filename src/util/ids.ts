@@ -1,4 +1,7 @@
 // Random identifiers. All come from the CSPRNG: ids double as unguessable handles (tasks, media).
+// Row ids begin with their creation time (as UUIDv7 does), the rest random: rows written together
+// then sit together in their primary key's index, so a commit rewrites one of its pages for many rows
+// instead of one random page per row (48 → 121 µs of commit per request without it, bench/profile).
 
 import { randomBytes, randomFillSync } from 'node:crypto';
 
@@ -34,7 +37,21 @@ export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
 
-/** A prefixed opaque id such as `acct_3k9...`. */
-export function newId(prefix: string, length = 24): string {
-  return `${prefix}_${randomBase62(length)}`;
+/** Base62 digits of a millisecond time: 8 of them reach the year 8888, and they sort as the times do. */
+const TIME_DIGITS = 8;
+
+function timeBase62(ms: number): string {
+  let out = '';
+  for (let i = 0, t = Math.floor(ms); i < TIME_DIGITS; i++, t = Math.floor(t / 62)) out = BASE62[t % 62] + out;
+  return out;
+}
+
+/** A prefixed opaque id such as `acct_3k9...`: its creation time, then 16 random characters (95 bits). */
+export function newId(prefix: string, length = 24, now = Date.now()): string {
+  return `${prefix}_${timeBase62(now)}${randomBase62(length - TIME_DIGITS)}`;
+}
+
+/** `bytes` of hex, the first 6 of them the creation time in milliseconds (big-endian), the rest random. */
+export function timeOrderedHex(bytes: number, now = Date.now()): string {
+  return Math.floor(now).toString(16).padStart(12, '0').slice(-12) + randomHex(bytes - 6);
 }

@@ -2,7 +2,7 @@
 // about equally likely (rejection sampling, no modulo bias), no byte used twice.
 
 import { describe, expect, it } from 'vitest';
-import { newId, randomBase62 } from '../../src/util/ids.ts';
+import { newId, randomBase62, timeOrderedHex } from '../../src/util/ids.ts';
 
 describe('randomBase62', () => {
   it('gives exactly the asked length in base62, across many pool refills', () => {
@@ -30,5 +30,19 @@ describe('randomBase62', () => {
 
   it('newId prefixes the random part', () => {
     expect(newId('acct')).toMatch(/^acct_[0-9A-Za-z]{24}$/);
+  });
+});
+
+describe('time-ordered ids', () => {
+  it('sort as their creation times do, across digit carries, and differ within one millisecond', () => {
+    const times = [0, 61, 62, 3_843, 3_844, Date.UTC(2026, 11, 7), Date.UTC(2026, 11, 7) + 1, Date.UTC(8000, 0, 1)];
+    for (const make of [(t: number) => newId('led', 24, t), (t: number) => timeOrderedHex(16, t)]) {
+      const ids = times.map(make);
+      expect([...ids].sort()).toEqual(ids);
+      expect(make(times[5]!)).not.toBe(make(times[5]!));
+    }
+    expect(timeOrderedHex(16)).toMatch(/^[0-9a-f]{32}$/);
+    expect(timeOrderedHex(16, 0x0123_4567_89ab)).toMatch(/^0123456789ab[0-9a-f]{20}$/);
+    expect(newId('led', 24, 0)).toMatch(/^led_00000000[0-9A-Za-z]{16}$/);
   });
 });

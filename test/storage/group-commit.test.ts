@@ -111,6 +111,17 @@ describe('group commit on SQLite', () => {
     expect(s.statements).toEqual(['begin', 'commit', 'begin', 'commit']);
     expect(committed(s)).toHaveLength(GROUP_MAX_TRANSACTIONS + 1);
   });
+
+  it('lets the event loop turn between groups of a backlog', async () => {
+    const s = scratch();
+    let resolved = 0;
+    const all = Array.from({ length: GROUP_MAX_TRANSACTIONS * 2 + 1 }, (_, i) => writeTransaction(s.db, insert(`y${String(i).padStart(3, '0')}`)).then(() => resolved++));
+    // Queued behind the first group's start: it runs once that group has committed, not after all three.
+    const seenBetween = await new Promise<number>((r) => setImmediate(() => r(resolved)));
+    await Promise.all(all);
+    expect(seenBetween).toBe(GROUP_MAX_TRANSACTIONS);
+    expect(s.statements.filter((t) => t === 'commit')).toHaveLength(3);
+  });
 });
 
 describe('group commit on PostgreSQL', () => {

@@ -51,7 +51,12 @@ class GroupCommit {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) await this.commitGroup(this.queue.splice(0, GROUP_MAX_TRANSACTIONS));
+    while (this.queue.length > 0) {
+      await this.commitGroup(this.queue.splice(0, GROUP_MAX_TRANSACTIONS));
+      // SQLite runs synchronously, so a backlog of groups would never let the event loop turn: between
+      // groups it does, and health checks, new requests and answers go out meanwhile.
+      if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
     this.running = false;
   }
 

@@ -20,11 +20,12 @@ const PIECES_ABOVE_CHARS = 256 * 1024;
 
 /** `value` as JSON in pieces, or undefined when it holds little or no Base64Text (JSON.stringify serves it as well). */
 export function jsonPieces(value: unknown): JsonPieces | undefined {
+  // Looked for before anything is copied: most answers (tasks, dry runs, URLs, tiny images) have none.
+  if (base64Chars(value) <= PIECES_ABOVE_CHARS) return undefined;
   const found: Base64Text[] = [];
   // A random tag per answer: no text in the answer itself can be taken for a placeholder.
   const tag = `\u0000${randomBytes(6).toString('hex')}:`;
   const swapped = swap(value, found, tag);
-  if (found.reduce((chars, image) => chars + image.length, 0) <= PIECES_ABOVE_CHARS) return undefined;
   const text = JSON.stringify(swapped);
   const marker = JSON.stringify(tag).slice(0, -1); // `"\u0000…:` as the placeholder's JSON begins
   const pieces: Buffer[] = [];
@@ -37,6 +38,15 @@ export function jsonPieces(value: unknown): JsonPieces | undefined {
   }
   pieces.push(Buffer.from(text.slice(from), 'utf8'));
   return { pieces, length: pieces.reduce((sum, piece) => sum + piece.length, 0) };
+}
+
+/** Characters of base64 in all the Base64Text inside plain objects and arrays of `value`. */
+function base64Chars(value: unknown): number {
+  if (value instanceof Base64Text) return value.length;
+  let chars = 0;
+  if (Array.isArray(value)) for (const item of value) chars += base64Chars(item);
+  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) for (const key in value) chars += base64Chars((value as Record<string, unknown>)[key]);
+  return chars;
 }
 
 /** A copy of plain objects and arrays with each Base64Text replaced by a placeholder string naming it. */

@@ -1,9 +1,10 @@
 // Handing leases back in batches. A worker hands a task's lease back after every poll that found it
-// still pending (tasks/store.ts releaseLease, one UPDATE each); with thousands of tasks waiting that
-// is hundreds of statements a second. Here the hand-backs of one moment go in one UPDATE ... FROM a
-// VALUES list, with the same compare-and-set as releaseLease: a row changes only while this owner
-// holds its lease, so a lease that lapsed and went to another worker is left alone, and a closed task
-// keeps its status (only the lease columns, the poll schedule and `public` are written).
+// still pending; with thousands of tasks waiting, one UPDATE each was hundreds of statements a second.
+// Here the hand-backs of one moment go in one UPDATE ... FROM a VALUES list, compare-and-set on the
+// owner: a row changes only while this owner holds its lease, so a lease that lapsed and went to
+// another worker is left alone, and a closed task keeps its status (only the lease columns, the poll
+// schedule and `public` are written). A hand-back makes the task public: it is handed back only once
+// its client has (or is being given) the task id, so no worker may take it for an orphaned request.
 
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../storage/db/open.ts';
@@ -61,7 +62,7 @@ export async function handBackLeases(db: Db, owner: string, handBacks: readonly 
  * Collects the hand-backs of one engine and writes them together: the first one starts a short wait
  * (`gatherMs`), everything handed back meanwhile, and while a write is under way, goes in the next
  * statement. Each caller's promise settles when its row's write has committed (or failed), so a caller
- * that awaited it knows its lease is handed back, as with releaseLease.
+ * that awaited it knows its lease is handed back.
  */
 export class LeaseHandBacks {
   private pending = new Map<string, { handBack: LeaseHandBack; done: Array<{ resolve: (released: boolean) => void; reject: (err: unknown) => void }> }>();

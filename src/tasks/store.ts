@@ -129,20 +129,6 @@ export function renewLease(db: Kysely<Database>, id: string, owner: string, leas
 }
 
 /**
- * Hands a lease back so the next poll can go to any worker. A task is handed back only once its
- * client has been (or is being) given the task id, so it becomes public in the same write: no worker
- * may ever mistake it for an orphaned synchronous request.
- */
-export async function releaseLease(db: Kysely<Database>, id: string, owner: string, nextPollAt: number, polls: number): Promise<void> {
-  await db
-    .updateTable('tasks')
-    .set({ lease_owner: null, lease_until: 0, next_poll_at: nextPollAt, polls, public: 1, updated_at: Date.now() })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .execute();
-}
-
-/**
  * Claims up to `limit` due tasks whose lease lapsed or was handed back (storage/db/leases.ts: FOR
  * UPDATE SKIP LOCKED on PostgreSQL, so replicas polling at the same moment never claim the same task).
  */

@@ -1,4 +1,4 @@
-// The poll schedule: the adapter's pace backed off to 15 s while a task is young, the cap growing with
+// The poll schedule: the adapter's pace backed off (by polls or by age, whichever is further) to 15 s while a task is young, the cap growing with
 // the task's age (a quarter of its wait so far) up to 60 s, a channel's fixed pace kept as it is.
 
 import { expect, it } from 'vitest';
@@ -19,8 +19,15 @@ it('lets an old task wait a quarter of its age, up to 60 s', () => {
   expect(nominalPollDelayMs(BFL, 30, 2 * 60 * S)).toBe(30 * S);
   expect(nominalPollDelayMs(BFL, 30, 4 * 60 * S)).toBe(OLD_CAP_MS);
   expect(nominalPollDelayMs(BFL, 30, 30 * 60 * S)).toBe(OLD_CAP_MS);
-  // Never past what the backoff itself has reached.
-  expect(nominalPollDelayMs(BFL, 3, 10 * 60 * S)).toBeCloseTo(500 * 1.3 ** 3);
+});
+
+it('backs off by age as well as by polls: a task that waited behind a backlog does not keep short waits', () => {
+  // Three polls in ten minutes (a backlog held it back): it waits by its age, not 500 ms × 1.3³.
+  expect(nominalPollDelayMs(BFL, 3, 10 * 60 * S)).toBe(OLD_CAP_MS);
+  // Never polled, 20 s old: a quarter of its age.
+  expect(nominalPollDelayMs(BFL, 0, 20 * S)).toBe(5 * S);
+  // Polls further along than the age: the backoff's wait.
+  expect(nominalPollDelayMs(BFL, 10, 4 * S)).toBeCloseTo(500 * 1.3 ** 10);
 });
 
 it('never lets the cap fall below an adapter pace that is slower than 15 s', () => {

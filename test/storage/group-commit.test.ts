@@ -6,8 +6,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { GROUP_MAX_TRANSACTIONS, writeTransaction } from '../../src/storage/db/group-commit.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { groupLimits, writeTransaction } from '../../src/storage/db/group-commit.ts';
 import { openDatabase } from '../../src/storage/db/open.ts';
 import type { Database } from '../../src/storage/db/schema.ts';
 import { freshDatabaseUrl, tempDir } from '../helpers/databases.ts';
@@ -16,12 +16,20 @@ interface Scratch {
   db: Kysely<Database>;
   /** Another connection to the same file: sees only what was committed. */
   reader: BetterSqlite3.Database;
-  /** `begin` and `commit` statements run so far. */
+  /** `begin`, `savepoint`, `commit` and `rollback` statements run so far (the first word of each). */
   statements: string[];
 }
 
+const GROUP_MAX_TRANSACTIONS = groupLimits.maxTransactions;
+const GROUP_BUDGET_MS = groupLimits.budgetMs;
+// The tests of what a group means run without the time budget, so a slow moment of a loaded machine
+// cannot split their groups; the budget's own test sets it back.
+beforeEach(() => {
+  groupLimits.budgetMs = Number.POSITIVE_INFINITY;
+});
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {
+  groupLimits.budgetMs = GROUP_BUDGET_MS;
   for (const o of open.splice(0)) await o.close();
 });
 
@@ -36,7 +44,7 @@ function scratch(): Scratch {
   const counting = {
     close: () => sqlite.close(),
     prepare: (text: string) => {
-      if (/^(begin|commit|rollback)$/i.test(text.trim())) statements.push(text.trim().toLowerCase());
+      if (/^(begin|commit|rollback|savepoint \w+)$/i.test(text.trim())) statements.push(text.trim().toLowerCase().split(' ')[0]!);
       return sqlite.prepare(text);
     },
   };
@@ -47,6 +55,18 @@ function scratch(): Scratch {
 }
 
 const insert = (id: string, parent = 1) => (trx: Kysely<any>) => sql`insert into items (id, parent) values (${id}, ${parent})`.execute(trx);
+/** Transactions in each committed group, from the statements run. */
+function groupSizes(s: Scratch): number[] {
+  const sizes: number[] = [];
+  let members = 0;
+  for (const t of s.statements) {
+    if (t === 'begin') members = 0;
+    else if (t === 'savepoint') members++;
+    else if (t === 'commit') sizes.push(Math.max(members, 1));
+  }
+  return sizes;
+}
+const commits = (s: Scratch) => s.statements.filter((t) => t === 'commit').length;
 const committed = (s: Scratch) => (s.reader.prepare('select id from items order by id').all() as Array<{ id: string }>).map((r) => r.id);
 
 describe('group commit on SQLite', () => {
@@ -66,7 +86,7 @@ describe('group commit on SQLite', () => {
     expect(results).toEqual(['A', 'B', 'C']);
     expect(seenByOthers).toEqual([[], [], []]);
     expect(committed(s)).toEqual(['a', 'b', 'c']);
-    expect(s.statements).toEqual(['begin', 'commit']);
+    expect(groupSizes(s)).toEqual([3]);
   });
 
   it('rolls back a transaction that threw, alone: the others commit and it gets its own error', async () => {
@@ -108,19 +128,35 @@ describe('group commit on SQLite', () => {
   it(`puts at most ${GROUP_MAX_TRANSACTIONS} transactions in a group; those arriving meanwhile form the next`, async () => {
     const s = scratch();
     await Promise.all(Array.from({ length: GROUP_MAX_TRANSACTIONS + 1 }, (_, i) => writeTransaction(s.db, insert(`x${String(i).padStart(3, '0')}`))));
-    expect(s.statements).toEqual(['begin', 'commit', 'begin', 'commit']);
+    expect(groupSizes(s)).toEqual([GROUP_MAX_TRANSACTIONS, 1]);
     expect(committed(s)).toHaveLength(GROUP_MAX_TRANSACTIONS + 1);
+  });
+
+  it(`closes a group once its work has run ${GROUP_BUDGET_MS} ms, however few it holds`, async () => {
+    groupLimits.budgetMs = GROUP_BUDGET_MS;
+    const s = scratch();
+    const busyWork = (id: string) => async (trx: Kysely<any>) => {
+      const until = performance.now() + GROUP_BUDGET_MS * 0.6;
+      while (performance.now() < until) {
+        // Work that holds the event loop, as a slow transaction would.
+      }
+      await insert(id)(trx);
+    };
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => writeTransaction(s.db, busyWork(id))));
+    // At most two fit in a budget (the second starts inside it and runs past it): three groups or more.
+    expect(commits(s)).toBeGreaterThanOrEqual(3);
+    expect(committed(s)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
   });
 
   it('lets the event loop turn between groups of a backlog', async () => {
     const s = scratch();
     let resolved = 0;
     const all = Array.from({ length: GROUP_MAX_TRANSACTIONS * 2 + 1 }, (_, i) => writeTransaction(s.db, insert(`y${String(i).padStart(3, '0')}`)).then(() => resolved++));
-    // Queued behind the first group's start: it runs once that group has committed, not after all three.
+    // Queued behind the first group's start: it runs once that group has committed, not after all.
     const seenBetween = await new Promise<number>((r) => setImmediate(() => r(resolved)));
     await Promise.all(all);
     expect(seenBetween).toBe(GROUP_MAX_TRANSACTIONS);
-    expect(s.statements.filter((t) => t === 'commit')).toHaveLength(3);
+    expect(groupSizes(s)).toEqual([GROUP_MAX_TRANSACTIONS, GROUP_MAX_TRANSACTIONS, 1]);
   });
 });
 

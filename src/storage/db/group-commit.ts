@@ -26,8 +26,16 @@ interface Job {
   reject: (err: unknown) => void;
 }
 
-/** Transactions in one group at most: a group holds the database for as long as its work takes. */
-export const GROUP_MAX_TRANSACTIONS = 64;
+export const groupLimits = {
+  /** Transactions in one group at most: a group holds the database for as long as its work takes. */
+  maxTransactions: 64,
+  /**
+   * A group takes no more transactions once its work has run this long: it holds the event loop
+   * meanwhile, so a burst (2,000 answers settling at once) goes in slices short enough for health
+   * checks and other requests to be served between them.
+   */
+  budgetMs: 5,
+};
 
 const SAVEPOINT = CompiledQuery.raw('savepoint easel_group_member');
 const RELEASE = CompiledQuery.raw('release easel_group_member');
@@ -52,7 +60,7 @@ class GroupCommit {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      await this.commitGroup(this.queue.splice(0, GROUP_MAX_TRANSACTIONS));
+      await this.commitGroup();
       // SQLite runs synchronously, so a backlog of groups would never let the event loop turn: between
       // groups it does, and health checks, new requests and answers go out meanwhile.
       if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -60,16 +68,23 @@ class GroupCommit {
     this.running = false;
   }
 
-  private async commitGroup(jobs: Job[]): Promise<void> {
+  /** Takes transactions from the queue, up to the count and the time budget, and commits them together. */
+  private async commitGroup(): Promise<void> {
+    const jobs: Job[] = [];
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        if (jobs.length === 1) {
+        if (this.queue.length === 1) {
           // Alone: its error rolls back the whole transaction, no savepoint needed.
-          outcomes.push({ ok: true, value: await jobs[0]!.work(trx) });
+          const job = this.queue.shift()!;
+          jobs.push(job);
+          outcomes.push({ ok: true, value: await job.work(trx) });
           return;
         }
-        for (const job of jobs) {
+        const started = performance.now();
+        while (this.queue.length > 0 && jobs.length < groupLimits.maxTransactions && (jobs.length === 0 || performance.now() - started < groupLimits.budgetMs)) {
+          const job = this.queue.shift()!;
+          jobs.push(job);
           await trx.executeQuery(SAVEPOINT);
           try {
             outcomes.push({ ok: true, value: await job.work(trx) });

@@ -80,20 +80,17 @@ const holdOnAccount = prepared((db, p: { amount: number; accountId: string }) =>
  * Holds the quoted amount on the account inside the caller's transaction. The conditional UPDATEs are
  * the whole concurrency story: two requests racing for the last dollar cannot both pass them. The
  * period the key's budget counted the hold in is kept on the reservation.
+ *
+ * Those UPDATEs come last, after every insert (the reservation, its entry, and `writeFirst`: the
+ * caller's own rows), because on PostgreSQL they lock the key's and the account's rows until the
+ * commit, and every request of a key updates the same key row: its requests queue on that lock for as
+ * long as each transaction runs after it (30 ms a wait, measured with pg_stat_statements; one key was
+ * held to 100 req/s). A refused hold rolls its inserts back with the transaction.
  */
-export async function reserve(trx: Transaction<Database>, input: ReserveInput, now = Date.now()): Promise<Reservation> {
+export async function reserve(trx: Transaction<Database>, input: ReserveInput, now = Date.now(), writeFirst?: (reservation: Reservation) => Promise<void>): Promise<Reservation> {
   const amount = input.quotedMicros;
-  const held = await holdOnKey(trx, { amount, dayStart: budgetPeriodStart('day', now), monthStart: budgetPeriodStart('month', now), keyId: input.keyId });
-  const key = held.rows[0];
-  if (!key) throw await keyRefusal(trx, input.keyId, amount, now);
-  const account = await holdOnAccount(trx, { amount, accountId: input.accountId });
-  if (Number(account.numAffectedRows) === 0) {
-    const row = await trx.selectFrom('accounts').select('balance_micros').where('id', '=', input.accountId).executeTakeFirst();
-    const balance = row?.balance_micros ?? 0;
-    throw apiErrors.insufficientBalance(formatUsd(amount), formatUsd(balance));
-  }
   const reservation: Reservation = {
-    id: newId('billtxn'),
+    id: newId('billtxn', 24, now),
     account_id: input.accountId,
     key_id: input.keyId,
     request_id: input.requestId,
@@ -108,7 +105,8 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
     created_at: now,
     closed_at: null,
     images: 0,
-    budget_period_start: key.budget_micros === null ? null : Number(key.budget_period_start),
+    // Set below once the key's UPDATE has said which period it counted the hold in.
+    budget_period_start: null,
   };
   await insertRow(trx, 'reservations', reservation);
   await appendEntry(trx, {
@@ -123,8 +121,25 @@ export async function reserve(trx: Transaction<Database>, input: ReserveInput, n
     price_version: input.priceVersion,
     details: input.quote,
   }, now);
+  await writeFirst?.(reservation);
+
+  const held = await holdOnKey(trx, { amount, dayStart: budgetPeriodStart('day', now), monthStart: budgetPeriodStart('month', now), keyId: input.keyId });
+  const key = held.rows[0];
+  if (!key) throw await keyRefusal(trx, input.keyId, amount, now);
+  const account = await holdOnAccount(trx, { amount, accountId: input.accountId });
+  if (Number(account.numAffectedRows) === 0) {
+    const row = await trx.selectFrom('accounts').select('balance_micros').where('id', '=', input.accountId).executeTakeFirst();
+    const balance = row?.balance_micros ?? 0;
+    throw apiErrors.insufficientBalance(formatUsd(amount), formatUsd(balance));
+  }
+  if (key.budget_micros !== null) {
+    reservation.budget_period_start = Number(key.budget_period_start);
+    await countedInPeriod(trx, { start: reservation.budget_period_start, id: reservation.id });
+  }
   return reservation;
 }
+
+const countedInPeriod = prepared((db, p: { start: number; id: string }) => db.updateTable('reservations').set({ budget_period_start: p.start }).where('id', '=', p.id));
 
 /** Why the key's UPDATE in reserve matched nothing: its lifetime spend limit, or else its budget for this period. */
 async function keyRefusal(trx: Transaction<Database>, keyId: string, amount: number, now: number) {
@@ -196,10 +211,7 @@ const refundAccount = prepared((db, p: { amount: number; accountId: string }) =>
  * later period, or a budget changed since, starts from its own count); never below zero.
  */
 async function giveBack(trx: Transaction<Database>, r: Reservation, amount: number, now: number, details: unknown): Promise<void> {
-  const start = r.budget_period_start;
-  if (start === null) await refundKey(trx, { amount, keyId: r.key_id });
-  else await refundKeyAndBudget(trx, { amount, start, keyId: r.key_id });
-  await refundAccount(trx, { amount, accountId: r.account_id });
+  // The entry first and the two UPDATEs last: they hold their rows' locks until the commit (see reserve).
   await appendEntry(trx, {
     account_id: r.account_id,
     kind: 'release',
@@ -212,6 +224,10 @@ async function giveBack(trx: Transaction<Database>, r: Reservation, amount: numb
     price_version: r.price_version,
     details,
   }, now);
+  const start = r.budget_period_start;
+  if (start === null) await refundKey(trx, { amount, keyId: r.key_id });
+  else await refundKeyAndBudget(trx, { amount, start, keyId: r.key_id });
+  await refundAccount(trx, { amount, accountId: r.account_id });
 }
 
 export interface LedgerCheck {

@@ -49,7 +49,13 @@ export async function createTask(db: Kysely<Database>, t: NewTask, idempotencyKe
   const now = Date.now();
   return writeTransaction(db, async (trx) => {
     if (idempotencyKey) await insertRow(trx, 'idempotency_keys', { ...idempotencyKey, task_id: t.id, file_id: null });
-    const reservation = await reserve(trx, {
+    let row!: TaskRow;
+    // The task row goes in before the hold's UPDATEs of the key and the account (see reserve).
+    const recordTask = async (reservation: { id: string }) => {
+      row = newTaskRow(t, reservation.id, now);
+      await insertRow(trx, 'tasks', row);
+    };
+    await reserve(trx, {
       accountId: t.accountId,
       keyId: t.keyId,
       requestId: t.requestId,
@@ -58,38 +64,40 @@ export async function createTask(db: Kysely<Database>, t: NewTask, idempotencyKe
       quotedMicros: t.quote.micros,
       priceVersion: t.quote.priceVersion,
       quote: t.quote.basis,
-    }, now);
-    const row: TaskRow = {
-      id: t.id,
-      account_id: t.accountId,
-      key_id: t.keyId,
-      request_id: t.requestId,
-      model: t.model,
-      status: 'pending',
-      progress: null,
-      request: JSON.stringify(t.request),
-      channel_id: null,
-      upstream: null,
-      result: null,
-      error: null,
-      usage: null,
-      reservation_id: reservation.id,
-      billing_transaction_id: null,
-      public: t.public ? 1 : 0,
-      polls: 0,
-      created_at: now,
-      updated_at: now,
-      deadline_at: t.deadlineAt,
-      next_poll_at: now,
-      lease_owner: t.leaseOwner,
-      lease_until: now + t.leaseMs,
-      expires_at: t.expiresAt,
-      submit_id: null,
-      uncertain_submits: 0,
-    };
-    await insertRow(trx, 'tasks', row);
+    }, now, recordTask);
     return row;
   });
+}
+
+function newTaskRow(t: NewTask, reservationId: string, now: number): TaskRow {
+  return {
+    id: t.id,
+    account_id: t.accountId,
+    key_id: t.keyId,
+    request_id: t.requestId,
+    model: t.model,
+    status: 'pending',
+    progress: null,
+    request: JSON.stringify(t.request),
+    channel_id: null,
+    upstream: null,
+    result: null,
+    error: null,
+    usage: null,
+    reservation_id: reservationId,
+    billing_transaction_id: null,
+    public: t.public ? 1 : 0,
+    polls: 0,
+    created_at: now,
+    updated_at: now,
+    deadline_at: t.deadlineAt,
+    next_poll_at: now,
+    lease_owner: t.leaseOwner,
+    lease_until: now + t.leaseMs,
+    expires_at: t.expiresAt,
+    submit_id: null,
+    uncertain_submits: 0,
+  };
 }
 
 export async function findTask(db: Kysely<Database>, id: string): Promise<TaskRow | undefined> {
@@ -175,9 +183,10 @@ export async function completeTask(
     // The closed row comes back with the close (no read-back): the close hook and the caller need it.
     const closed = (await closeCompleted(trx, { result: JSON.stringify(result), usage: usage === undefined ? null : JSON.stringify(usage), reservationId: task.reservation_id, now, id: task.id })).rows[0];
     if (!closed) return undefined;
-    if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
     await notifyTaskClosed(trx, task.id);
     await onClose?.(trx, closed);
+    // Last: handing back the unused part updates the key's and the account's rows (see reserve).
+    if (task.reservation_id) await settle(trx, task.reservation_id, charge.micros, { ...charge.basis, price_version: charge.priceVersion }, now, images);
     return closed;
   });
 }
@@ -188,9 +197,9 @@ export async function failTask(db: Db, task: Pick<TaskRow, 'id' | 'reservation_i
   return writeTransaction(db.kysely, async (trx) => {
     const closed = (await closeFailed(trx, { error: JSON.stringify(error), now, id: task.id })).rows[0];
     if (!closed) return false;
-    if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
     await notifyTaskClosed(trx, task.id);
     await onClose?.(trx, closed);
+    if (task.reservation_id) await release(trx, task.reservation_id, `task failed: ${error.code}`, now);
     return true;
   });
 }

@@ -37,7 +37,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+/** `settings`: more `-c name=value` server settings (a bench's shared_preload_libraries, say). */
+export async function startPgCluster(settings: string[] = []): Promise<PgCluster> {
   const bin = pgBinDir();
   if (!bin) {
     throw new Error(
@@ -60,7 +61,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   const start = () =>
     run(path.join(bin, 'pg_ctl'), [
       '-D', data, '-w', '-l', path.join(dir, 'log'), 'start',
-      '-o', `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`,
+      '-o', `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c full_page_writes=off -c max_connections=200${settings.map((x) => ` -c ${x}`).join('')}`,
     ]);
   const stop = (mode: 'fast' | 'immediate' = 'fast') => run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop']);
   start();

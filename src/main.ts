@@ -85,7 +85,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
   const metrics = createMetrics();
   const health = new ChannelHealth();
-  const redis = config.redis_url ? await shareThroughRedis(config.redis_url, { perMinute: config.limits.requests_per_minute, health, metrics, log }) : undefined;
+  const redis = config.redis_url ? await shareThroughRedis(config.redis_url, { perMinute: config.limits.requests_per_minute, commandTimeoutMs: config.redis_command_timeout_ms, health, metrics, log }) : undefined;
   // One report per upstream attempt feeds both the metrics and the attempt log line.
   const channelActivity = new ChannelActivity();
   const router = new Router(channels, health, (attempt) => {
@@ -223,13 +223,13 @@ function buildTaskEngine(
  */
 async function shareThroughRedis(
   url: string,
-  parts: { perMinute: number; health: ChannelHealth; metrics: Metrics; log: Logger },
+  parts: { perMinute: number; commandTimeoutMs: number; health: ChannelHealth; metrics: Metrics; log: Logger },
 ): Promise<{ limiter: RateLimiter; close(): Promise<void> }> {
   const { log } = parts;
   const redisMetrics = createRedisMetrics(parts.metrics.registry);
   // ioredis loads only when redis_url names a Redis: a start without one skips it (bench/startup).
   const { RedisLink } = await import('./storage/redis.ts');
-  const link = new RedisLink(url, (err) => log.warn({ err: { message: err.message } }, 'Redis is unreachable: per-key limits and channel health are each replica\'s own until it answers again'));
+  const link = new RedisLink(url, (err) => log.warn({ err: { message: err.message } }, 'Redis is unreachable: per-key limits and channel health are each replica\'s own until it answers again'), parts.commandTimeoutMs);
   link.onUpChange((up) => {
     redisMetrics.up.set(up ? 1 : 0);
     if (up) log.info('Redis answers: per-key limits and channel health are shared');

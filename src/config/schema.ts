@@ -191,6 +191,8 @@ export const configSchema = z
       .string()
       .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
       .optional(),
+    /** The longest a request waits on Redis before it decides without it (fail-open). */
+    redis_command_timeout_ms: z.number().int().min(10).max(10_000).default(150),
     channels: z.array(channelSchema).default([]),
   })
   .strict();

@@ -1,13 +1,14 @@
 // The connection to the optional Redis that replicas share (redis_url): one client for commands and
 // one for pub/sub (a subscribed connection can run nothing else). Redis is never on a request's
 // critical path for long: a command fails at once while the connection is down (no offline queue,
-// no retries) and after COMMAND_TIMEOUT_MS on a Redis that accepts but does not answer; after a
+// no retries) and after the command timeout (redis_command_timeout_ms, COMMAND_TIMEOUT_MS by default)
+// on a Redis that accepts but does not answer; after a
 // failure callers skip Redis for RETRY_AFTER_FAILURE_MS, so a hung Redis costs one wait, not one per
 // request. ioredis reconnects by itself, forever, with a capped backoff.
 
 import { Redis, type RedisOptions } from 'ioredis';
 
-/** The longest a request waits on Redis before deciding without it. */
+/** The longest a request waits on Redis before deciding without it, unless configured otherwise. */
 export const COMMAND_TIMEOUT_MS = 150;
 /** After a failed command Redis is left alone this long, then tried again by the next caller. */
 export const RETRY_AFTER_FAILURE_MS = 1_000;
@@ -29,12 +30,12 @@ export class RedisLink {
   private readonly heartbeat: NodeJS.Timeout;
 
   /** `onError` hears of a connection error at most once per outage (the log would fill otherwise). */
-  constructor(url: string, private readonly onError: (err: Error) => void = () => {}) {
+  constructor(url: string, private readonly onError: (err: Error) => void = () => {}, commandTimeoutMs = COMMAND_TIMEOUT_MS) {
     const base: RedisOptions = {
       connectTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
     };
-    this.client = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS });
+    this.client = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs });
     // Subscribed again by subscribe() after each reconnect, so it can tell when it hears again.
     this.subscriber = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResubscribe: false });
     this.client.on('ready', () => {

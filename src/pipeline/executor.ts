@@ -32,6 +32,12 @@ export interface ImageJob {
   entry: ModelEntry;
   /** A streamed create (`stream: true`): told of each upstream event as it comes (pipeline/stream.ts). */
   relay?: StreamRelay;
+  /**
+   * Set on a job loaded from its task row: `req` is the request as stored, its input images named by
+   * blob key, unread. Only a start (a submit or a call) sends them, so only a start reads them: a task
+   * leased for a poll, the most frequent lease by far, never touches the blob store.
+   */
+  inputsStored?: true;
 }
 
 /** Told of what recovery did with each submit a crash cut off (metrics). */
@@ -55,12 +61,16 @@ export interface ImageExecutorDeps {
 export class ImageExecutor implements TaskExecutor<ImageJob, GenerateResult, DeliveredImage[]> {
   constructor(private readonly deps: ImageExecutorDeps) {}
 
+  /** Parses the stored request; its input images stay in the blob store until a start needs them. */
   async load(task: TaskRow): Promise<ImageJob> {
-    const req = await hydrateRequest(JSON.parse(task.request), this.deps.blobs);
-    return { req, entry: requireModel(req.model, 400) };
+    const req = JSON.parse(task.request) as NormalizedImageRequest;
+    return { req, entry: requireModel(req.model, 400), inputsStored: true };
   }
 
-  async start({ req, entry, relay }: ImageJob, ctx: StepContext): Promise<StartOutcome<GenerateResult>> {
+  async start(job: ImageJob, ctx: StepContext): Promise<StartOutcome<GenerateResult>> {
+    const { entry, relay } = job;
+    // Read here rather than kept on the job: a start is made once or twice in a task's life.
+    const req = job.inputsStored ? await hydrateRequest(job.req, this.deps.blobs) : job.req;
     assertInputsLoaded(req);
     if (relay) return startStream(this.deps.router, { req, entry }, relay, ctx);
     const attempt = await this.deps.router.run<StartOutcome<GenerateResult>>(

@@ -150,8 +150,8 @@ export class Router {
 
   /** Runs `call` on `channel` under the channel's timeout. An ApiError is not an upstream outcome: it passes through. */
   private async tryOn<T>(channel: Channel, entry: ModelEntry, signal: AbortSignal, call: (ctx: CallContext) => Promise<T>): Promise<Tried<T>> {
-    const timeout = AbortSignal.timeout(channel.timeoutMs);
-    const ctx = callContext(channel, entry, AbortSignal.any([signal, timeout]));
+    const bounded = new CallSignal(signal, channel.timeoutMs);
+    const ctx = callContext(channel, entry, bounded.signal);
     const span = startClientSpan('easel.upstream', { 'easel.channel': channel.id, 'easel.provider': channel.provider, 'easel.model': entry.id, 'easel.upstream_model': ctx.upstreamModel });
     const started = performance.now();
     try {
@@ -163,7 +163,9 @@ export class Router {
         span.end();
         throw thrown;
       }
-      return { ctx, latencyMs: performance.now() - started, span, failure: asUpstreamError(thrown, timeout.aborted), thrown };
+      return { ctx, latencyMs: performance.now() - started, span, failure: asUpstreamError(thrown, bounded.timedOut), thrown };
+    } finally {
+      bounded.dispose();
     }
   }
 
@@ -201,6 +203,40 @@ export function callContext(channel: Channel, entry: ModelEntry, signal: AbortSi
 
 export function isRetryable(err: UpstreamError): boolean {
   return err.kind !== 'bad_request' && err.kind !== 'moderated';
+}
+
+/**
+ * The signal one call runs under: the caller's, or the channel's timeout, whichever comes first. One
+ * controller, one timer and one listener, let go when the call settles: AbortSignal.timeout with
+ * AbortSignal.any cost two signals, a weak reference and their clean-up on every call, which a task
+ * poll (thousands a minute under a backlog) paid each time (bench/tasks/pending-tasks.ts).
+ */
+export class CallSignal {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onParentAbort: () => void;
+  timedOut = false;
+
+  constructor(private readonly parent: AbortSignal, timeoutMs: number) {
+    this.onParentAbort = () => this.controller.abort(parent.reason);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    }, timeoutMs);
+    this.timer.unref();
+    if (parent.aborted) this.onParentAbort();
+    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The call has settled: nothing reads the signal any more. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.parent.removeEventListener('abort', this.onParentAbort);
+  }
 }
 
 function asUpstreamError(err: unknown, timedOut: boolean): UpstreamError {

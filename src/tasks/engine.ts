@@ -27,11 +27,16 @@ import { completeTask, failTask, leaseDueTasks, renewLease, type TaskCloseHook, 
 /** How often expired tasks are swept. */
 const SWEEP_EVERY_MS = 60_000;
 /**
- * When the last pass filled every free slot (or found none free), the next one comes this long after
- * a slot frees: a backlog is worked through as slots free, not `concurrency` tasks per
- * worker_interval_ms, and slots freeing together share one lease statement.
+ * When the last pass filled every free slot (or found none free), the next one comes once half the
+ * slots are free again (this long after the one that makes it half), or LEASE_WAIT_MS after the first
+ * slot frees, whichever is sooner: a backlog is worked through as slots free, not `concurrency` tasks
+ * per worker_interval_ms, and a lease statement takes several tasks. Leasing on every freed slot made
+ * a statement (a search and an UPDATE ... RETURNING of the rows) for one or two polls each, a quarter
+ * of the CPU of 10,000 pending tasks (bench/tasks/pending-tasks.ts); a poll's wait is seconds, so
+ * a few ms more before it is leased change nothing.
  */
 const LEASE_GATHER_MS = 2;
+const LEASE_WAIT_MS = 20;
 /** Leases handed back within this long of each other go in one statement (tasks/lease-batch.ts). */
 const HAND_BACK_GATHER_MS = 2;
 
@@ -134,10 +139,18 @@ export class TaskEngine<Job, Result, Delivered> {
         if (this.stopping) return;
         this.timer = setTimeout(loop, this.cfg.worker_interval_ms);
         if (backlog) {
+          const batch = Math.ceil(this.cfg.concurrency / 2);
+          let freed = 0;
           this.onSlotFreed = () => {
-            this.onSlotFreed = undefined;
-            clearTimeout(this.timer);
-            this.timer = setTimeout(loop, LEASE_GATHER_MS);
+            freed += 1;
+            if (freed >= batch) {
+              this.onSlotFreed = undefined;
+              clearTimeout(this.timer);
+              this.timer = setTimeout(loop, LEASE_GATHER_MS);
+            } else if (freed === 1) {
+              clearTimeout(this.timer);
+              this.timer = setTimeout(loop, LEASE_WAIT_MS);
+            }
           };
         }
       });

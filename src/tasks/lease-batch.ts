@@ -88,25 +88,15 @@ export class LeaseHandBacks {
     });
   }
 
-  /** Writes whatever is gathered now, and waits for every write under way. */
-  async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.writing || this.pending.size > 0) {
-      if (this.writing) await this.writing;
-      else await this.write();
-    }
-  }
-
   private schedule(): void {
     if (this.timer || this.writing) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.write();
+      this.write();
     }, this.gatherMs);
   }
 
-  private write(): Promise<void> {
+  private write(): void {
     const batch = this.pending;
     this.pending = new Map();
     const written = (async () => {
@@ -121,6 +111,5 @@ export class LeaseHandBacks {
       this.writing = undefined;
       if (this.pending.size > 0) this.schedule();
     });
-    return this.writing;
   }
 }

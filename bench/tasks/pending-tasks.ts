@@ -12,7 +12,11 @@
 // shows them completed: within the poll interval they are on (+ 20 % jitter) is the goal.
 // Sizes run in turn, each on a fresh emulator and Easel.
 //
-//   node --import tsx bench/tasks/pending-tasks.ts [--sizes 1000,10000] [--at 20,180] [--seconds 30] [--easel-root .] [--cpu-prof DIR]
+//   node --import tsx bench/tasks/pending-tasks.ts [--sizes 1000,10000] [--at 20,180] [--seconds 30] [--easel-root .] [--cpu-prof DIR] [--count-sql FILE]
+//
+// --count-sql FILE preloads bench/profile/sql-counter.mjs into Easel and writes, for the last window of
+// each size, every SQLite statement Easel ran with its count and native time (FILE gets the size
+// appended: FILE.10000.json).
 
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -31,12 +35,14 @@ const { values } = parseArgs({
     'easel-root': { type: 'string', default: '.' },
     /** A folder for a V8 CPU profile of Easel (node --cpu-prof), written when it stops. */
     'cpu-prof': { type: 'string' },
+    'count-sql': { type: 'string' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
 const WINDOWS_AT_S = values.at.split(',').map(Number);
 const WINDOW_S = Number(values.seconds);
 const PROBES = Number(values.probes);
+const countSql = values['count-sql'];
 /** BFL's adapter pace (src/providers/bfl/adapter.ts). */
 const BFL_BASE_MS = 500;
 /** How often each task's poll count is sampled to find its gaps between polls. */
@@ -136,7 +142,8 @@ async function run(tasks: number, root: string, schedule: Schedule): Promise<Res
   const easel = await startEasel({
     root,
     upstream: bfl.url,
-    nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [],
+    nodeArgs: [...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []), ...(countSql ? ['--import', path.resolve('bench/profile/sql-counter.mjs')] : [])],
+    env: countSql ? { SQL_COUNT_FILE: path.resolve(`${countSql}.${tasks}.json`), SQL_COUNT_AFTER_SIGNAL: '1' } : undefined,
     channels: [{ id: 'bfl', provider: 'bfl', base_url: bfl.url, api_key: BFL_TEST_KEY, models: ['flux-pro'], options: { poll_hosts: [new URL(bfl.pollHost.url).host] } }],
   });
   try {
@@ -164,6 +171,7 @@ async function run(tasks: number, root: string, schedule: Schedule): Promise<Res
     const windows: Window[] = [];
     for (const atS of WINDOWS_AT_S) {
       await sleep(Math.max(0, atS * 1000 - (performance.now() - createdAt)));
+      if (countSql && atS === WINDOWS_AT_S.at(-1)) process.kill(easel.pid, 'SIGUSR2');
       windows.push(await measureWindow(bfl, easel.pid, WINDOW_S, schedule, atS));
       process.stderr.write(`${tasks}: window at ${atS} s: ${fmt(windows.at(-1)!.cpuPercent, 1)} % CPU, ${fmt(windows.at(-1)!.pollsPerS, 1)} polls/s\n`);
     }

@@ -44,7 +44,7 @@ describe.each(DIALECTS)('task leases on %s', (dialect) => {
   it('hands back only the leases the caller still holds, and never reopens a closed task', async () => {
     const d = await open();
     const now = Date.now();
-    await insert(d, 'mine', { status: 'processing', lease_owner: 'A', lease_until: now + 60_000, polls: 3 });
+    await insert(d, 'mine', { status: 'processing', lease_owner: 'A', lease_until: now + 60_000, polls: 3, updated_at: now - 90_000 });
     await insert(d, 'taken', { status: 'processing', lease_owner: 'B', lease_until: now + 60_000, polls: 3 });
     await insert(d, 'closed', { status: 'completed', lease_owner: null, lease_until: 0, polls: 3 });
     const released = await handBackLeases(d, 'A', [
@@ -53,7 +53,8 @@ describe.each(DIALECTS)('task leases on %s', (dialect) => {
       { id: 'closed', nextPollAt: now + 15_000, polls: 4 },
     ]);
     expect([...released]).toEqual(['mine']);
-    expect(await row(d, 'mine')).toMatchObject({ lease_owner: null, lease_until: 0, next_poll_at: now + 15_000, polls: 4, public: 1, status: 'processing' });
+    // A poll that found it still pending changed nothing a client sees: `updated` stays.
+    expect(await row(d, 'mine')).toMatchObject({ lease_owner: null, lease_until: 0, next_poll_at: now + 15_000, polls: 4, public: 1, status: 'processing', updated_at: now - 90_000 });
     expect(await row(d, 'taken')).toMatchObject({ lease_owner: 'B', polls: 3, public: 0, next_poll_at: 0 });
     expect(await row(d, 'closed')).toMatchObject({ status: 'completed', polls: 3, public: 0, next_poll_at: 0 });
   });

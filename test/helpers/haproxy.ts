@@ -9,6 +9,12 @@ const CONFIG = path.resolve(import.meta.dirname, '../../deploy/haproxy.cfg');
 
 export interface Balancer {
   url: string;
+  /**
+   * Waits until a replica is in the balancer's rotation again (its /readyz through the balancer is
+   * 200): after an outage that failed every replica's health check, HAProxy answers with its own 503
+   * page until its next check passes.
+   */
+  serving(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,16 +29,20 @@ export async function startBalancer(replicas: string[], port?: number): Promise<
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited (${child.exitCode}):\n${output}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`haproxy did not come up:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const serving = async (timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`haproxy exited (${child.exitCode}):\n${output}`);
+      const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`haproxy serves no replica:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await serving();
   return {
     url,
+    serving,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -42,16 +42,94 @@ export interface UpstreamResponse {
   body: Buffer;
 }
 
-export async function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
-  return readOpened(await openUpstream(call), call.signal);
+/**
+ * Sends the call and reads the whole answer: a success body up to MAX_RESPONSE_BYTES, an error body
+ * up to MAX_ERROR_BYTES, thrown as an UpstreamError (`classify`, then the status rules). It goes
+ * straight to the pool's dispatch and gathers the chunks, without request()'s body stream: a poll of
+ * a pending task is this call and little else, and the stream was most of its cost
+ * (bench/RESULTS.md, target 4).
+ */
+export function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
+  const { signal } = call;
+  if (signal.aborted) return Promise.reject(transportError(signal.reason, signal));
+  const headers: Record<string, string> = { ...call.headers };
+  const body = wireBody(call, headers);
+  let url: URL;
+  try {
+    url = new URL(call.url);
+  } catch (err) {
+    return Promise.reject(transportError(err, signal));
+  }
+  return new Promise((resolve, reject) => {
+    const handler = new WholeAnswer(call, resolve, reject);
+    agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method: call.method ?? (body ? 'POST' : 'GET'), headers, body }, handler);
+  });
 }
 
-/** The whole of an opened success body (up to MAX_RESPONSE_BYTES). */
-export async function readOpened(opened: OpenedUpstream, signal: AbortSignal): Promise<UpstreamResponse> {
-  try {
-    return { status: opened.status, headers: opened.headers, body: await readLimited(opened.body, MAX_RESPONSE_BYTES) };
-  } catch (err) {
-    throw transportError(err, signal);
+/** A dispatch handler that keeps the whole answer (legacy handler API, which undici 7 runs unwrapped). */
+class WholeAnswer implements Dispatcher.DispatchHandler {
+  private abort: ((reason?: Error) => void) | undefined;
+  private status = 0;
+  private headers: Headers | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private limit = MAX_RESPONSE_BYTES;
+  private settled = false;
+  private readonly onAbort = () => this.abort?.(this.call.signal.reason);
+
+  constructor(
+    private readonly call: UpstreamCall,
+    private readonly resolve: (res: UpstreamResponse) => void,
+    private readonly reject: (err: UpstreamError) => void,
+  ) {
+    call.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abort = abort;
+    if (this.call.signal.aborted) abort(this.call.signal.reason);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    this.headers = headersOf(rawHeaders ?? []);
+    if (statusCode >= 300) this.limit = MAX_ERROR_BYTES;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.abort?.(tooLarge());
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (!this.finish()) return;
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    const headers = this.headers ?? new Headers();
+    if (this.status >= 200 && this.status < 300) {
+      this.resolve({ status: this.status, headers, body });
+      return;
+    }
+    const text = body.toString('utf8');
+    this.reject(this.call.classify?.(this.status, text, headers) ?? errorForStatus(this.status, extractMessage(text), headers));
+  }
+
+  onError(err: Error): void {
+    if (this.finish()) this.reject(transportError(err, this.call.signal));
+  }
+
+  /** True the first time: the answer is settled once, and the abort listener goes with it. */
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.call.signal.removeEventListener('abort', this.onAbort);
+    return true;
   }
 }
 
@@ -94,13 +172,7 @@ export interface OpenedUpstream {
  */
 export async function openUpstream(call: UpstreamCall): Promise<OpenedUpstream> {
   const headers: Record<string, string> = { ...call.headers };
-  let body: string | FormData | undefined;
-  if (call.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(call.json);
-  } else if (call.form) {
-    body = call.form;
-  }
+  const body = wireBody(call, headers);
   let res: Dispatcher.ResponseData;
   try {
     res = await request(call.url, { method: call.method ?? (body ? 'POST' : 'GET'), headers, body, signal: call.signal, dispatcher: agent });
@@ -116,6 +188,15 @@ export async function openUpstream(call: UpstreamCall): Promise<OpenedUpstream> 
     throw transportError(err, call.signal);
   }
   throw call.classify?.(res.statusCode, text, responseHeaders) ?? errorForStatus(res.statusCode, extractMessage(text), responseHeaders);
+}
+
+/** The call's body as sent: JSON (its content-type set in `headers`) or multipart. */
+function wireBody(call: UpstreamCall, headers: Record<string, string>): string | FormData | undefined {
+  if (call.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    return JSON.stringify(call.json);
+  }
+  return call.form;
 }
 
 /** One uploaded image in a multipart body: its part name and a file name without extension. */
@@ -223,6 +304,13 @@ async function readLimited(body: Dispatcher.ResponseData['body'], limit: number)
 }
 
 const tooLarge = () => new UpstreamError('upstream_fault', 'the upstream answer is larger than Easel accepts');
+
+/** Headers from undici's raw name/value list. */
+function headersOf(raw: Buffer[] | string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
+  return headers;
+}
 
 function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
   const headers = new Headers();

@@ -3,7 +3,7 @@
 // died and the lease lapsed). On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so replicas
 // claiming at the same moment never take the same row; on SQLite the single writer gives the same.
 
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db } from './open.ts';
 
 export interface LeaseClaim {
@@ -27,27 +27,40 @@ export interface LeaseClaim {
  */
 export async function leaseDueRows<Row>(db: Db, claim: LeaseClaim): Promise<Row[]> {
   const now = Date.now();
-  const table = sql.table(claim.table);
-  const due = sql.ref(claim.dueColumn);
-  const skipLocked = db.dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  // PostgreSQL refuses a locking clause on a UNION's inputs, not in a subquery of theirs.
-  const searches = claim.statuses.map(
-    (status, i) => sql`SELECT id, due_at FROM (
-      SELECT id, ${due} AS due_at FROM ${table}
-      WHERE status = ${status} AND ${due} <= ${now} AND lease_until < ${now}
-      ORDER BY ${due}
-      LIMIT ${claim.limit}
-      ${skipLocked}
-    ) AS ${sql.ref(`by_status_${i}`)}`,
-  );
-  const result = await sql<Row>`
-    UPDATE ${table} SET lease_owner = ${claim.owner}, lease_until = ${now + claim.leaseMs}
-    WHERE id IN (
-      SELECT id FROM (${sql.join(searches, sql` UNION ALL `)}) AS due_rows
-      ORDER BY due_at
-      LIMIT ${claim.limit}
-    )
-    AND lease_until < ${now}
-    RETURNING *`.execute(db.kysely);
+  // In the order the statement text names them (SQLite's parameters are positional).
+  const parameters: unknown[] = [claim.owner, now + claim.leaseMs];
+  for (const status of claim.statuses) parameters.push(status, now, now, claim.limit);
+  parameters.push(claim.limit, now);
+  const result = await db.kysely.executeQuery<Row>(CompiledQuery.raw(statementFor(db.dialect, claim), parameters));
   return result.rows;
 }
+
+/**
+ * The claim's statement text, built once per shape: the worker leases several times a second, and
+ * building it through Kysely's sql template each time cost more than SQLite took to run it. Table
+ * and column names come from LeaseClaim's closed unions; every value is a parameter.
+ */
+function statementFor(dialect: Db['dialect'], claim: LeaseClaim): string {
+  const key = `${dialect}:${claim.table}:${claim.dueColumn}:${claim.statuses.length}`;
+  let text = statements.get(key);
+  if (text) return text;
+  let n = 0;
+  const param = dialect === 'postgres' ? () => `$${++n}` : () => '?';
+  const { table, dueColumn: due } = claim;
+  const skipLocked = dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  const lease = `SET lease_owner = ${param()}, lease_until = ${param()}`;
+  // PostgreSQL refuses a locking clause on a UNION's inputs, not in a subquery of theirs.
+  const searches = claim.statuses.map(
+    (_status, i) =>
+      `SELECT id, due_at FROM (SELECT id, ${due} AS due_at FROM ${table} ` +
+      `WHERE status = ${param()} AND ${due} <= ${param()} AND lease_until < ${param()} ORDER BY ${due} LIMIT ${param()}${skipLocked}) AS by_status_${i}`,
+  );
+  text =
+    `UPDATE ${table} ${lease} ` +
+    `WHERE id IN (SELECT id FROM (${searches.join(' UNION ALL ')}) AS due_rows ORDER BY due_at LIMIT ${param()}) ` +
+    `AND lease_until < ${param()} RETURNING *`;
+  statements.set(key, text);
+  return text;
+}
+
+const statements = new Map<string, string>();

@@ -75,7 +75,11 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   private size = 0;
   private limit = MAX_RESPONSE_BYTES;
   private settled = false;
-  private readonly onAbort = () => this.abort?.(this.call.signal.reason);
+  /** Before the request has a connection there is nothing to abort yet: the caller is answered at once. */
+  private readonly onAbort = () => {
+    if (this.abort) this.abort(this.call.signal.reason);
+    else if (this.finish()) this.reject(transportError(this.call.signal.reason, this.call.signal));
+  };
 
   constructor(
     private readonly call: UpstreamCall,

@@ -52,8 +52,7 @@ export interface UpstreamResponse {
 export function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
   const { signal } = call;
   if (signal.aborted) return Promise.reject(transportError(signal.reason, signal));
-  const headers: Record<string, string> = { ...call.headers };
-  const body = wireBody(call, headers);
+  const wire = wireRequest(call);
   let url: URL;
   try {
     url = new URL(call.url);
@@ -62,7 +61,7 @@ export function callUpstream(call: UpstreamCall): Promise<UpstreamResponse> {
   }
   return new Promise((resolve, reject) => {
     const handler = new WholeAnswer(call, resolve, reject);
-    agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method: call.method ?? (body ? 'POST' : 'GET'), headers, body }, handler);
+    agent.dispatch({ origin: url.origin, path: url.pathname + url.search, ...wire }, handler);
   });
 }
 
@@ -120,8 +119,7 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
       this.resolve({ status: this.status, headers, body });
       return;
     }
-    const text = body.toString('utf8');
-    this.reject(this.call.classify?.(this.status, text, headers) ?? errorForStatus(this.status, extractMessage(text), headers));
+    this.reject(errorAnswer(this.call, this.status, body.toString('utf8'), headers));
   }
 
   onError(err: Error): void {
@@ -175,15 +173,14 @@ export interface OpenedUpstream {
  * with its body unread. A failure while the body is read is classified by transportError.
  */
 export async function openUpstream(call: UpstreamCall): Promise<OpenedUpstream> {
-  const headers: Record<string, string> = { ...call.headers };
-  const body = wireBody(call, headers);
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(call.url, { method: call.method ?? (body ? 'POST' : 'GET'), headers, body, signal: call.signal, dispatcher: agent });
+    // Raw headers, as callUpstream's dispatch hands them over: one conversion (headersOf) serves both.
+    res = await request(call.url, { ...wireRequest(call), signal: call.signal, dispatcher: agent, responseHeaders: 'raw' });
   } catch (err) {
     throw transportError(err, call.signal);
   }
-  const responseHeaders = toHeaders(res.headers);
+  const responseHeaders = headersOf(res.headers as unknown as string[]);
   if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: responseHeaders, body: res.body };
   let text: string;
   try {
@@ -191,16 +188,23 @@ export async function openUpstream(call: UpstreamCall): Promise<OpenedUpstream> 
   } catch (err) {
     throw transportError(err, call.signal);
   }
-  throw call.classify?.(res.statusCode, text, responseHeaders) ?? errorForStatus(res.statusCode, extractMessage(text), responseHeaders);
+  throw errorAnswer(call, res.statusCode, text, responseHeaders);
 }
 
-/** The call's body as sent: JSON (its content-type set in `headers`) or multipart. */
-function wireBody(call: UpstreamCall, headers: Record<string, string>): string | FormData | undefined {
+/** An error answer as an UpstreamError: the adapter's reading of it first, then the status rules. */
+function errorAnswer(call: UpstreamCall, status: number, body: string, headers: Headers): UpstreamError {
+  return call.classify?.(status, body, headers) ?? errorForStatus(status, extractMessage(body), headers);
+}
+
+/** The call as sent: its method, headers and body (JSON, with its content-type, or multipart). */
+function wireRequest(call: UpstreamCall): { method: 'GET' | 'POST'; headers: Record<string, string>; body: string | FormData | undefined } {
+  const headers: Record<string, string> = { ...call.headers };
+  let body: string | FormData | undefined = call.form;
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
-    return JSON.stringify(call.json);
+    body = JSON.stringify(call.json);
   }
-  return call.form;
+  return { method: call.method ?? (body ? 'POST' : 'GET'), headers, body };
 }
 
 /** One uploaded image in a multipart body: its part name and a file name without extension. */
@@ -313,15 +317,6 @@ const tooLarge = () => new UpstreamError('upstream_fault', 'the upstream answer 
 function headersOf(raw: Buffer[] | string[]): Headers {
   const headers = new Headers();
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
-  return headers;
-}
-
-function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else if (value !== undefined) headers.set(name, value);
-  }
   return headers;
 }
 

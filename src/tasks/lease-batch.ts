@@ -11,6 +11,7 @@
 
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../storage/db/open.ts';
+import { parameterMarkers } from '../storage/db/prepared.ts';
 
 export interface LeaseHandBack {
   id: string;
@@ -30,8 +31,7 @@ function statementFor(dialect: Db['dialect'], rows: number): string {
   const key = `${dialect}:${rows}`;
   let text = statements.get(key);
   if (text) return text;
-  let n = 0;
-  const param = dialect === 'postgres' ? () => `$${++n}` : () => '?';
+  const param = parameterMarkers(dialect);
   // PostgreSQL types a VALUES list from its first row, and untyped parameters are text: cast them.
   const row = dialect === 'postgres' ? () => `(${param()}, CAST(${param()} AS bigint), CAST(${param()} AS integer))` : () => `(${param()}, ${param()}, ${param()})`;
   const values = Array.from({ length: rows }, row).join(', ');

@@ -5,6 +5,7 @@
 
 import { CompiledQuery } from 'kysely';
 import type { Db } from './open.ts';
+import { parameterMarkers } from './prepared.ts';
 
 export interface LeaseClaim {
   table: 'tasks' | 'webhook_deliveries';
@@ -44,8 +45,7 @@ function statementFor(dialect: Db['dialect'], claim: LeaseClaim): string {
   const key = `${dialect}:${claim.table}:${claim.dueColumn}:${claim.statuses.length}`;
   let text = statements.get(key);
   if (text) return text;
-  let n = 0;
-  const param = dialect === 'postgres' ? () => `$${++n}` : () => '?';
+  const param = parameterMarkers(dialect);
   const { table, dueColumn: due } = claim;
   const skipLocked = dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
   const lease = `SET lease_owner = ${param()}, lease_until = ${param()}`;

@@ -9,6 +9,7 @@
 // What these statements skip is Kysely's per-query work, plugins included: Easel's Kysely has none.
 
 import type { Compilable, Insertable, Kysely, QueryResult, RootOperationNode, Transaction } from 'kysely';
+import type { Dialect } from './open.ts';
 import type { Database } from './schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -83,4 +84,13 @@ export function insertRow<T extends TableName>(db: Executor, table: T, row: Inse
     inserts.set(key, insert);
   }
   return insert(db, record);
+}
+
+/**
+ * Parameter markers for SQL text written by hand, one per call in the order the text names its
+ * values: `$1`, `$2`, … on PostgreSQL, `?` on SQLite (whose parameters are positional).
+ */
+export function parameterMarkers(dialect: Dialect): () => string {
+  let n = 0;
+  return dialect === 'postgres' ? () => `$${++n}` : () => '?';
 }
